@@ -1,0 +1,220 @@
+"""Findings: problems in the data, as values.
+
+A :class:`Finding` has a stable dotted code from :data:`CATALOG`, a severity, a
+location (file, agency, sheet, cell, indicator), the value seen and the value
+expected, and a message rendered from the catalog in Vietnamese (for the people
+who read the workbooks) or English (for logs).  Tests assert codes, not wording.
+"""
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    vi: str
+    en: str
+    rejects: bool = False  # the whole return is rejected when this is found
+
+
+E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+
+_CODES = [
+    # -- the file itself -------------------------------------------------------
+    Code("file.empty", E, "Tệp rỗng (0 byte).", "The file is empty (0 bytes).", True),
+    Code("file.not-xlsx", E, "Tệp không phải là sổ tính Excel .xlsx hợp lệ ({seen}).",
+         "Not a valid .xlsx workbook ({seen}).", True),
+    Code("file.legacy-xls", E, "Tệp ở định dạng Excel 97-2003 (.xls); hãy lưu lại dưới dạng .xlsx.",
+         "Legacy Excel 97-2003 (.xls) file; save it as .xlsx.", True),
+    Code("file.encrypted", E, "Tệp được đặt mật khẩu mở; hãy gửi lại bản không mật khẩu.",
+         "The file is password-encrypted; ask for an unencrypted copy.", True),
+    Code("file.too-large", E, "Tệp vượt giới hạn an toàn khi giải nén ({seen}; tối đa {expected}).",
+         "The file exceeds the safe unpacked-size limits ({seen}; at most {expected}).", True),
+    Code("file.xml-entities", E, "Tệp chứa khai báo DOCTYPE/ENTITY trong phần {seen}; bị từ chối vì lý do an toàn.",
+         "The file declares a DOCTYPE/ENTITY in part {seen}; refused for safety.", True),
+    Code("file.ods-unsupported", E, "Tệp .ods chưa được hỗ trợ; hãy lưu lại dưới dạng .xlsx.",
+         "OpenDocument .ods returns are not supported; save as .xlsx.", True),
+    # -- identity ----------------------------------------------------------------
+    Code("identity.missing", E, "Không tìm thấy thông tin định danh của biểu mẫu (sheet ẩn _parxl); tệp không phải biểu mẫu do Sở Nội vụ phát hành.",
+         "No template identity (hidden sheet _parxl): not a workbook issued by the secretariat.", True),
+    Code("identity.incomplete", E, "Thông tin định danh thiếu trường {seen}.",
+         "The template identity lacks field {seen}.", True),
+    Code("identity.bad-signature", E, "Chữ ký số của biểu mẫu không hợp lệ: thông tin định danh đã bị sửa hoặc biểu mẫu không do Sở Nội vụ phát hành.",
+         "The identity signature does not verify: edited identity, or not issued by the secretariat.", True),
+    Code("identity.mismatch", E, "Thông tin định danh trong sheet ẩn ({seen}) khác với thuộc tính tài liệu ({expected}).",
+         "The identity sheet ({seen}) disagrees with the document properties ({expected}).", True),
+    Code("identity.other-plan", E, "Biểu mẫu thuộc kế hoạch khác ({seen}); kế hoạch đang tổng hợp: {expected}.",
+         "The workbook belongs to another plan ({seen}); merging {expected}.", True),
+    Code("identity.other-version", E, "Biểu mẫu được tạo từ phiên bản/bố cục khác của kế hoạch ({seen}); phiên bản hiện hành: {expected}.",
+         "The workbook was made from another plan version or layout ({seen}); current: {expected}.", True),
+    Code("identity.other-period", E, "Biểu mẫu của kỳ báo cáo {seen}, không phải kỳ {expected}.",
+         "The workbook is for period {seen}, not {expected}.", True),
+    Code("identity.unknown-agency", E, "Cơ quan {seen} không có trong danh mục cơ quan hoặc không được giao biểu mẫu này.",
+         "Agency {seen} is not in the registry or was not issued this workbook.", True),
+    Code("identity.no-key", W, "Không có khóa bí mật: chưa kiểm tra được chữ ký số.",
+         "No secret key: the signature was not verified.", False),
+    # -- layout ----------------------------------------------------------------------
+    Code("layout.sheet-missing", E, "Thiếu sheet nhập liệu {expected}.", "Input sheet {expected} is missing.", False),
+    Code("layout.sheet-renamed", W, "Sheet {expected} đã bị đổi tên thành {seen}; vẫn đọc được.",
+         "Sheet {expected} was renamed to {seen}; read anyway.", False),
+    Code("layout.header-missing", E, "Không tìm thấy dòng tiêu đề hoặc cột {expected} trong sheet.",
+         "Header row or column {expected} not found on the sheet.", False),
+    Code("layout.column-moved", W, "Cột {expected} đã bị di chuyển (nay ở cột {seen}); vẫn đọc theo tiêu đề.",
+         "Column {expected} moved (now column {seen}); read by its header.", False),
+    Code("layout.locked-cell-edited", E, "Ô khóa đã bị sửa: {seen} (biểu mẫu ghi: {expected}).",
+         "A locked cell was edited: {seen} (template says: {expected}).", True),
+    # -- rows ------------------------------------------------------------------------
+    Code("row.missing", E, "Thiếu dòng chỉ tiêu {indicator}.", "Indicator row {indicator} is missing.", False),
+    Code("row.duplicate", E, "Dòng chỉ tiêu {indicator} xuất hiện nhiều lần; không dùng dòng nào.",
+         "Indicator row {indicator} appears more than once; none is used.", False),
+    Code("row.unknown", W, "Mã chỉ tiêu lạ {seen}; dòng bị bỏ qua.", "Unknown indicator code {seen}; row ignored.", False),
+    Code("row.moved", I, "Dòng chỉ tiêu {indicator} đã bị đổi vị trí; vẫn đọc theo mã.",
+         "Indicator row {indicator} moved; read by its code.", False),
+    # -- values ----------------------------------------------------------------------
+    Code("value.coerced", I, "Đã chuẩn hóa giá trị {seen} thành {expected}.",
+         "Normalised {seen} to {expected}.", False),
+    Code("value.not-a-number", E, "Giá trị {seen} không phải là số.", "Value {seen} is not a number.", False),
+    Code("value.not-whole", E, "Giá trị {seen} phải là số nguyên.", "Value {seen} must be a whole number.", False),
+    Code("value.negative", E, "Giá trị {seen} không được âm.", "Value {seen} must not be negative.", False),
+    Code("value.error-cell", E, "Ô chứa lỗi Excel {seen}.", "The cell holds an Excel error {seen}.", False),
+    Code("value.numerator-gt-denominator", E, "Tử số ({seen}) lớn hơn mẫu số ({expected}).",
+         "Numerator ({seen}) exceeds denominator ({expected}).", False),
+    Code("value.zero-denominator", W, "Mẫu số bằng 0: không tính được tỷ lệ.",
+         "Denominator is 0: no rate can be computed.", False),
+    Code("value.zero-baseline", E, "Số liệu năm gốc bằng 0: không tính được mức thay đổi.",
+         "Baseline is 0: no change can be computed.", False),
+    Code("value.fraction-for-percent", W, "Giá trị {seen} có vẻ được nhập dưới dạng phân số; chỉ tiêu tính theo %, đã hiểu là {expected}%.",
+         "Value {seen} looks like a fraction typed into a percentage; read as {expected}%.", False),
+    Code("value.missing", W, "Chưa nhập {expected}.", "{expected} is not filled in.", False),
+    Code("value.bad-status", E, "Tình trạng {seen} không thuộc danh mục ({expected}).",
+         "Status {seen} is not one of ({expected}).", False),
+    Code("value.bad-date", E, "Ngày {seen} không đọc được (định dạng dd/mm/yyyy).",
+         "Date {seen} cannot be read (dd/mm/yyyy).", False),
+    Code("value.date-future", W, "Ngày văn bản {seen} sau ngày hết hạn nộp {expected}.",
+         "Document date {seen} is after the due date {expected}.", False),
+    Code("value.date-outside-window", W, "Ngày văn bản {seen} nằm ngoài kỳ số liệu {expected}.",
+         "Document date {seen} is outside the data window {expected}.", False),
+    Code("value.evidence-missing", E, "Tình trạng \"Hoàn thành\" nhưng chưa có minh chứng.",
+         "Status \"Hoàn thành\" without evidence.", False),
+    Code("value.text-too-long", W, "Nội dung dài {seen} ký tự, vượt giới hạn {expected}; đã cắt bớt.",
+         "Text of {seen} characters exceeds {expected}; truncated.", False),
+    Code("value.formula-text", W, "Nội dung bắt đầu bằng ký tự công thức ({seen}); được giữ nguyên dưới dạng văn bản.",
+         "Text starts with a formula character ({seen}); kept as text.", False),
+    Code("value.formula-in-input", W, "Ô nhập liệu chứa công thức; chỉ dùng giá trị.",
+         "An input cell holds a formula; only its value is used.", False),
+    # -- returns ---------------------------------------------------------------------
+    Code("return.superseded", I, "Tệp đã được thay thế bởi bản nộp mới hơn {expected}.",
+         "Superseded by the newer return {expected}.", False),
+    Code("return.missing", W, "Cơ quan chưa nộp báo cáo.", "The agency has not returned its workbook.", False),
+    Code("return.late", W, "Báo cáo nộp sau hạn {expected} (tệp sửa lần cuối {seen}).",
+         "Returned after the due date {expected} (last modified {seen}).", False),
+]
+
+CATALOG: dict[str, Code] = {c.code: c for c in _CODES}
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    file: str | None = None
+    agency: str | None = None
+    sheet: str | None = None
+    cell: str | None = None
+    indicator: str | None = None
+    seen: Any = None
+    expected: Any = None
+
+    def __post_init__(self):
+        if self.code not in CATALOG:
+            raise KeyError(f"finding code {self.code!r} is not in the catalog")
+
+    @property
+    def severity(self) -> Severity:
+        return CATALOG[self.code].severity
+
+    @property
+    def rejects(self) -> bool:
+        return CATALOG[self.code].rejects
+
+    def _render(self, template: str) -> str:
+        return template.format(seen=_show(self.seen), expected=_show(self.expected),
+                               indicator=self.indicator or "")
+
+    @property
+    def message(self) -> str:
+        """The Vietnamese message, for the people who read the workbooks."""
+        return self._render(CATALOG[self.code].vi)
+
+    @property
+    def message_en(self) -> str:
+        return self._render(CATALOG[self.code].en)
+
+    def where(self) -> str:
+        parts = [p for p in (self.file, self.sheet and f"'{self.sheet}'", self.cell) if p]
+        return "!".join(parts)
+
+    def to_dict(self) -> dict:
+        return {"code": self.code, "severity": self.severity.value, "file": self.file,
+                "agency": self.agency, "sheet": self.sheet, "cell": self.cell,
+                "indicator": self.indicator, "message": self.message}
+
+
+def _show(v: Any) -> str:
+    if v is None:
+        return ""
+    s = str(v)
+    return s if len(s) <= 80 else s[:77] + "..."
+
+
+class Findings:
+    """An ordered collection that checks append to; never raises on data problems."""
+
+    def __init__(self, items: Iterable[Finding] = ()):
+        self._items: list[Finding] = list(items)
+
+    def add(self, code: str, **where) -> Finding:
+        f = Finding(code, **where)
+        self._items.append(f)
+        return f
+
+    def extend(self, items: Iterable[Finding]) -> None:
+        self._items.extend(items)
+
+    def __iter__(self) -> Iterator[Finding]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def codes(self) -> list[str]:
+        return [f.code for f in self._items]
+
+    @property
+    def rejected(self) -> bool:
+        return any(f.rejects for f in self._items)
+
+    def errors(self) -> list[Finding]:
+        return [f for f in self._items if f.severity is Severity.ERROR]
+
+
+def catalog_markdown() -> str:
+    """The finding catalog as a Markdown table (README's reference is generated from this)."""
+    rows = ["| code | severity | rejects the return | message (Vietnamese) |", "|---|---|---|---|"]
+    for c in _CODES:
+        vi = c.vi.replace("{seen}", "…").replace("{expected}", "…").replace("{indicator}", "…")
+        vi = vi.replace("|", "\\|")
+        rows.append(f"| `{c.code}` | {c.severity.value} | {'yes' if c.rejects else ''} | {vi} |")
+    return "\n".join(rows)
+
+
+__all__ = ["Severity", "Code", "CATALOG", "Finding", "Findings", "catalog_markdown"]

@@ -1,0 +1,370 @@
+"""The plan catalog: sections, tasks, indicators and targets, loaded from TOML.
+
+Loading reports every problem at once (:class:`PlanError`), each with the file and
+the path inside it, and resolves every agency phrase through the registry.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .agencies import Assignee, Registry
+from .errors import PlanError, Problem, RegistryError, toml_location as _loc
+
+Op = Literal[">", ">=", "=", "<=", "<", "between", "done"]
+Measure = Literal["rate", "count", "change", "done"]
+Aggregate = Literal["ratio", "sum", "each"]
+ReportedBy = Literal["lead", "coordinators", "both"]
+
+_BAD_SHEET_CHARS = set("[]:*?/\\")
+MAX_TARGET_TEXT = 90     # keeps every input message under Excel's 255 characters
+MAX_LABEL = 400
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Target(_Model):
+    op: Op
+    value: float | None = None
+    upper: float | None = None
+    baseline_year: int | None = None
+    baseline_value: float | None = None  # the plan's own baseline, when it knows it
+    text: str = ""                        # the seed's words: "trên 95%", "ít nhất 03"
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.op == "done":
+            if self.value is not None or self.upper is not None:
+                raise ValueError("a 'done' target takes no value")
+        elif self.value is None:
+            raise ValueError(f"op {self.op!r} needs a value")
+        if self.op == "between" and (self.upper is None or self.upper < self.value):
+            raise ValueError("'between' needs upper >= value")
+        if self.op != "between" and self.upper is not None:
+            raise ValueError("only 'between' takes upper")
+        return self
+
+    def holds(self, x: Fraction) -> bool:
+        v = Fraction(str(self.value)) if self.value is not None else None
+        match self.op:
+            case ">": return x > v
+            case ">=": return x >= v
+            case "=": return x == v
+            case "<=": return x <= v
+            case "<": return x < v
+            case "between": return v <= x <= Fraction(str(self.upper))
+        raise ValueError("a 'done' target is not numeric")
+
+    def gap(self, x: Fraction) -> Fraction | None:
+        """How far x is from the nearest value that meets the target (0 when met)."""
+        if self.op == "done" or self.holds(x):
+            return Fraction(0)
+        v = Fraction(str(self.value))
+        if self.op in (">", ">="):
+            return v - x
+        if self.op in ("<", "<="):
+            return x - v
+        if self.op == "between":
+            return v - x if x < v else x - Fraction(str(self.upper))
+        return abs(x - v)
+
+    def describe_vi(self, unit: str) -> str:
+        """A short Vietnamese statement of the target, from the data."""
+        if self.op == "done":
+            return self.text or "Hoàn thành"
+        u = "%" if unit == "%" else f" {unit}" if unit else ""
+        num = lambda x: _fmt(x) + u  # noqa: E731
+        base = f" so với năm {self.baseline_year}" if self.baseline_year else ""
+        words = {">": "trên", ">=": "từ", "=": "bằng", "<=": "không quá", "<": "dưới"}
+        if self.op == "between":
+            return f"từ {num(self.value)} đến {num(self.upper)}"
+        return f"{words[self.op]} {num(self.value)}{base}"
+
+
+def _fmt(x: float | Fraction | None) -> str:
+    if x is None:
+        return ""
+    f = float(x)
+    return str(int(f)) if f == int(f) else f"{f:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+
+
+class IndicatorSpec(_Model):
+    label: str = Field(max_length=MAX_LABEL)
+    unit: str = ""
+    measure: Measure
+    target: Target
+    reported_by: ReportedBy = "lead"
+    reporters: tuple[str, ...] = ()     # phrases narrowing who reports
+    aggregate: Aggregate | None = None
+    numerator: str | None = None        # what the numerator counts (rates)
+    denominator: str | None = None
+    value_label: str | None = None      # what "Kết quả" holds (counts, changes)
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.measure == "rate":
+            if not (self.numerator and self.denominator):
+                raise ValueError("a rate needs numerator and denominator labels")
+            if self.unit != "%":
+                raise ValueError("a rate's unit is '%'")
+        if self.measure == "change" and self.target.baseline_year is None:
+            raise ValueError("a change target needs baseline_year")
+        if self.measure != "done" and self.target.op == "done":
+            raise ValueError(f"a {self.measure} indicator needs a numeric target")
+        if len(self.target.text) > MAX_TARGET_TEXT:
+            raise ValueError(f"target text longer than {MAX_TARGET_TEXT} characters")
+        return self
+
+
+class TaskSpec(_Model):
+    code: str = Field(pattern=r"^[IVX]+(\.[0-9]+)*(\.[a-z])?$")
+    section: str
+    group: str | None = None            # the sub-heading the row sits under
+    title: str
+    deadline: str
+    lead: tuple[str, ...] = Field(min_length=1)
+    lead_text: str | None = None
+    coordinators: tuple[str, ...] = ()
+    coordinators_text: str | None = None
+    result: str
+    note: str | None = None             # how a row broken by extraction was rebuilt
+    indicators: tuple[IndicatorSpec, ...] = Field(default=(), alias="indicator")
+
+
+class Section(_Model):
+    code: str = Field(pattern=r"^[IVX]+$")
+    title: str
+    sheet: str
+
+
+class _PlanFile(_Model):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    version: str
+    title: str
+    province: str
+    year: int
+    agencies: str | None = None          # default registry, relative to the plan file
+    sections: tuple[Section, ...] = Field(alias="section", min_length=1)
+    tasks: tuple[TaskSpec, ...] = Field(alias="task", min_length=1)
+
+
+@dataclass(frozen=True)
+class Reporter:
+    agency: str
+    role: str  # "Chủ trì" | "Phối hợp" | "Chủ trì (tổng hợp cấp xã)" ...
+
+
+@dataclass(frozen=True)
+class Indicator:
+    code: str
+    task: "Task"
+    spec: IndicatorSpec
+    reporters: tuple[Reporter, ...]
+
+    def __getattr__(self, name):  # label, unit, measure, target, ... from the spec
+        return getattr(self.spec, name)
+
+    @property
+    def aggregation(self) -> str:
+        return self.spec.aggregate or {"rate": "ratio", "count": "sum", "change": "sum", "done": "each"}[self.measure]
+
+    def target_vi(self) -> str:
+        t = self.target
+        return t.text or t.describe_vi(self.unit)
+
+
+@dataclass(frozen=True)
+class Task:
+    code: str
+    section: str
+    spec: TaskSpec
+    lead: tuple[str, ...]
+    coordinators: tuple[str, ...]
+
+    def __getattr__(self, name):
+        return getattr(self.spec, name)
+
+
+class Plan:
+    """A loaded, resolved plan: every phrase names registry agencies."""
+
+    def __init__(self, model: _PlanFile, registry: Registry, source: str):
+        self.id, self.version, self.title = model.id, model.version, model.title
+        self.province, self.year = model.province, model.year
+        self.sections = model.sections
+        self.registry = registry
+        self.source = source
+        self.tasks: list[Task] = []
+        self.indicators: list[Indicator] = []
+        problems: list[Problem] = []
+        for ti, t in enumerate(model.tasks):
+            where = f"task[{ti}] ({t.code})"
+            lead = self._resolve(t.lead, f"{where}.lead", problems)
+            coord = self._resolve(t.coordinators, f"{where}.coordinators", problems)
+            task = Task(t.code, t.section, t, tuple(a.agency for a in lead), tuple(a.agency for a in coord))
+            self.tasks.append(task)
+            specs = t.indicators or (_done_indicator(),)
+            for n, spec in enumerate(specs, 1):
+                if spec.reporters:
+                    chosen = self._resolve(spec.reporters, f"{where}.indicator[{n-1}].reporters", problems)
+                else:
+                    chosen = {"lead": lead, "coordinators": coord, "both": lead + coord}[spec.reported_by]
+                reps, seen = [], set()
+                for a in chosen:
+                    if a.agency in seen or not registry.agencies[a.agency].reports:
+                        continue
+                    seen.add(a.agency)
+                    role = "Chủ trì" if a.agency in task.lead else "Phối hợp"
+                    if a.on_behalf_of:
+                        role += f" (tổng hợp {registry.groups[a.on_behalf_of].name})"
+                    reps.append(Reporter(a.agency, role))
+                if not reps:
+                    problems.append(Problem(source, f"{where}.indicator[{n-1}]", "no agency of the registry reports this indicator"))
+                self.indicators.append(Indicator(f"{t.code}/{n}", task, spec, tuple(reps)))
+        if problems:
+            raise PlanError(problems)
+        self._by_code = {i.code: i for i in self.indicators}
+
+    def _resolve(self, phrases, where, problems) -> list[Assignee]:
+        out: list[Assignee] = []
+        for k, ph in enumerate(phrases):
+            got = self.registry.resolve(ph)
+            if got is None:
+                problems.append(Problem(self.source, f"{where}[{k}]",
+                                        f"agency phrase {ph!r} names nothing in registry {self.registry.id}"))
+            else:
+                out.extend(got)
+        return out
+
+    # -- queries ---------------------------------------------------------------------------
+    def indicator(self, code: str) -> Indicator:
+        return self._by_code[code]
+
+    def section(self, code: str) -> Section:
+        return next(s for s in self.sections if s.code == code)
+
+    def assignments(self, agency: str) -> list[tuple[Indicator, Reporter]]:
+        """The indicators an agency reports, in plan order, with its role."""
+        return [(i, r) for i in self.indicators for r in i.reporters if r.agency == agency]
+
+    def reporting_agencies(self) -> list[str]:
+        codes = {r.agency for i in self.indicators for r in i.reporters}
+        return [c for c in self.registry.agencies if c in codes]
+
+    def fingerprint(self) -> str:
+        """A hash of everything in the plan that shapes a workbook or a result."""
+        return hashlib.sha256(json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.id, "version": self.version, "title": self.title,
+            "sections": [{"code": s.code, "title": s.title} for s in self.sections],
+            "tasks": [{"code": t.code, "section": t.section, "title": t.title, "deadline": t.deadline,
+                       "lead": list(t.lead), "coordinators": list(t.coordinators), "result": t.result}
+                      for t in self.tasks],
+            "indicators": [{"code": i.code, "task": i.task.code, "label": i.label, "unit": i.unit,
+                            "measure": i.measure, "reported_by": i.reported_by,
+                            "aggregate": i.aggregation,
+                            "reporters": [r.agency for r in i.reporters],
+                            "target": {"op": i.target.op, "value": i.target.value, "upper": i.target.upper,
+                                       "baseline_year": i.target.baseline_year}}
+                           for i in self.indicators],
+        }
+
+
+def _done_indicator() -> IndicatorSpec:
+    return IndicatorSpec(label="Hoàn thành nhiệm vụ", unit="", measure="done",
+                         target=Target(op="done", text="Hoàn thành"))
+
+
+def load_plan(path: str | Path, agencies: str | Path | None = None) -> Plan:
+    """Load and resolve a plan; raise PlanError/RegistryError listing every problem."""
+    path = Path(path)
+    src = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PlanError([Problem(src, "", "file not found")]) from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise PlanError([Problem(src, "", f"not valid TOML: {e}")]) from None
+    raw = _nfc(raw)
+    head = raw.pop("plan", {})
+    problems: list[Problem] = []
+    try:
+        model = _PlanFile.model_validate({**head, **raw})
+    except ValidationError as e:
+        problems = [Problem(src, _loc(err["loc"], raw), err["msg"]) for err in e.errors()]
+        raise PlanError(problems) from None
+    problems += _check_structure(model, src, text)
+    reg_path = Path(agencies) if agencies else (path.parent / model.agencies if model.agencies else None)
+    if reg_path is None:
+        problems.append(Problem(src, "plan.agencies", "no agency registry given (--agencies) or named by the plan"))
+        raise PlanError(problems)
+    try:
+        registry = Registry.load(reg_path)
+    except RegistryError as e:
+        raise PlanError(problems + e.problems) from None
+    try:
+        plan = Plan(model, registry, src)
+    except PlanError as e:
+        raise PlanError(problems + e.problems) from None
+    if problems:
+        raise PlanError(problems)
+    return plan
+
+
+def _check_structure(model: _PlanFile, src: str, text: str) -> list[Problem]:
+    out: list[Problem] = []
+    codes = [s.code for s in model.sections]
+    sheets: set[str] = set()
+    for k, s in enumerate(model.sections):
+        w = f"section[{k}] ({s.code})"
+        if len(s.sheet) > 31:
+            out.append(Problem(src, w + ".sheet", f"sheet name {s.sheet!r} is longer than Excel's 31 characters"))
+        if set(s.sheet) & _BAD_SHEET_CHARS or s.sheet.startswith("'"):
+            out.append(Problem(src, w + ".sheet", f"sheet name {s.sheet!r} has a character Excel forbids ([]:*?/\\)"))
+        if s.sheet.lower() in sheets or s.sheet.lower() in ("hướng dẫn", "_parxl", "danhmuc"):
+            out.append(Problem(src, w + ".sheet", f"sheet name {s.sheet!r} is used twice or reserved"))
+        sheets.add(s.sheet.lower())
+    if len(set(codes)) != len(codes):
+        out.append(Problem(src, "section", "section codes are not unique"))
+    seen: set[str] = set()
+    for k, t in enumerate(model.tasks):
+        w = f"task[{k}] ({t.code})"
+        if t.section not in codes:
+            out.append(Problem(src, w + ".section", f"unknown section {t.section!r}"))
+        elif not t.code.startswith(t.section + "."):
+            out.append(Problem(src, w + ".code", f"code does not start with its section {t.section}."))
+        if t.code in seen:
+            out.append(Problem(src, w + ".code", f"task code {t.code} is used twice{_line(text, t.code)}"))
+        seen.add(t.code)
+    return out
+
+
+def _line(text: str, code: str) -> str:
+    lines = [n for n, ln in enumerate(text.splitlines(), 1) if re.match(rf'^code\s*=\s*"{re.escape(code)}"', ln.strip())]
+    return f" (lines {', '.join(map(str, lines))})" if lines else ""
+
+
+def _nfc(x):
+    if isinstance(x, str):
+        return unicodedata.normalize("NFC", x)
+    if isinstance(x, list):
+        return [_nfc(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _nfc(v) for k, v in x.items()}
+    return x
+
