@@ -172,8 +172,14 @@ class Indicator:
     spec: IndicatorSpec
     reporters: tuple[Reporter, ...]
 
-    def __getattr__(self, name):  # label, unit, measure, target, ... from the spec
-        return getattr(self.spec, name)
+    label = property(lambda self: self.spec.label)
+    unit = property(lambda self: self.spec.unit)
+    measure = property(lambda self: self.spec.measure)
+    target = property(lambda self: self.spec.target)
+    reported_by = property(lambda self: self.spec.reported_by)
+    numerator = property(lambda self: self.spec.numerator)
+    denominator = property(lambda self: self.spec.denominator)
+    value_label = property(lambda self: self.spec.value_label)
 
     @property
     def aggregation(self) -> str:
@@ -192,8 +198,10 @@ class Task:
     lead: tuple[str, ...]
     coordinators: tuple[str, ...]
 
-    def __getattr__(self, name):
-        return getattr(self.spec, name)
+    title = property(lambda self: self.spec.title)
+    deadline = property(lambda self: self.spec.deadline)
+    result = property(lambda self: self.spec.result)
+    group = property(lambda self: self.spec.group)
 
 
 class Plan:

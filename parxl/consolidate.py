@@ -1,0 +1,314 @@
+"""Report → the consolidated provincial workbook (xlsxwriter), in Vietnamese, print-ready.
+
+Every text that came from an agency is written with ``write_string``: text that starts
+with ``=``, ``+``, ``-`` or ``@`` stays text and never becomes a formula.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import Counter, defaultdict
+from fractions import Fraction
+from pathlib import Path
+
+import xlsxwriter
+
+from .checks import MET, NOT_ASSESSABLE, NOT_MET
+from .report import ACCEPTED, Report
+
+STATUS_VI = {MET: "Đạt", NOT_MET: "Chưa đạt", NOT_ASSESSABLE: "Không đánh giá được"}
+RETURN_VI = {"accepted": "Hợp lệ", "rejected": "Bị từ chối", "superseded": "Bị thay thế"}
+SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+RULE_VI = {"ratio": "Σ tử số / Σ mẫu số", "sum": "Tổng các cơ quan", "each": "Tỷ lệ cơ quan đạt"}
+
+
+def _ok(ret, what):
+    if ret not in (0, None):
+        raise RuntimeError(f"xlsxwriter returned {ret} for {what}")
+
+
+def _n(x: Fraction | None):
+    return None if x is None else (int(x) if x.denominator == 1 else round(float(x), 2))
+
+
+def write_consolidated(report: Report, path: str | Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    try:
+        _Consolidated(wb, report).write()
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+class _Consolidated:
+    def __init__(self, wb, report: Report):
+        self.wb, self.r = wb, report
+        plan, per = report.plan, report.period
+        wb.set_properties({"title": f"Tổng hợp {per.label_vi} - {plan.title}", "author": "parxl",
+                           "company": plan.province,
+                           "created": dt.datetime.combine(per.due, dt.time(17, 0))})
+        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
+        f = wb.add_format
+        self.f = {
+            "title": f({"font_name": "Times New Roman", "bold": True, "font_size": 14}),
+            "sub": f({"font_name": "Times New Roman", "italic": True}),
+            "h": f({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "align": "center",
+                    "valign": "vcenter"}),
+            "t": f(base), "n": f({**base, "num_format": "#,##0.##"}), "p": f({**base, "num_format": "0.00"}),
+            "d": f({**base, "num_format": "dd/mm/yyyy hh:mm"}),
+            MET: f({**base, "bg_color": "#C6EFCE", "font_color": "#006100"}),
+            NOT_MET: f({**base, "bg_color": "#FFC7CE", "font_color": "#9C0006"}),
+            NOT_ASSESSABLE: f({**base, "bg_color": "#FFEB9C", "font_color": "#9C5700"}),
+            "none": f({**base, "bg_color": "#D9D9D9"}),
+            "small": f({**base, "font_size": 9, "align": "center"}),
+        }
+        for k in (MET, NOT_MET, NOT_ASSESSABLE, "none"):
+            self.f["small_" + k] = f({**base, "font_size": 9, "align": "center",
+                                      "bg_color": {MET: "#C6EFCE", NOT_MET: "#FFC7CE", NOT_ASSESSABLE: "#FFEB9C",
+                                                   "none": "#D9D9D9"}[k]})
+        self.res_by_agency = defaultdict(list)
+        for x in report.results:
+            self.res_by_agency[x.agency].append(x)
+        self.ret_by_agency = {e.agency: e for e in report.returns if e.status == ACCEPTED}
+
+    def write(self):
+        self._summary()
+        self._indicators()
+        self._agencies()
+        self._matrix()
+        self._missing()
+        self._findings()
+        self._long()
+        self._files()
+
+    # -- helpers --------------------------------------------------------------------------
+    def _sheet(self, name, title, headers, widths, landscape=True):
+        ws = self.wb.add_worksheet(name)
+        ws.write_string(0, 0, title, self.f["title"])
+        ws.write_string(1, 0, f"{self.r.plan.title} — {self.r.period.label_vi} ({self.r.period.code})", self.f["sub"])
+        for c, (h, w) in enumerate(zip(headers, widths)):
+            ws.write_string(3, c, h, self.f["h"])
+            ws.set_column(c, c, w)
+        ws.freeze_panes(4, 0)
+        ws.repeat_rows(3)
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        if landscape:
+            ws.set_landscape()
+        return ws
+
+    def _cell(self, ws, r, c, v, fmt="t"):
+        fm = self.f[fmt]
+        if v is None:
+            ws.write_blank(r, c, None, fm)
+        elif isinstance(v, bool):
+            ws.write_string(r, c, "Có" if v else "Không", fm)
+        elif isinstance(v, (int, float)):
+            ws.write_number(r, c, v, fm)
+        elif isinstance(v, Fraction):
+            ws.write_number(r, c, _n(v), fm)
+        elif isinstance(v, dt.datetime):
+            ws.write_datetime(r, c, v.replace(tzinfo=None), self.f["d"])
+        else:
+            ws.write_string(r, c, str(v), fm)
+
+    def _rows(self, ws, rows, fmts=None, start=4):
+        for i, row in enumerate(rows):
+            for c, v in enumerate(row):
+                self._cell(ws, start + i, c, v, (fmts[c] if fmts else "t") if not isinstance(v, tuple) else v[1])
+        if rows:
+            ws.autofilter(3, 0, start + len(rows) - 1, len(rows[0]) - 1)
+
+    # -- sheets ---------------------------------------------------------------------------
+    def _summary(self):
+        r, plan = self.r, self.r.plan
+        ws = self._sheet("Tổng hợp", "TỔNG HỢP KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC",
+                         ["Mục", "Lĩnh vực", "Số chỉ tiêu", "Đạt", "Chưa đạt", "Không đánh giá được", "Tỷ lệ đạt (%)"],
+                         [8, 60, 12, 10, 10, 14, 14])
+        secs = r.by_section()
+        rows = [[s["code"], s["title"], s["indicators"], s["met"], s["not_met"], s["not_assessable"],
+                 s["share_met"]] for s in secs]
+        self._rows(ws, rows, ["t", "t", "n", "n", "n", "n", "p"])
+        end = 4 + len(rows)
+        c = r.counts()
+        sev = Counter(f.severity.value for f in r.findings)
+        facts = [("Cơ quan phải báo cáo", len(plan.reporting_agencies())), ("Tệp hợp lệ", c["accepted"]),
+                 ("Tệp bị từ chối", c["rejected"]), ("Tệp bị thay thế (nộp lại)", c["superseded"]),
+                 ("Cơ quan chưa nộp", c["missing"]), ("Lỗi", sev.get("error", 0)),
+                 ("Cảnh báo", sev.get("warning", 0)), ("Thông tin", sev.get("info", 0))]
+        ws.write_string(end + 1, 0, "Tình hình nhận báo cáo", self.f["title"])
+        for i, (k, v) in enumerate(facts):
+            ws.write_string(end + 2 + i, 1, k, self.f["t"])
+            ws.write_number(end + 2 + i, 2, v, self.f["n"])
+        chart = self.wb.add_chart({"type": "column"})
+        chart.add_series({"name": "Tỷ lệ chỉ tiêu đạt (%)", "categories": ["Tổng hợp", 4, 0, end - 1, 0],
+                          "values": ["Tổng hợp", 4, 6, end - 1, 6], "fill": {"color": "#2E75B6"},
+                          "data_labels": {"value": True, "num_format": "0"}})
+        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực"})
+        chart.set_y_axis({"min": 0, "max": 100, "name": "%"})
+        chart.set_legend({"none": True})
+        ws.insert_chart(end + 2, 4, chart, {"x_scale": 1.3, "y_scale": 1.1})
+        # by lead agency: each agency's own results on the indicators it leads
+        top = end + 20
+        ws.write_string(top, 0, "Kết quả theo cơ quan chủ trì", self.f["title"])
+        heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Không đánh giá được", "Tỷ lệ đạt (%)"]
+        for k, h in enumerate(heads):
+            ws.write_string(top + 1, k, h, self.f["h"])
+        lead_of = {(rep.agency, i.code) for i in plan.indicators for rep in i.reporters if rep.role.startswith("Chủ trì")}
+        rows = []
+        for a in plan.reporting_agencies():
+            mine = [x for x in self.res_by_agency[a] if (a, x.indicator) in lead_of]
+            if not mine:
+                continue
+            st = Counter(x.status for x in mine)
+            assessed = st[MET] + st[NOT_MET]
+            rows.append([a, plan.registry.name(a), len(mine), st[MET], st[NOT_MET], st[NOT_ASSESSABLE],
+                         st[MET] * 100 / assessed if assessed else None])
+        for i, row in enumerate(rows):
+            for k, v in enumerate(row):
+                self._cell(ws, top + 2 + i, k, v, ["t", "t", "n", "n", "n", "n", "p"][k])
+
+    def _indicators(self):
+        plan = self.r.plan
+        ws = self._sheet("Chỉ tiêu", "KẾT QUẢ TOÀN TỈNH THEO CHỈ TIÊU",
+                         ["Mã chỉ tiêu", "Lĩnh vực", "Nhiệm vụ", "Chỉ tiêu", "Mục tiêu", "Cách tính toàn tỉnh",
+                          "Giá trị toàn tỉnh", "Tử số", "Mẫu số", "Đánh giá", "Cơ quan phải báo cáo",
+                          "Cơ quan có số liệu", "Cơ quan đạt"],
+                         [11, 8, 40, 40, 22, 18, 12, 10, 10, 14, 12, 12, 10])
+        rows = []
+        for fig in self.r.indicators:
+            i = plan.indicator(fig.indicator)
+            unit = "%" if (i.unit == "%" or fig.rule == "each" or i.measure == "change") else i.unit
+            rows.append([i.code, i.task.section, f"{i.task.code}. {i.task.title}", i.label, i.target_vi(),
+                         RULE_VI[fig.rule] + (f" ({unit})" if unit else ""), fig.value, fig.numerator,
+                         fig.denominator, (STATUS_VI[fig.status], fig.status), fig.agencies_expected,
+                         fig.agencies_reporting, fig.agencies_met])
+        self._rows(ws, rows, ["t", "t", "t", "t", "t", "t", "p", "n", "n", "t", "n", "n", "n"])
+
+    def _agencies(self):
+        plan = self.r.plan
+        ws = self._sheet("Cơ quan", "TÌNH HÌNH BÁO CÁO THEO CƠ QUAN",
+                         ["Mã", "Cơ quan", "Nhóm", "Đã nộp", "Thời điểm lưu tệp", "Tệp", "Số chỉ tiêu", "Đạt",
+                          "Chưa đạt", "Không đánh giá được", "Số lỗi"],
+                         [11, 40, 22, 9, 17, 34, 10, 8, 9, 12, 8])
+        errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
+        rows = []
+        for a in plan.reporting_agencies():
+            st = Counter(x.status for x in self.res_by_agency[a])
+            e = self.ret_by_agency.get(a)
+            rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name,
+                         ("Có", MET) if e else ("Không", NOT_MET), e.modified if e else None, e.file if e else None,
+                         sum(st.values()), st[MET], st[NOT_MET], st[NOT_ASSESSABLE], errors.get(a, 0)])
+        self._rows(ws, rows, ["t", "t", "t", "t", "d", "t", "n", "n", "n", "n", "n"])
+        # chart: returns received by agency group
+        groups = []
+        for a in plan.reporting_agencies():
+            g = plan.registry.group_of(a).name
+            if g not in groups:
+                groups.append(g)
+        base = 4 + len(rows) + 2
+        ws.write_string(base, 0, "Nhóm cơ quan", self.f["h"])
+        ws.write_string(base, 1, "Đã nộp", self.f["h"])
+        ws.write_string(base, 2, "Chưa nộp", self.f["h"])
+        for k, g in enumerate(groups):
+            members = [a for a in plan.reporting_agencies() if plan.registry.group_of(a).name == g]
+            got = sum(a in self.ret_by_agency for a in members)
+            ws.write_string(base + 1 + k, 0, g, self.f["t"])
+            ws.write_number(base + 1 + k, 1, got, self.f["n"])
+            ws.write_number(base + 1 + k, 2, len(members) - got, self.f["n"])
+        chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
+        for col, name, color in ((1, "Đã nộp", "#70AD47"), (2, "Chưa nộp", "#C00000")):
+            chart.add_series({"name": name, "categories": ["Cơ quan", base + 1, 0, base + len(groups), 0],
+                              "values": ["Cơ quan", base + 1, col, base + len(groups), col],
+                              "fill": {"color": color}})
+        chart.set_title({"name": "Báo cáo đã nhận theo nhóm cơ quan"})
+        ws.insert_chart(base, 4, chart, {"x_scale": 1.4})
+
+    def _matrix(self):
+        plan = self.r.plan
+        ws = self.wb.add_worksheet("Ma trận")
+        ws.write_string(0, 0, "MA TRẬN CƠ QUAN × CHỈ TIÊU (Đ: đạt; C: chưa đạt; ?: không đánh giá được; ô xám: không giao)",
+                        self.f["title"])
+        inds = plan.indicators
+        ws.write_string(2, 0, "Mã", self.f["h"])
+        ws.write_string(2, 1, "Cơ quan", self.f["h"])
+        ws.set_column(0, 0, 11)
+        ws.set_column(1, 1, 34)
+        ws.set_column(2, 1 + len(inds), 4.5)
+        ws.set_row(2, 70)
+        vert = self.wb.add_format({"rotation": 90, "font_size": 8, "border": 1, "bold": True, "align": "center"})
+        for k, i in enumerate(inds):
+            ws.write_string(2, 2 + k, i.code, vert)
+        status = {(x.agency, x.indicator): x.status for x in self.r.results}
+        short = {MET: "Đ", NOT_MET: "C", NOT_ASSESSABLE: "?"}
+        for r, a in enumerate(plan.reporting_agencies(), 3):
+            ws.write_string(r, 0, a, self.f["t"])
+            ws.write_string(r, 1, plan.registry.name(a), self.f["t"])
+            for k, i in enumerate(inds):
+                s = status.get((a, i.code))
+                if s is None:
+                    ws.write_blank(r, 2 + k, None, self.f["small_none"])
+                else:
+                    ws.write_string(r, 2 + k, short[s], self.f["small_" + s])
+        ws.freeze_panes(3, 2)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(2)
+
+    def _missing(self):
+        plan = self.r.plan
+        ws = self._sheet("Chưa nộp", "CÁC CƠ QUAN CHƯA NỘP BÁO CÁO",
+                         ["Mã", "Cơ quan", "Nhóm", "Số chỉ tiêu phải báo cáo"], [11, 50, 26, 14], landscape=False)
+        rows = [[a, plan.registry.name(a), plan.registry.group_of(a).name, len(plan.assignments(a))]
+                for a in self.r.missing]
+        self._rows(ws, rows, ["t", "t", "t", "n"])
+
+    def _findings(self):
+        ws = self._sheet("Lỗi & cảnh báo", "LỖI, CẢNH BÁO VÀ THÔNG TIN KHI ĐỌC BÁO CÁO",
+                         ["Mức độ", "Mã lỗi", "Cơ quan", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Nội dung"],
+                         [10, 26, 11, 30, 22, 9, 11, 70])
+        order = {"error": 0, "warning": 1, "info": 2}
+        rows = []
+        for f in sorted(self.r.findings, key=lambda f: order[f.severity.value]):
+            fm = {"error": NOT_MET, "warning": NOT_ASSESSABLE, "info": "t"}[f.severity.value]
+            rows.append([(SEVERITY_VI[f.severity.value], fm), f.code, f.agency, f.file, f.sheet, f.cell,
+                         f.indicator, f.message])
+        self._rows(ws, rows)
+
+    def _long(self):
+        plan = self.r.plan
+        ws = self._sheet("Dữ liệu", "DỮ LIỆU CHI TIẾT (MỖI DÒNG MỘT CƠ QUAN × CHỈ TIÊU)",
+                         ["Mã cơ quan", "Cơ quan", "Nhóm", "Lĩnh vực", "Mã nhiệm vụ", "Mã chỉ tiêu", "Chỉ tiêu",
+                          "Mục tiêu", "Vai trò", "Tình trạng", "Tử số", "Mẫu số", "Kết quả", "Số liệu năm gốc",
+                          "Giá trị đánh giá", "Chênh lệch so với mục tiêu", "Đánh giá", "Minh chứng", "Ngày văn bản",
+                          "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Tệp", "Sheet", "Ô"],
+                         [11, 30, 18, 7, 11, 11, 40, 20, 14, 14, 9, 9, 9, 11, 11, 11, 13, 30, 12, 30, 30, 26, 18, 7])
+        role = {(rep.agency, i.code): rep.role for i in plan.indicators for rep in i.reporters}
+        rows = []
+        for x in self.r.results:
+            i = plan.indicator(x.indicator)
+            rows.append([x.agency, plan.registry.name(x.agency), plan.registry.group_of(x.agency).name,
+                         i.task.section, i.task.code, i.code, i.label, i.target_vi(), role[(x.agency, i.code)],
+                         x.reported_status, x.numerator, x.denominator, x.current, x.baseline, x.value, x.gap,
+                         (STATUS_VI[x.status], x.status), x.evidence,
+                         x.doc_date.strftime("%d/%m/%Y") if x.doc_date else None, x.issues, x.proposals, x.file,
+                         x.sheet, x.cell])
+        self._rows(ws, rows, ["t"] * 10 + ["n", "n", "n", "n", "p", "p"] + ["t"] * 8)
+
+    def _files(self):
+        ws = self._sheet("Tệp nhận được", "CÁC TỆP ĐÃ NHẬN",
+                         ["Tệp", "Cơ quan", "Trạng thái", "Mã biểu mẫu", "Thời điểm lưu tệp", "Phần mềm",
+                          "Thay thế bởi", "SHA-256"], [34, 11, 13, 30, 17, 26, 30, 66])
+        fm = {"accepted": MET, "rejected": NOT_MET, "superseded": NOT_ASSESSABLE}
+        rows = [[e.file, e.agency, (RETURN_VI[e.status], fm[e.status]), e.template_id, e.modified, e.application,
+                 e.superseded_by, e.sha256] for e in self.r.returns]
+        self._rows(ws, rows, ["t", "t", "t", "t", "d", "t", "t", "t"])
+

@@ -1,0 +1,88 @@
+"""Template identity: what a workbook claims to be, and the secretariat's signature over it.
+
+Sheet protection is a convenience, not security; a return proves where it came from by
+an HMAC-SHA256 signature over its identity fields, made with the secretariat's secret
+key when the workbook was generated.  Nobody without the key can forge one.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from .errors import KeyFileError
+
+KEY_FILE_NAME = "parxl.key"
+_HEADER = "# parxl secretariat key: keep it secret; anyone who has it can sign workbooks.\n"
+
+# The signed fields, in signing order.  ``signature`` itself is stored beside them.
+FIELDS = ("format", "plan_id", "plan_version", "agency", "period", "template_id", "issued", "layout_hash")
+
+
+def keygen(path: str | Path, force: bool = False) -> Path:
+    """Write a new 256-bit key to ``path`` (mode 0600); refuse to overwrite one."""
+    path = Path(path)
+    if path.exists() and not force:
+        raise KeyFileError(f"{path} exists; refusing to overwrite a key (use --force)")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as f:
+        f.write(_HEADER + secrets.token_hex(32) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+def load_key(path: str | Path) -> bytes:
+    path = Path(path)
+    try:
+        lines = [ln.strip() for ln in path.read_text(encoding="ascii").splitlines()]
+    except FileNotFoundError:
+        raise KeyFileError(f"key file {path} not found (make one with `parxl keygen`)") from None
+    except (UnicodeDecodeError, OSError) as e:
+        raise KeyFileError(f"key file {path} cannot be read: {e}") from None
+    body = [ln for ln in lines if ln and not ln.startswith("#")]
+    try:
+        key = bytes.fromhex(body[0]) if len(body) == 1 else b""
+    except ValueError:
+        key = b""
+    if len(key) < 16:
+        raise KeyFileError(f"key file {path} does not hold a hex key of at least 128 bits")
+    return key
+
+
+def template_id(plan_id: str, plan_version: str, period: str, agency: str, layout_hash: str) -> str:
+    h = hashlib.sha256(f"{plan_id}\n{plan_version}\n{period}\n{agency}\n{layout_hash}".encode()).hexdigest()
+    return f"PARXL-{period}-{agency}-{h[:8].upper()}"
+
+
+def _message(fields: dict[str, str]) -> bytes:
+    return "\n".join(f"{k}={fields.get(k, '')}" for k in FIELDS).encode("utf-8")
+
+
+def sign(fields: dict[str, str], key: bytes) -> str:
+    return hmac.new(key, _message(fields), hashlib.sha256).hexdigest()
+
+
+def verify(fields: dict[str, str], key: bytes) -> bool:
+    sig = fields.get("signature", "")
+    return hmac.compare_digest(sign(fields, key), sig.strip().lower())
+
+
+def resolve_key(given: str | Path | None, *defaults: Path, create_at: Path | None = None) -> tuple[bytes, Path, bool]:
+    """The key to use: the given file, else the first default that exists, else (if allowed) a new one.
+
+    Returns (key, path, created).
+    """
+    if given:
+        return load_key(given), Path(given), False
+    for d in defaults:
+        if d.exists():
+            return load_key(d), d, False
+    if create_at is not None:
+        keygen(create_at)
+        return load_key(create_at), create_at, True
+    looked = ", ".join(str(d) for d in defaults)
+    raise KeyFileError(f"no key given (--key) and none found at {looked}")

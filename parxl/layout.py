@@ -1,0 +1,130 @@
+"""The shape of an agency's workbook, shared by the writer (which lays it out) and the
+reader (which finds it again): sheets, columns, rows, which cells are inputs, and the
+hash of the locked layout that the identity signs.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from .plan import Indicator, Plan
+
+COVER_SHEET = "Hướng dẫn"
+LIST_SHEET = "DanhMuc"
+IDENTITY_SHEET = "_parxl"
+FORMAT = "parxl-return/1"
+
+HEADER_ROW = 3          # zero-based: the header is on Excel row 4
+FIRST_ROW = HEADER_ROW + 1
+
+STATUSES = ("Hoàn thành", "Đang thực hiện", "Chưa thực hiện", "Không phát sinh")
+DONE, NOT_APPLICABLE = STATUSES[0], STATUSES[3]
+SELF_CHECK = ("Đạt", "Chưa đạt", "Thiếu số liệu", "Thiếu minh chứng", "Không phát sinh")
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    width: float
+    kind: str  # "locked" | "input" | "formula"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("code", "Mã chỉ tiêu", 11, "locked"),
+    Column("task", "Nhiệm vụ", 40, "locked"),
+    Column("label", "Chỉ tiêu", 40, "locked"),
+    Column("target", "Mục tiêu", 22, "locked"),
+    Column("role", "Vai trò", 14, "locked"),
+    Column("status", "Tình trạng", 16, "input"),
+    Column("numerator", "Tử số", 11, "input"),
+    Column("denominator", "Mẫu số", 11, "input"),
+    Column("value", "Kết quả", 12, "input"),
+    Column("baseline", "Số liệu năm gốc", 13, "input"),
+    Column("change", "Mức thay đổi (%)", 12, "formula"),
+    Column("evidence", "Minh chứng", 30, "input"),
+    Column("doc_date", "Ngày văn bản", 13, "input"),
+    Column("issues", "Khó khăn, vướng mắc", 30, "input"),
+    Column("proposals", "Đề xuất, kiến nghị", 30, "input"),
+    Column("self_check", "Tự kiểm tra", 15, "formula"),
+)
+COL = {c.key: i for i, c in enumerate(COLUMNS)}
+REQUIRED_HEADERS = tuple(c.header for c in COLUMNS)
+LOCKED_KEYS = tuple(c.key for c in COLUMNS if c.kind == "locked")
+
+_TEXT_INPUTS = ("status", "evidence", "doc_date", "issues", "proposals")
+INPUTS_BY_MEASURE = {
+    "rate": _TEXT_INPUTS + ("numerator", "denominator"),
+    "count": _TEXT_INPUTS + ("value",),
+    "change": _TEXT_INPUTS + ("value", "baseline"),
+    "done": _TEXT_INPUTS,
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    indicator: Indicator
+    role: str
+    excel_row: int  # zero-based
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        keys = INPUTS_BY_MEASURE[self.indicator.measure]
+        if self.indicator.measure == "change" and self.indicator.target.baseline_value is not None:
+            keys = tuple(k for k in keys if k != "baseline")  # the plan knows it: prefilled, locked
+        return keys
+
+    def locked_text(self) -> dict[str, str]:
+        i = self.indicator
+        return {"code": i.code, "task": f"{i.task.code}. {i.task.title}", "label": i.label,
+                "target": i.target_vi(), "role": self.role}
+
+
+@dataclass(frozen=True)
+class SheetLayout:
+    section: str
+    name: str
+    title: str
+    rows: tuple[Row, ...]
+
+
+def agency_layout(plan: Plan, agency: str) -> list[SheetLayout]:
+    """One input sheet per section that holds the agency's indicators, in plan order."""
+    sheets = []
+    assigned = plan.assignments(agency)
+    for s in plan.sections:
+        mine = [(i, r) for i, r in assigned if i.task.section == s.code]
+        if mine:
+            rows = tuple(Row(i, r.role, FIRST_ROW + k) for k, (i, r) in enumerate(mine))
+            sheets.append(SheetLayout(s.code, s.sheet, f"{s.code}. {s.title}", rows))
+    return sheets
+
+
+def layout_hash(sheets: list[SheetLayout]) -> str:
+    """SHA-256 over what the agency may not change: each row's locked text and input cells.
+
+    Sheet names and row and column positions are left out: a renamed sheet or a moved
+    column is reported, but does not make the return unreadable.
+    """
+    rows = sorted(
+        (r.indicator.code, r.locked_text(), list(r.inputs), s.section)
+        for s in sheets for r in s.rows)
+    blob = json.dumps({"format": FORMAT, "headers": list(REQUIRED_HEADERS), "rows": rows},
+                      ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def col_letter(idx: int) -> str:
+    s = ""
+    idx += 1
+    while idx:
+        idx, r = divmod(idx - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def cell_name(row: int, col: int) -> str:
+    """Zero-based row and column to an A1 reference."""
+    return f"{col_letter(col)}{row + 1}"

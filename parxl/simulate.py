@@ -1,0 +1,155 @@
+"""Agencies filling their workbooks, simulated: for the demo, the samples and the tests.
+
+``answers`` decides, from a seed, what an agency reports for each of its indicators
+(mostly meeting the target, sometimes not).  ``fill_openpyxl`` writes those answers into a
+copy of the generated workbook the way a spreadsheet tool without a calculation engine
+does; ``libreoffice_edits`` turns them into text typed cell by cell through Calc.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+import random
+import re
+import shutil
+import zipfile
+from fractions import Fraction
+from pathlib import Path
+
+from .layout import COL, DONE, agency_layout, cell_name
+from .periods import Period
+from .plan import Indicator, Plan
+
+Answer = dict[str, object]   # column key → value (number, date, text)
+
+
+def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_rate: float = 0.15) -> dict[str, Answer]:
+    """What a diligent agency reports, indicator by indicator; about ``miss_rate`` of targets are missed."""
+    out = {}
+    start, end = period.window
+    for s in agency_layout(plan, agency):
+        for row in s.rows:
+            ind = row.indicator
+            meet = rng.random() >= miss_rate
+            a = _numbers(ind, meet, rng)
+            day = start + dt.timedelta(days=rng.randrange((end - start).days))
+            done = meet or ind.measure != "done"
+            a["status"] = DONE if done else rng.choice(["Đang thực hiện", "Chưa thực hiện"])
+            if done:
+                a["evidence"] = f"Báo cáo số {rng.randrange(10, 999)}/BC-{agency} ngày {day:%d/%m/%Y}"
+                a["doc_date"] = day
+            if not meet:
+                a["issues"] = "Khối lượng hồ sơ tăng; thiếu nhân lực chuyên trách."
+                a["proposals"] = "Đề nghị tỉnh bổ sung kinh phí và tập huấn."
+            out[ind.code] = a
+    return out
+
+
+def _numbers(ind: Indicator, meet: bool, rng: random.Random) -> Answer:
+    t = ind.target
+    if ind.measure == "rate":
+        d = rng.randrange(20, 2000)
+        lo = Fraction(str(t.value)) * d / 100
+        if meet:
+            if t.op == "between":
+                n = min(d, math.ceil(lo) + rng.randrange(0, max(1, d // 20)))
+            else:
+                n = min(d, math.floor(lo) + 1 + rng.randrange(0, max(1, (d - math.floor(lo)))))
+                if t.op == ">=" and t.value == 100:
+                    n = d
+        else:
+            n = max(0, math.ceil(lo) - 1 - rng.randrange(0, max(1, d // 10)))
+        return {"numerator": n, "denominator": d}
+    if ind.measure == "count":
+        v = int(t.value)
+        if t.op == "=":
+            return {"value": v if meet else v + 1 + rng.randrange(3)}
+        return {"value": v + rng.randrange(0, 4) if meet else max(0, v - 1 - rng.randrange(max(1, v)))}
+    if ind.measure == "change":
+        base = rng.randrange(50, 5000)
+        pct = float(t.value) + (rng.uniform(2, 8) if t.op in (">", ">=") else -rng.uniform(2, 8))
+        if not meet:
+            pct = float(t.value) - (rng.uniform(2, 8) if t.op in (">", ">=") else -rng.uniform(2, 8))
+        cur = round(base * (1 + pct / 100))
+        return {"value": cur, "baseline": base} if t.baseline_value is None else {"value": cur}
+    return {}
+
+
+def cell_map(plan: Plan, agency: str) -> dict[str, tuple[str, int]]:
+    """Indicator code → (sheet name, zero-based row) in the agency's generated workbook."""
+    return {r.indicator.code: (s.name, r.excel_row) for s in agency_layout(plan, agency) for r in s.rows}
+
+
+def fill_openpyxl(src: str | Path, dst: str | Path, plan: Plan, agency: str, values: dict[str, Answer],
+                  modified: dt.datetime | None = None) -> Path:
+    """Write answers into a copy of the workbook with openpyxl (no cached formula results)."""
+    import openpyxl
+    wb = openpyxl.load_workbook(src)
+    where = cell_map(plan, agency)
+    for code, ans in values.items():
+        sheet, row = where[code]
+        ws = wb[sheet]
+        for key, v in ans.items():
+            c = ws.cell(row + 1, COL[key] + 1)
+            c.value = v
+    dst = Path(dst)
+    wb.save(dst)
+    if modified:
+        stamp(dst, modified)
+    return dst
+
+
+def libreoffice_edits(plan: Plan, agency: str, values: dict[str, Answer], decimal_comma: bool = True) -> list:
+    """The same answers as text typed cell by cell (Vietnamese notation when ``decimal_comma``)."""
+    where = cell_map(plan, agency)
+    edits = []
+    for code, ans in values.items():
+        sheet, row = where[code]
+        for key, v in ans.items():
+            if isinstance(v, dt.date):
+                text = f"{v:%d/%m/%Y}" if decimal_comma else f"{v:%m/%d/%Y}"
+            elif isinstance(v, float) and decimal_comma:
+                text = repr(v).replace(".", ",")
+            else:
+                text = str(v)
+            edits.append([sheet, cell_name(row, COL[key]), text])
+    return edits
+
+
+def fill_libreoffice(src: str | Path, dst: str | Path, plan: Plan, agency: str, values: dict[str, Answer]) -> Path:
+    """Answers filled, then the workbook opened and saved by LibreOffice Calc (it computes and caches
+    every formula result and writes its own zip, properties and styles)."""
+    import tempfile
+    from . import libreoffice
+    dst = Path(dst)
+    with tempfile.TemporaryDirectory() as tmp:
+        filled = fill_openpyxl(src, Path(tmp) / dst.name, plan, agency, values)
+        out = libreoffice.convert(filled, Path(tmp) / "lo", "xlsx")
+        shutil.copyfile(out, dst)
+    return dst
+
+
+_MODIFIED = re.compile(rb"<dcterms:modified[^>]*>[^<]*</dcterms:modified>")
+
+
+def stamp(path: str | Path, modified: dt.datetime) -> None:
+    """Set the workbook's own modified time and make the zip reproducible (fixed entry times)."""
+    path = Path(path)
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                when = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                data = _MODIFIED.sub(b'<dcterms:modified xsi:type="dcterms:W3CDTF">' + when + b"</dcterms:modified>", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(zi, data)
+    path.write_bytes(buf.getvalue())
+
+
+def copy(src: str | Path, dst: str | Path) -> Path:
+    shutil.copyfile(src, dst)
+    return Path(dst)

@@ -1,0 +1,382 @@
+"""plan × agency × period → the agency's workbook.  The only module that writes returns.
+
+Every xlsxwriter call that reports a status is checked: a non-zero return (for example a
+validation silently dropped for a long title) is a bug and raises.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import xlsxwriter
+
+from . import __version__
+from .identity import FIELDS, sign, template_id
+from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT,
+                     STATUSES, Row, SheetLayout, agency_layout, cell_name, col_letter, layout_hash)
+from .periods import Period
+from .plan import Indicator, Plan, _fmt
+
+MAX_TITLE, MAX_MESSAGE = 32, 255
+
+
+class WriterBug(RuntimeError):
+    """xlsxwriter refused something we asked of it."""
+
+
+def _ok(ret, what: str):
+    if ret not in (0, None):
+        raise WriterBug(f"xlsxwriter returned {ret} for {what}")
+    return ret
+
+
+@dataclass(frozen=True)
+class Issue:
+    """What one generated workbook is."""
+    agency: str
+    path: Path
+    template_id: str
+    layout_hash: str
+
+
+def workbook_name(period: Period, agency: str) -> str:
+    return f"{period.code}_{agency}.xlsx"
+
+
+def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, key: bytes) -> dict[str, str]:
+    lh = layout_hash(agency_layout(plan, agency))
+    fields = {"format": FORMAT, "plan_id": plan.id, "plan_version": plan.version, "agency": agency,
+              "period": period.code, "template_id": template_id(plan.id, plan.version, period.code, agency, lh),
+              "issued": issued.isoformat(), "layout_hash": lh}
+    fields["signature"] = sign(fields, key)
+    return fields
+
+
+def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agencies: list[str] | None = None,
+             issued: dt.date | None = None, password: str | None = None, workers: int = 1,
+             progress: Callable[[str], None] | None = None) -> list[Issue]:
+    """Write one workbook per agency that reports at least one indicator."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    codes = agencies or plan.reporting_agencies()
+    issued = issued or period.window[1]
+    jobs = [(a, out_dir / workbook_name(period, a)) for a in codes]
+    context = (plan, period, key, issued, password)
+    if workers > 1 and len(jobs) > 1:
+        results = []
+        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool:
+            for r in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
+                results.append(r)
+                progress and progress(r.agency)
+        return results
+    _init_worker(*context)
+    out = []
+    for j in jobs:
+        out.append(_job(j))
+        progress and progress(j[0])
+    return out
+
+
+_CONTEXT: tuple = ()
+
+
+def _init_worker(*context) -> None:
+    global _CONTEXT
+    _CONTEXT = context
+
+
+def _job(job) -> Issue:
+    plan, period, key, issued, password = _CONTEXT
+    agency, path = job
+    return write_workbook(plan, agency, period, path, key, issued, password)
+
+
+def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: bytes, issued: dt.date,
+                   password: str | None = None) -> Issue:
+    sheets = agency_layout(plan, agency)
+    if not sheets:
+        raise ValueError(f"agency {agency} reports no indicator of plan {plan.id}")
+    fields = identity_fields(plan, agency, period, issued, key)
+    tmp = path.with_name(f".{path.name}.tmp")
+    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                        "strings_to_numbers": False})
+    try:
+        _Book(wb, plan, agency, period, fields, password).write(sheets)
+        wb.close()
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return Issue(agency, path, fields["template_id"], fields["layout_hash"])
+
+
+class _Book:
+    def __init__(self, wb, plan: Plan, agency: str, period: Period, fields: dict, password: str | None):
+        self.wb, self.plan, self.agency, self.period, self.fields = wb, plan, agency, period, fields
+        self.password = password
+        created = dt.datetime.combine(dt.date.fromisoformat(fields["issued"]), dt.time(8, 0))
+        wb.set_properties({"title": f"{period.label_vi} - {plan.registry.name(agency)}",
+                           "subject": plan.title, "author": "parxl", "company": plan.province,
+                           "created": created, "comments": f"Template {fields['template_id']}"})
+        for k in (*FIELDS, "signature"):
+            _ok(wb.set_custom_property(f"parxl_{k}", str(fields[k])), f"custom property {k}")
+        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
+        f = wb.add_format
+        self.fmt = {
+            "title": f({"font_name": "Times New Roman", "bold": True, "font_size": 14}),
+            "sub": f({"font_name": "Times New Roman", "italic": True, "font_size": 11}),
+            "header": f({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "align": "center",
+                         "valign": "vcenter"}),
+            "locked": f({**base, "bg_color": "#F2F2F2"}),
+            "na": f({**base, "bg_color": "#BFBFBF"}),
+            "input": f({**base, "locked": False, "bg_color": "#FFFFFF"}),
+            "input_num": f({**base, "locked": False, "num_format": "#,##0"}),
+            "input_dec": f({**base, "locked": False, "num_format": "#,##0.00"}),
+            "input_date": f({**base, "locked": False, "num_format": "dd/mm/yyyy"}),
+            "formula": f({**base, "bg_color": "#DDEBF7", "num_format": "0.00"}),
+            "bold": f({"font_name": "Times New Roman", "bold": True, "text_wrap": True, "valign": "top"}),
+            "text": f({"font_name": "Times New Roman", "text_wrap": True, "valign": "top"}),
+        }
+        self.ok_fmt = f({"bg_color": "#C6EFCE", "font_color": "#006100"})
+        self.bad_fmt = f({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.miss_fmt = f({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+
+    def write(self, sheets: list[SheetLayout]):
+        self._cover(sheets)
+        for s in sheets:
+            self._input_sheet(s)
+        self._lists()
+        self._identity()
+
+    # -- cover -------------------------------------------------------------------------
+    def _cover(self, sheets):
+        ws = self.wb.add_worksheet(COVER_SHEET)
+        p, per, reg = self.plan, self.period, self.plan.registry
+        a, b = per.window
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 1, 90)
+        ws.write(0, 0, f"{per.label_vi.upper()} VỀ KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC", self.fmt["title"])
+        ws.write(1, 0, p.title, self.fmt["sub"])
+        info = [
+            ("Cơ quan báo cáo", f"{reg.name(self.agency)} ({self.agency})"),
+            ("Kỳ báo cáo", f"{per.label_vi} ({per.code})"),
+            ("Kỳ số liệu", f"Từ {a:%d/%m/%Y} đến {b:%d/%m/%Y}"),
+            ("Hạn gửi báo cáo", f"{per.due:%d/%m/%Y}"),
+            ("Kế hoạch", f"{p.id}, phiên bản {p.version}"),
+            ("Mã biểu mẫu", self.fields["template_id"]),
+            ("Số chỉ tiêu phải báo cáo", str(sum(len(s.rows) for s in sheets))),
+            ("Các sheet nhập liệu", "; ".join(s.name for s in sheets)),
+        ]
+        r = 3
+        for k, v in info:
+            ws.write(r, 0, k, self.fmt["bold"])
+            ws.write_string(r, 1, v, self.fmt["text"])
+            r += 1
+        r += 1
+        ws.write(r, 0, "Cách điền", self.fmt["bold"])
+        steps = [
+            "1. Mỗi sheet nhập liệu ứng với một lĩnh vực của Kế hoạch; mỗi dòng là một chỉ tiêu được giao cho cơ quan.",
+            "2. Chỉ nhập vào các ô màu trắng. Ô màu xám là nội dung của Kế hoạch hoặc không áp dụng cho dòng đó và đã được khóa.",
+            "3. Chỉ tiêu tỷ lệ: nhập Tử số và Mẫu số (số nguyên); phần mềm tự tính tỷ lệ, không nhập tỷ lệ %.",
+            "4. Chỉ tiêu số lượng: nhập số vào cột Kết quả. Chỉ tiêu so với năm gốc: nhập số liệu năm nay vào Kết quả và số liệu năm gốc.",
+            "5. Chọn Tình trạng trong danh sách; khi chọn \"Hoàn thành\" phải ghi Minh chứng (số, ký hiệu văn bản) và Ngày văn bản (dd/mm/yyyy).",
+            "6. Cột Tự kiểm tra cho biết ngay chỉ tiêu Đạt / Chưa đạt / Thiếu số liệu theo số liệu vừa nhập.",
+            "7. Không đổi tên, xóa, chèn sheet, dòng hoặc cột; không sửa sheet ẩn. Lưu tệp dạng .xlsx và gửi lại đúng tệp này.",
+        ]
+        for s in steps:
+            ws.write_string(r, 1, s, self.fmt["text"])
+            r += 1
+        r += 1
+        ws.write(r, 0, "Chú giải", self.fmt["bold"])
+        legend = [("Ô nhập liệu", self.fmt["input"]), ("Nội dung kế hoạch (khóa)", self.fmt["locked"]),
+                  ("Không áp dụng (khóa)", self.fmt["na"]), ("Giá trị tính tự động (khóa)", self.fmt["formula"])]
+        for text, fm in legend:
+            ws.write_string(r, 1, text, fm)
+            r += 1
+        for text, fm in (("Đạt", self.ok_fmt), ("Chưa đạt", self.bad_fmt), ("Thiếu số liệu / Thiếu minh chứng", self.miss_fmt)):
+            ws.write_string(r, 1, text, fm)
+            r += 1
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        self._protect(ws)
+
+    # -- input sheets --------------------------------------------------------------------
+    def _input_sheet(self, s: SheetLayout):
+        ws = self.wb.add_worksheet(s.name)
+        for i, c in enumerate(COLUMNS):
+            ws.set_column(i, i, c.width)
+        last = col_letter(len(COLUMNS) - 1)
+        ws.merge_range(f"A1:{last}1", s.title, self.fmt["title"])
+        ws.merge_range(f"A2:{last}2", f"{self.plan.registry.name(self.agency)} — {self.period.label_vi} — "
+                       f"kỳ số liệu {self.period.window_vi()} — hạn gửi {self.period.due:%d/%m/%Y}", self.fmt["sub"])
+        ws.write_string(2, 0, "Mã biểu mẫu:", self.fmt["sub"])
+        ws.write_string(2, 1, self.fields["template_id"], self.fmt["sub"])
+        for i, c in enumerate(COLUMNS):
+            ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
+        ws.set_row(HEADER_ROW, 45)
+        for row in s.rows:
+            self._row(ws, row)
+        first, lastrow = s.rows[0].excel_row, s.rows[-1].excel_row
+        sc = COL["self_check"]
+        rng = (first, sc, lastrow, sc)
+        for text, fm in (("Đạt", self.ok_fmt), ("Chưa đạt", self.bad_fmt), ("Thiếu", self.miss_fmt)):
+            crit = {"type": "text", "criteria": "begins with" if text == "Thiếu" else "containing", "value": text,
+                    "format": fm}
+            if text == "Đạt":
+                crit = {"type": "cell", "criteria": "==", "value": '"Đạt"', "format": fm}
+            _ok(ws.conditional_format(*rng, crit), "conditional format")
+        ws.freeze_panes(HEADER_ROW + 1, 2)
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.repeat_rows(HEADER_ROW)
+        ws.fit_to_pages(1, 0)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        self._protect(ws)
+
+    def _row(self, ws, row: Row):
+        r, ind = row.excel_row, row.indicator
+        locked = row.locked_text()
+        for key, text in locked.items():
+            ws.write_string(r, COL[key], text, self.fmt["locked"])
+        inputs = set(row.inputs)
+        for c in COLUMNS:
+            if c.kind != "input":
+                continue
+            j = COL[c.key]
+            if c.key in inputs:
+                fm = {"numerator": "input_num", "denominator": "input_num", "doc_date": "input_date",
+                      "value": "input_num" if ind.measure == "count" else "input_dec",
+                      "baseline": "input_dec"}.get(c.key, "input")
+                ws.write_blank(r, j, None, self.fmt[fm])
+                self._validate(ws, r, j, c.key, ind)
+            elif c.key == "baseline" and ind.measure == "change":
+                ws.write_number(r, j, ind.target.baseline_value, self.fmt["locked"])
+            elif not (c.key == "value" and ind.measure == "rate"):
+                ws.write_blank(r, j, None, self.fmt["na"])
+        # formulas carry their correct initial result: LibreOffice keeps cached values.
+        R = lambda k: cell_name(r, COL[k])  # noqa: E731
+        if ind.measure == "rate":
+            n, d = R("numerator"), R("denominator")
+            ws.write_formula(r, COL["value"], f'=IF(OR({n}="",{d}="",{d}=0),"",ROUND({n}/{d}*100,2))',
+                             self.fmt["formula"], "")
+        if ind.measure == "change":
+            v, b = R("value"), R("baseline")
+            init = ""
+            ws.write_formula(r, COL["change"], f'=IF(OR({v}="",{b}="",{b}=0),"",ROUND(({v}-{b})/{b}*100,2))',
+                             self.fmt["formula"], init)
+        else:
+            ws.write_blank(r, COL["change"], None, self.fmt["na"])
+        ws.write_formula(r, COL["self_check"], self_check_formula(row), self.fmt["formula"], "Thiếu số liệu")
+        ws.set_row(r, 60)
+
+    def _validate(self, ws, r: int, j: int, key: str, ind: Indicator):
+        target = f"Mục tiêu: {ind.target_vi()}."
+        if key == "status":
+            v = {"validate": "list", "source": f"={LIST_SHEET}!$A$1:$A${len(STATUSES)}",
+                 "input_title": "Tình trạng", "input_message": f"Chọn trong danh sách. {target}",
+                 "error_message": "Chỉ chọn một tình trạng trong danh sách."}
+        elif key == "numerator":
+            d = cell_name(r, COL["denominator"])
+            c = cell_name(r, j)
+            v = {"validate": "custom",
+                 "value": f'=AND(ISNUMBER({c}),{c}>=0,{c}=INT({c}),OR(NOT(ISNUMBER({d})),{c}<={d}))',
+                 "input_title": "Tử số", "input_message": f"{ind.numerator}. Số nguyên ≥ 0, không lớn hơn mẫu số. {target}",
+                 "error_message": "Tử số phải là số nguyên không âm và không lớn hơn mẫu số."}
+        elif key == "denominator":
+            v = {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Mẫu số",
+                 "input_message": f"{ind.denominator}. Số nguyên ≥ 0.",
+                 "error_message": "Mẫu số phải là số nguyên không âm."}
+        elif key == "value" and ind.measure == "count":
+            v = {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Kết quả",
+                 "input_message": f"{ind.value_label or ind.label}. Số nguyên ≥ 0. {target}",
+                 "error_message": "Kết quả phải là số nguyên không âm."}
+        elif key == "value":
+            v = {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": "Kết quả",
+                 "input_message": f"{ind.value_label or ind.label}. {target}",
+                 "error_message": "Kết quả phải là số không âm."}
+        elif key == "baseline":
+            v = {"validate": "decimal", "criteria": ">", "value": 0,
+                 "input_title": f"Số liệu năm {ind.target.baseline_year}",
+                 "input_message": f"Số liệu cùng loại của năm {ind.target.baseline_year} (năm gốc), lớn hơn 0.",
+                 "error_message": "Số liệu năm gốc phải là số lớn hơn 0."}
+        elif key == "doc_date":
+            v = {"validate": "date", "criteria": "between",
+                 "minimum": dt.date(self.period.year - 1, 1, 1), "maximum": self.period.due,
+                 "input_title": "Ngày văn bản", "input_message": "Ngày ban hành văn bản minh chứng, dạng dd/mm/yyyy.",
+                 "error_message": f"Ngày phải từ 01/01/{self.period.year - 1} đến hạn gửi {self.period.due:%d/%m/%Y}."}
+        else:
+            title = {"evidence": "Minh chứng", "issues": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}[key]
+            msg = {"evidence": "Số, ký hiệu, ngày của văn bản hoặc đường dẫn minh chứng."}.get(
+                key, "Ghi ngắn gọn, tối đa 2000 ký tự.")
+            v = {"validate": "length", "criteria": "<=", "value": MAX_TEXT, "input_title": title,
+                 "input_message": msg, "error_message": f"Tối đa {MAX_TEXT} ký tự."}
+        v.setdefault("error_type", "stop")
+        v["error_title"] = "Giá trị không hợp lệ"
+        v["input_message"] = _fit(v["input_message"], MAX_MESSAGE)
+        if len(v["input_title"]) > MAX_TITLE or len(v["error_message"]) > MAX_MESSAGE:
+            raise WriterBug(f"validation text too long at {cell_name(r, j)}")
+        _ok(ws.data_validation(r, j, r, j, v), f"validation {cell_name(r, j)}")
+
+    def _lists(self):
+        ws = self.wb.add_worksheet(LIST_SHEET)
+        for k, s in enumerate(STATUSES):
+            ws.write_string(k, 0, s)
+        ws.hide()
+        self._protect(ws)
+
+    def _identity(self):
+        ws = self.wb.add_worksheet(IDENTITY_SHEET)
+        ws.write_string(0, 0, "key")
+        ws.write_string(0, 1, "value")
+        for k, name in enumerate((*FIELDS, "signature"), 1):
+            ws.write_string(k, 0, name)
+            ws.write_string(k, 1, str(self.fields[name]))
+        ws.write_string(len(FIELDS) + 3, 0, "generator")
+        ws.write_string(len(FIELDS) + 3, 1, f"parxl {__version__}")
+        ws.set_column(0, 1, 30)
+        ws.hide()
+        self._protect(ws)
+
+    def _protect(self, ws):
+        _ok(ws.protect(self.password or "", {"format_columns": True, "format_rows": True,
+                                             "select_locked_cells": True, "select_unlocked_cells": True}),
+            "protect")
+
+
+def _fit(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def self_check_formula(row: Row) -> str:
+    """Excel formula showing Đạt / Chưa đạt / Thiếu số liệu as the agency types, in exact arithmetic."""
+    ind, r = row.indicator, row.excel_row
+    R = lambda k: cell_name(r, COL[k])  # noqa: E731
+    st = R("status")
+    na = f'{st}="Không phát sinh"'
+    if ind.measure == "done":
+        return (f'=IF({st}="","Thiếu số liệu",IF({na},"Không phát sinh",IF({st}="Hoàn thành",'
+                f'IF({R("evidence")}="","Thiếu minh chứng","Đạt"),"Chưa đạt")))')
+    t = ind.target
+    if ind.measure == "rate":
+        n, d = R("numerator"), R("denominator")
+        missing = f'OR({n}="",{d}="",{d}=0)'
+        lhs, scale = f"{n}*100", d               # n/d*100 op v  <=>  n*100 op v*d (d > 0)
+    elif ind.measure == "change":
+        v, b = R("value"), R("baseline")
+        missing = f'OR({v}="",{b}="",{b}<=0)'
+        lhs, scale = f"({v}-{b})*100", b
+    else:
+        v = R("value")
+        missing = f'{v}=""'
+        lhs, scale = v, None
+    def rhs(x):
+        num = _fmt(x).replace(",", ".")
+        return f"{num}*{scale}" if scale else num
+    cond = (f"AND({lhs}>={rhs(t.value)},{lhs}<={rhs(t.upper)})" if t.op == "between"
+            else f"{lhs}{t.op}{rhs(t.value)}")
+    return f'=IF({na},"Không phát sinh",IF({missing},"Thiếu số liệu",IF({cond},"Đạt","Chưa đạt")))'
