@@ -1,0 +1,215 @@
+"""Returns filled as agencies would, merged; statuses and province figures against hand computations."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import random
+import subprocess
+from fractions import Fraction
+
+import openpyxl
+import pytest
+
+from conftest import KEY, PARXL, ROOT, WHEN, copy_to
+from parxl import simulate
+from parxl.checks import check_return
+from parxl.consolidate import write_consolidated
+from parxl.layout import COL, IDENTITY_SHEET, agency_layout
+from parxl.merge import merge, merge_to_files
+from parxl.periods import Period
+from parxl.reader import read_return
+from parxl.writer import generate
+
+
+def fill(issued, plan, agency, dst, values, when=WHEN):
+    return simulate.fill_openpyxl(issued[agency], dst, plan, agency, values, when)
+
+
+def where(plan, agency, code, key):
+    """The A1 reference of an indicator's cell in the agency's workbook."""
+    from parxl.layout import cell_name
+    row = next(r for s in agency_layout(plan, agency) for r in s.rows if r.indicator.code == code)
+    return cell_name(row.excel_row, COL[key])
+
+
+def result(report, agency, code):
+    return next(r for r in report.results if r.agency == agency and r.indicator == code)
+
+
+def figure(report, code):
+    return next(f for f in report.indicators if f.indicator == code)
+
+
+EVID = {"status": "Hoàn thành", "evidence": "Báo cáo 12/BC-UBND", "doc_date": dt.date(2024, 8, 1)}
+
+
+@pytest.fixture
+def quarter(plan, period, issued, returns_dir):
+    """Two districts, one resubmitting; values chosen so each status is computed by hand below."""
+    fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {
+        "III.4.2/1": {"numerator": 960, "denominator": 1000},          # 96 %  > 95  met
+        "III.4.3/1": {"numerator": 950, "denominator": 1000},          # 95 %  > 95  not met (strict)
+        "I.5/1": {"value": 2},                                          # ≥ 1 met
+        "IV.3/1": {"value": 8, "baseline": 10},                         # -20 % < -10 met
+        "III.4.4/1": EVID,                                              # done with evidence: met
+    })
+    fill(issued, plan, "HOIAN", returns_dir / "hoian_lan1.xlsx", {"III.4.2/1": {"numerator": 1, "denominator": 2}},
+         WHEN - dt.timedelta(days=2))
+    fill(issued, plan, "HOIAN", returns_dir / "sub" / "hoian_lan2.xlsx" if (returns_dir / "sub").mkdir() is None else None, {
+        "III.4.2/1": {"numerator": "1.900", "denominator": "2.000"},   # text, Vietnamese thousands: 95 % not met
+        "I.5/1": {"value": 0},                                          # not met
+        "IV.3/1": {"value": "19", "baseline": "20,0"},                  # -5 % not met
+        "III.4.4/1": {"status": "hoàn thành"},                          # no evidence: not assessable
+    })
+    return returns_dir
+
+
+def test_statuses_and_province_figures(plan, period, quarter):
+    rep = merge(plan, period, quarter, KEY)
+    st = {e.file: e.status for e in rep.returns}
+    assert st == {"tamky.xlsx": "accepted", "hoian_lan1.xlsx": "superseded", "sub/hoian_lan2.xlsx": "accepted"}
+    r = result(rep, "TAMKY", "III.4.2/1")
+    assert (r.status, r.value, r.gap) == ("met", Fraction(96), 0)
+    r = result(rep, "TAMKY", "III.4.3/1")
+    assert (r.status, r.value, r.gap) == ("not_met", Fraction(95), 0)  # gap to "> 95" is not a number: 0 < x
+    assert result(rep, "HOIAN", "III.4.2/1").value == Fraction(95)
+    assert result(rep, "HOIAN", "III.4.2/1").status == "not_met"
+    # Σ numerators / Σ denominators over those that reported: 2860 / 3000
+    f = figure(rep, "III.4.2/1")
+    assert f.value == Fraction(2860 * 100, 3000) and f.status == "met"
+    assert (f.agencies_reporting, f.agencies_met, f.agencies_expected) == (2, 1, 18)
+    # per-agency target: share of agencies meeting it
+    f = figure(rep, "I.5/1")
+    assert (f.value, f.status, f.agencies_reporting, f.agencies_met) == (50, "not_met", 2, 1)
+    # change against the baseline year: each, and Σ this year vs Σ baseline (27 vs 30 = -10 %, not < -10)
+    assert result(rep, "TAMKY", "IV.3/1").value == -20 and result(rep, "TAMKY", "IV.3/1").status == "met"
+    assert result(rep, "HOIAN", "IV.3/1").value == -5 and result(rep, "HOIAN", "IV.3/1").status == "not_met"
+    f = figure(rep, "IV.3/1")
+    assert f.value == -10 and f.status == "not_met"
+    # done: evidence required
+    assert result(rep, "TAMKY", "III.4.4/1").status == "met"
+    assert result(rep, "HOIAN", "III.4.4/1").status == "not_assessable"
+    codes = {(f.code, f.agency, f.cell) for f in rep.findings}
+    assert ("value.evidence-missing", "HOIAN", where(plan, "HOIAN", "III.4.4/1", "evidence")) in codes
+    assert ("return.superseded", "HOIAN", None) in codes
+    # every normalisation is logged
+    coerced = [f for f in rep.findings if f.code == "value.coerced" and f.agency == "HOIAN"]
+    assert {f.cell for f in coerced} >= {where(plan, "HOIAN", "III.4.2/1", "numerator"),
+                                        where(plan, "HOIAN", "III.4.2/1", "denominator"),
+                                        where(plan, "HOIAN", "III.4.4/1", "status")}
+    assert "MISSING" not in rep.missing and len(rep.missing) == 46
+    assert result(rep, "SNV", "I.1/1").status == "not_assessable"
+
+
+def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quarter, tmp_path):
+    before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in quarter.rglob("*.xlsx")}
+    a = merge_to_files(plan, period, quarter, tmp_path / "a" / "th.xlsx", KEY, tmp_path / "a" / "r.json")
+    merge_to_files(plan, period, quarter, tmp_path / "b" / "th.xlsx", KEY, tmp_path / "b" / "r.json")
+    assert (tmp_path / "a" / "th.xlsx").read_bytes() == (tmp_path / "b" / "th.xlsx").read_bytes()
+    assert (tmp_path / "a" / "r.json").read_bytes() == (tmp_path / "b" / "r.json").read_bytes()
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in quarter.rglob("*.xlsx")} == before
+    assert not list((tmp_path / "a").glob(".*tmp"))
+    d = json.loads((tmp_path / "a" / "r.json").read_text(encoding="utf-8"))
+    assert set(d) == {"plan", "period", "returns", "missing", "results", "indicators", "findings"}
+    assert d["plan"] == {"id": plan.id, "version": plan.version} and d["period"] == "2024-Q3"
+    assert set(d["returns"][0]) == {"file", "sha256", "agency", "status"}
+    assert set(d["results"][0]) == {"agency", "indicator", "numerator", "denominator", "value", "baseline",
+                                    "status", "gap"}
+    assert set(d["indicators"][0]) == {"indicator", "value", "status", "agencies_reporting", "agencies_met"}
+    assert set(d["findings"][0]) == {"code", "severity", "file", "agency", "sheet", "cell", "indicator", "message"}
+    assert len(a.results) == sum(len(i.reporters) for i in plan.indicators)
+
+
+def _edit(src, dst, sheet, ref, value, prop=None):
+    wb = openpyxl.load_workbook(src)
+    wb[sheet][ref] = value
+    if prop:
+        from openpyxl.packaging.custom import StringProperty
+        props = wb.custom_doc_props
+        name, v = prop
+        for p in list(props):
+            if p.name == name:
+                p.value = v
+    wb.save(dst)
+    return dst
+
+
+def test_forged_other_period_and_tampered_returns_are_rejected_others_merged(plan, period, issued, returns_dir,
+                                                                            tmp_path):
+    fill(issued, plan, "TAMKY", returns_dir / "good.xlsx", {"III.4.2/1": {"numerator": 99, "denominator": 100}})
+    # the agency claims to be another: identity edited on the sheet and in the properties alike
+    _edit(issued["HOIAN"], returns_dir / "forged.xlsx", IDENTITY_SHEET, "B5", "SNV", ("parxl_agency", "SNV"))
+    # last quarter's workbook
+    q2 = generate(plan, Period.parse("2024-Q2"), tmp_path / "q2", KEY, ["STP"])[0]
+    copy_to(q2.path, returns_dir / "stp_quy2.xlsx")
+    # a target edited to look better
+    sheet = next(s.name for s in agency_layout(plan, "NUITHANH") if s.section == "III")
+    target_cell = where(plan, "NUITHANH", "III.4.2/1", "target")
+    _edit(issued["NUITHANH"], returns_dir / "nuithanh.xlsx", sheet, target_cell, "trên 50%")
+    # identity sheet edited but not the properties
+    _edit(issued["DAILOC"], returns_dir / "dailoc.xlsx", IDENTITY_SHEET, "B6", "2024-Q4")
+    rep = merge(plan, period, returns_dir, KEY)
+    status = {e.file: e.status for e in rep.returns}
+    assert status == {"good.xlsx": "accepted", "forged.xlsx": "rejected", "stp_quy2.xlsx": "rejected",
+                      "nuithanh.xlsx": "rejected", "dailoc.xlsx": "rejected"}
+    by_file = {}
+    for f in rep.findings:
+        by_file.setdefault(f.file, set()).add(f.code)
+    assert "identity.bad-signature" in by_file["forged.xlsx"]
+    assert "identity.other-period" in by_file["stp_quy2.xlsx"]
+    assert "layout.locked-cell-edited" in by_file["nuithanh.xlsx"]
+    assert "identity.mismatch" in by_file["dailoc.xlsx"]
+    edited = next(f for f in rep.findings if f.code == "layout.locked-cell-edited")
+    assert (edited.sheet, edited.cell, edited.indicator) == (sheet, target_cell, "III.4.2/1")
+    assert result(rep, "TAMKY", "III.4.2/1").status == "met"
+    assert figure(rep, "III.4.2/1").agencies_reporting == 1
+
+
+def test_cli_merge_exit_codes(plan, quarter, tmp_path):
+    key = tmp_path / "parxl.key"
+    key.write_text("11" * 32 + "\n")
+    base = PARXL + ["merge", "--period", "2024-Q3", "--returns", str(quarter), "--out", str(tmp_path / "o.xlsx"),
+            "--key", str(key)]
+    ok = subprocess.run(base + ["--report", str(tmp_path / "r.json")], capture_output=True, text=True, cwd=ROOT)
+    assert ok.returncode == 0, ok.stderr
+    assert "2 accepted" in ok.stdout
+    strict = subprocess.run(base + ["--strict"], capture_output=True, text=True, cwd=ROOT)
+    assert strict.returncode == 1                       # HOIAN's missing evidence is an error finding
+    nokey = subprocess.run(base[:-2] + ["--key", str(tmp_path / "none.key")], capture_output=True, text=True, cwd=ROOT)
+    assert nokey.returncode == 2 and "not found" in nokey.stderr
+
+
+@pytest.mark.libreoffice
+def test_self_check_formulas_agree_with_parxl_when_libreoffice_computes_them(plan, period, issued, tmp_path):
+    """Oracle: LibreOffice evaluates the workbook's own self-check formulas; parxl recomputes in Python."""
+    rng = random.Random(7)
+    for agency in ("TAMKY", "SKHDT"):
+        values = simulate.answers(plan, agency, period, rng, miss_rate=0.4)
+        dst = simulate.fill_libreoffice(issued[agency], tmp_path / f"{agency}.xlsx", plan, agency, values)
+        wb = read_return(dst)
+        assert "LibreOffice" in (wb.application or "")
+        checked = check_return(wb, plan, period, KEY)
+        assert checked.accepted, [f.code for f in checked.findings]
+        words = {"Đạt": "met", "Chưa đạt": "not_met", "Thiếu số liệu": "not_assessable",
+                 "Thiếu minh chứng": "not_assessable", "Không phát sinh": "not_assessable"}
+        seen = set()
+        for s in agency_layout(plan, agency):
+            for row in s.rows:
+                shown = wb.sheets[s.name].cell(row.excel_row, COL["self_check"])
+                assert words[shown] == checked.results[row.indicator.code].status, (agency, row.indicator.code)
+                seen.add(shown)
+        assert {"Đạt", "Chưa đạt"} <= seen
+
+
+@pytest.mark.libreoffice
+def test_consolidated_workbook_opens_in_libreoffice(plan, period, quarter, tmp_path):
+    from parxl import libreoffice
+    rep = merge(plan, period, quarter, KEY)
+    out = write_consolidated(rep, tmp_path / "tong-hop.xlsx")
+    pdf = libreoffice.convert(out, tmp_path / "pdf", "ods")
+    assert pdf.stat().st_size > 10000
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Tổng hợp", "Chỉ tiêu", "Cơ quan", "Ma trận", "Chưa nộp", "Lỗi & cảnh báo", "Dữ liệu",
+                             "Tệp nhận được"]
+    assert wb["Tổng hợp"]._charts and wb["Cơ quan"]._charts

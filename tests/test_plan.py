@@ -1,0 +1,200 @@
+"""The plan catalog against the seed's own appendix, and plan/registry loading errors."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import unicodedata
+
+import pytest
+
+from conftest import PLAN, SEED
+from parxl.errors import PlanError
+from parxl.plan import load_plan
+
+# Every task row of the appendix, read off the seed by hand (STT per section; letters for rows
+# sharing one STT).  An oracle independent of the TOML file.
+SEED_TASKS = (
+    "I.1 I.2 I.3 I.4 I.5 I.6 I.7 I.8 "
+    "II.1.a II.1.b II.2 II.3 II.4 "
+    "III.1.a III.1.b III.2.1 III.2.2.a III.2.2.b III.2.2.c III.2.3.a III.2.3.b III.3.1 III.3.2 III.3.3 "
+    "III.3.4 III.4.1 III.4.2 III.4.3 III.4.4 III.4.5 III.5.1 III.5.2 "
+    "IV.1 IV.2 IV.3 IV.4 IV.5.1 IV.5.2 IV.5.3 "
+    "V.1 V.2 V.3 V.4 V.5 "
+    "VI.1.1 VI.1.2 VI.1.3 VI.2.1 VI.2.2.a VI.2.2.b VI.2.3 VI.3 VI.4 "
+    "VII.1.1 VII.1.2 VII.1.3 VII.2.1 VII.2.2 VII.2.3 VII.3.1 VII.3.2 VII.3.3 VII.3.4 VII.3.5 "
+    "VIII.1 VIII.2 VIII.3 VIII.4 VIII.5"
+).split()
+
+# (indicator, op, value, upper, baseline_year): the seed's comparator and number, by hand.
+SEED_TARGETS = {
+    "I.1/1": (">=", 33, None, None), "I.3/1": (">=", 30, None, None), "I.3/2": (">=", 100, None, None),
+    "I.3/3": (">=", 100, None, None), "I.5/1": (">=", 1, None, None), "I.6/1": (">=", 3, None, None),
+    "I.7/1": (">=", 100, None, None), "I.8/1": (">=", 100, None, None),
+    "II.1.a/1": (">=", 3, None, None), "II.2/1": (">=", 100, None, None),
+    "III.1.a/1": ("=", 0, None, None), "III.2.2.a/1": (">=", 100, None, None),
+    "III.2.2.b/1": (">=", 100, None, None), "III.2.2.c/1": (">=", 100, None, None),
+    "III.2.3.a/1": (">=", 100, None, None), "III.2.3.b/1": (">=", 100, None, None),
+    "III.3.1/1": (">=", 100, None, None), "III.3.2/1": (">=", 100, None, None),
+    "III.3.3/1": (">=", 50, None, None), "III.3.4/1": (">=", 30, None, None),
+    "III.4.1/1": (">", 95, None, None), "III.4.2/1": (">", 95, None, None), "III.4.3/1": (">", 95, None, None),
+    "III.4.5/1": ("between", 80, 100, None), "III.5.1/1": (">=", 100, None, None),
+    "III.5.2/1": (">=", 100, None, None),
+    "IV.2/1": (">=", 100, None, None), "IV.3/1": ("<", -10, None, 2021), "IV.4/1": ("<", 0, None, 2023),
+    "IV.5.3/1": (">=", 100, None, None),
+    "V.2/1": (">=", 100, None, None), "V.2/2": (">=", 100, None, None), "V.4/1": (">=", 100, None, None),
+    "V.5/1": (">=", 100, None, None),
+    "VI.1.3/1": (">=", 90, None, None), "VI.3/1": (">=", 2, None, None), "VI.3/2": (">=", 2, None, None),
+    "VI.4/1": ("<=", -10, None, 2021),
+    "VII.1.3/1": (">=", 100, None, None), "VII.2.1/1": (">=", 80, None, None), "VII.2.1/2": (">=", 50, None, None),
+    "VII.2.2/1": (">=", 100, None, None), "VII.2.3/1": (">=", 100, None, None), "VII.3.3/1": (">=", 80, None, None),
+    "VII.3.4/1": (">=", 100, None, None), "VII.3.4/2": (">=", 50, None, None), "VII.3.5/1": (">=", 100, None, None),
+    "VII.3.5/2": (">=", 100, None, None), "VII.3.5/3": (">=", 30, None, None),
+    "VIII.1/1": (">=", 100, None, None), "VIII.2/1": (">", 0, None, 2023), "VIII.3/1": (">=", 20, None, 2023),
+    "VIII.4/1": (">", 0, None, 2023), "VIII.5/1": (">", 0, None, 2023),
+}
+
+
+def test_every_task_row_of_the_appendix(plan):
+    assert [t.code for t in plan.tasks] == SEED_TASKS
+    assert len(plan.tasks) == 69
+
+
+def test_every_numeric_target_with_the_seeds_comparator_and_number(plan):
+    numeric = {i.code: i for i in plan.indicators if i.target.op != "done"}
+    assert set(numeric) == set(SEED_TARGETS)
+    for code, (op, value, upper, base) in SEED_TARGETS.items():
+        t = numeric[code].target
+        assert (t.op, t.value, t.upper, t.baseline_year) == (op, value, upper, base), code
+
+
+def test_completion_tasks_get_one_done_indicator(plan):
+    with_numbers = {c.split("/")[0] for c in SEED_TARGETS}
+    for t in plan.tasks:
+        mine = [i for i in plan.indicators if i.task is t]
+        if t.code not in with_numbers:
+            assert [(i.code, i.measure, i.target.op) for i in mine] == [(f"{t.code}/1", "done", "done")]
+
+
+def _fold(s: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", s))
+
+
+def test_target_numbers_and_texts_come_from_the_seed(plan):
+    """Each numeric target's number is written in its own task's words in the seed appendix."""
+    seed = _fold(SEED.read_text(encoding="utf-8"))
+    for i in plan.indicators:
+        if i.target.op == "done":
+            continue
+        words = _fold(i.task.result + " " + i.task.title)
+        v = int(i.target.upper if i.target.op == "between" else abs(i.target.value))
+        if v:  # 0 is "Không có", "cao hơn", "giảm so với": words, not digits
+            assert re.search(rf"(?<!\d)0?{v}(?!\d)", words), (i.code, v)
+
+
+def test_rates_are_never_typed(plan):
+    for i in plan.indicators:
+        if i.unit == "%" and i.measure not in ("done", "change"):
+            assert i.measure == "rate" and i.numerator and i.denominator, i.code
+
+
+def test_registry_resolves_every_phrase_and_names_18_districts(plan):
+    reg = plan.registry
+    districts = reg.members("ubnd-huyen")
+    assert len(districts) == 18
+    assert "UBND thành phố Tam Kỳ" in [reg.name(d) for d in districts]
+    # communes are not listed: the districts report on their behalf
+    assert [a.on_behalf_of for a in reg.resolve("UBND cấp xã")] == ["ubnd-xa"] * 18
+    assert reg.resolve("Các Sở, Ban, ngành") == reg.resolve("sở, ban, ngành")
+    assert reg.resolve("Sở Hỏa tiễn") is None
+    roles = dict((i.code, r.role) for i, r in plan.assignments("NUITHANH"))
+    assert roles["III.4.2/1"] == "Chủ trì"
+    assert roles["III.4.3/1"] == "Chủ trì (tổng hợp UBND cấp xã)"
+
+
+def test_indicator_reporters_follow_the_plan(plan):
+    assert [r.agency for r in plan.indicator("I.1/1").reporters] == ["SNV"]
+    assert len(plan.indicator("I.5/1").reporters) == 20 + 18       # every sở and district, its own count
+    assert [r.agency for r in plan.indicator("VIII.4/1").reporters] == ["CTHUE"]
+    assert all(plan.registry.agencies[r.agency].group == "so-nganh" for r in plan.indicator("VII.2.1/1").reporters)
+    # bodies named by the plan that receive no workbook
+    assert "DKTCCHC" not in plan.reporting_agencies()
+
+
+BROKEN = '''
+[plan]
+id = "broken"
+version = "1"
+title = "t"
+province = "p"
+year = 2024
+agencies = "{agencies}"
+
+[[section]]
+code = "I"
+title = "A"
+sheet = "A sheet name that is far too long for Excel"
+
+[[task]]
+code = "I.1"
+section = "I"
+title = "x"
+deadline = "d"
+lead = ["Sở Không Tồn Tại"]
+result = "r"
+[[task.indicator]]
+label = "l"
+measure = "rate"
+unit = "%"
+target = {{ op = "about", value = 3 }}
+
+[[task]]
+code = "II.1"
+section = "II"
+title = "x"
+deadline = "d"
+lead = ["Sở Nội vụ"]
+result = "r"
+'''
+
+
+def test_broken_plan_reports_every_problem_at_once(tmp_path):
+    p = tmp_path / "plan.toml"
+    p.write_text(BROKEN.format(agencies=(PLAN.parent / "agencies.toml").as_posix()), encoding="utf-8")
+    with pytest.raises(PlanError) as e:
+        load_plan(p)
+    wheres = [x.where for x in e.value.problems]
+    assert any("task[0] (I.1).indicator[0].target" in w for w in wheres)  # bad op
+    # a model error stops before phrase resolution; fix it and the rest all come together
+    p.write_text(BROKEN.format(agencies=(PLAN.parent / "agencies.toml").as_posix())
+                 .replace('op = "about"', 'op = ">="').replace('measure = "rate"', 'measure = "rate"\nnumerator = "n"\ndenominator = "d"'),
+                 encoding="utf-8")
+    with pytest.raises(PlanError) as e:
+        load_plan(p)
+    text = [str(x) for x in e.value.problems]
+    assert any("31 characters" in t for t in text)
+    assert any("unknown section 'II'" in t for t in text)
+    assert any("Sở Không Tồn Tại" in t and "task[0] (I.1).lead[0]" in t for t in text)
+    assert all(str(p) in t for t in text)
+
+
+def test_plan_check_cli_exits_2_without_traceback(tmp_path):
+    p = tmp_path / "plan.toml"
+    p.write_text("[plan\nid=", encoding="utf-8")
+    r = subprocess.run([sys.executable, "-m", "parxl.cli", "plan", "check", str(p)], capture_output=True, text=True)
+    assert r.returncode == 2
+    assert "not valid TOML" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_plan_show_json_shape(plan):
+    r = subprocess.run([sys.executable, "-m", "parxl.cli", "plan", "show", str(PLAN), "--json"],
+                       capture_output=True, text=True, check=True)
+    import json
+    d = json.loads(r.stdout)
+    assert set(d) >= {"id", "version", "title", "sections", "tasks", "indicators"}
+    assert len(d["tasks"]) == 69 and len(d["sections"]) == 8
+    t = d["tasks"][0]
+    assert set(t) >= {"code", "section", "title", "deadline", "lead", "coordinators", "result"}
+    i = next(x for x in d["indicators"] if x["code"] == "III.4.1/1")
+    assert i["unit"] == "%" and i["target"] == {"op": ">", "value": 95, "upper": None, "baseline_year": None}
+    assert "SNV" in d["tasks"][0]["coordinators"]
