@@ -98,7 +98,7 @@ def run_job(spec, job):
                 for old, new in job.get("rename", {}).items():
                     doc.Sheets.getByName(old).setName(new)
             before = os.stat(job["dst"]).st_mtime_ns
-            doc.store()
+            doc.store()               # File > Save, keep current format
             if os.stat(job["dst"]).st_mtime_ns == before:
                 raise RuntimeError(f"LibreOffice did not store {job['dst']}")
             try:

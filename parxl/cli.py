@@ -17,7 +17,13 @@ from . import __version__
 from .errors import InputError, KeyFileError, ParxlError
 from .periods import Period
 
-DEFAULT_PLAN = Path("templates/quangnam-2024/plan.toml")
+_BUNDLED = Path("templates/quangnam-2024/plan.toml")
+
+
+def _default_plan() -> Path:
+    """The bundled Quảng Nam plan: from the current folder, else from parxl's own checkout."""
+    here = Path(__file__).resolve().parent.parent / _BUNDLED
+    return _BUNDLED if _BUNDLED.exists() or not here.exists() else here
 
 
 class _Exit2(click.ClickException):
@@ -56,7 +62,7 @@ def _progress(items_label: str, total: int):
 
 
 plan_option = click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
-                           default=DEFAULT_PLAN, show_default=True, help="Plan catalog (TOML).")
+                           default=_default_plan, show_default=str(_BUNDLED), help="Plan catalog (TOML).")
 agencies_option = click.option("--agencies", type=click.Path(dir_okay=False, path_type=Path),
                                help="Agency registry (TOML); default: the one the plan names.")
 key_option = click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path),

@@ -42,8 +42,6 @@ _CODES = [
          "The file exceeds the safe unpacked-size limits ({seen}; at most {expected}).", True),
     Code("file.xml-entities", E, "Tệp chứa khai báo DOCTYPE/ENTITY trong phần {seen}; bị từ chối vì lý do an toàn.",
          "The file declares a DOCTYPE/ENTITY in part {seen}; refused for safety.", True),
-    Code("file.ods-unsupported", E, "Tệp .ods chưa được hỗ trợ; hãy lưu lại dưới dạng .xlsx.",
-         "OpenDocument .ods returns are not supported; save as .xlsx.", True),
     # -- identity ----------------------------------------------------------------
     Code("identity.missing", E, "Không tìm thấy thông tin định danh của biểu mẫu (sheet ẩn _parxl); tệp không phải biểu mẫu do Sở Nội vụ phát hành.",
          "No template identity (hidden sheet _parxl): not a workbook issued by the secretariat.", True),

@@ -36,10 +36,10 @@ def available() -> bool:
 
 
 def convert(src: str | Path, out_dir: str | Path, fmt: str = "xlsx") -> Path:
-    """``soffice --convert-to``: open and save, no edit (fmt 'xlsx' or 'ods')."""
+    """``soffice --convert-to``: open and save, no edit (fmt 'xlsx', 'ods', 'xls' or 'pdf')."""
     src, out_dir = Path(src), Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    filt = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods"}[fmt]
+    filt = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods", "xls": "xls:MS Excel 97", "pdf": "pdf"}[fmt]
     with tempfile.TemporaryDirectory() as prof:
         subprocess.run([soffice(), f"-env:UserInstallation=file://{prof}", "--headless", "--norestore",
                         "--convert-to", filt, "--outdir", str(out_dir), str(src)],
@@ -54,7 +54,8 @@ def type_values(jobs: list[dict], locale: str = "en-US", timeout: int = 600) -> 
     """Type text into cells through Calc and save, as a person would.
 
     Each job: ``{"src": path, "dst": path, "edits": [[sheet, "G7", "95,5"], ...],
-    "rename": {old: new} (optional), "saves": 1 (optional)}``.  Values are typed with
+    "rename": {old: new}, "saves": 1}`` (all but src, dst and edits optional;
+    an edit may end with "paste" to set the text without Calc parsing it).  Values are typed with
     ``.uno:EnterString`` so Calc parses them under ``locale``; protection is honoured by
     the UI only, so locked cells can be edited here too (to simulate tampering).
     Returns, per job, what Calc stored in each cell.

@@ -102,17 +102,22 @@ def read_return(path: str | Path, name: str | None = None) -> Workbook:
     if problem:
         return bad("file.too-large", seen=problem[0], expected=problem[1])
     names = {i.filename for i in infos}
-    if "mimetype" in names and "content.xml" in names:
-        return bad("file.ods-unsupported")
-    if "xl/workbook.xml" not in names:
+    ods = "mimetype" in names and "content.xml" in names
+    if not ods and "xl/workbook.xml" not in names:
         return bad("file.not-xlsx", seen="no xl/workbook.xml")
     try:
         for info in infos:
             if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(zf, info):
                 return bad("file.xml-entities", seen=info.filename)
-        wb.properties = _custom_properties(zf, names)
-        wb.modified, wb.application = _core(zf, names)
-        errors = _error_cells(zf, names)
+        if ods:
+            if b"opendocument.spreadsheet" not in _read_part(zf, "mimetype"):
+                return bad("file.not-xlsx", seen="OpenDocument, not a spreadsheet")
+            wb.properties, wb.modified, wb.application = _ods_meta(zf, names)
+            errors = {}
+        else:
+            wb.properties = _custom_properties(zf, names)
+            wb.modified, wb.application = _core(zf, names)
+            errors = _error_cells(zf, names)
     except (zipfile.BadZipFile, OSError, EOFError, SafeET.ParseError, ValueError) as e:
         return bad("file.not-xlsx", seen=type(e).__name__)
     try:
@@ -203,6 +208,37 @@ def _core(zf, names) -> tuple[dt.datetime | None, str | None]:
         el = SafeET.fromstring(_read_part(zf, "docProps/app.xml")).find(f"{_NS_APP}Application")
         app = el.text if el is not None else None
     return modified, app
+
+
+_NS_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
+_NS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_NS_DC = "{http://purl.org/dc/elements/1.1/}"
+
+
+def _ods_meta(zf, names) -> tuple[dict[str, str], dt.datetime | None, str | None]:
+    """An OpenDocument return: custom properties are meta:user-defined entries of meta.xml."""
+    if "meta.xml" not in names:
+        return {}, None, None
+    meta = SafeET.fromstring(_read_part(zf, "meta.xml")).find(f"{_NS_OFFICE}meta")
+    if meta is None:
+        return {}, None, None
+    props = {}
+    for el in meta.findall(f"{_NS_META}user-defined"):
+        name = el.get(f"{_NS_META}name", "")
+        if name.startswith("parxl_"):
+            props[name[6:]] = (el.text or "").strip()
+    modified = None
+    date = meta.find(f"{_NS_DC}date")
+    if date is not None and date.text:
+        try:
+            modified = dt.datetime.fromisoformat(date.text.strip().replace("Z", "+00:00")[:26])
+            if modified.tzinfo is None:
+                modified = modified.replace(tzinfo=dt.timezone.utc)
+            modified = modified.replace(microsecond=0)
+        except ValueError:
+            modified = None
+    gen = meta.find(f"{_NS_META}generator")
+    return props, modified, gen.text if gen is not None else None
 
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
