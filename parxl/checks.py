@@ -6,7 +6,6 @@ Formula results in the workbook are never used; every derived figure is recomput
 from __future__ import annotations
 
 import datetime as dt
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -155,13 +154,18 @@ _SKIP_SHEETS = {COVER_SHEET, LIST_SHEET, IDENTITY_SHEET}
 
 
 def _norm(x) -> str:
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(x or ""))).strip()
+    s = x if isinstance(x, str) else str(x or "")
+    if not s.isascii() and not unicodedata.is_normalized("NFC", s):
+        s = unicodedata.normalize("NFC", s)
+    return " ".join(s.split())
 
 
 def _header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
     for r, row in enumerate(sheet.rows[:15]):
         keys = {}
         for c, v in enumerate(row):
+            if not isinstance(v, str) or not v:
+                continue
             k = _HEADER_KEY.get(_norm(v).casefold())
             if k and k not in keys:
                 keys[k] = c

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from .checks import MET, NOT_ASSESSABLE, NOT_MET, Checked, Result, check_return
 from .errors import UsageError
@@ -36,14 +36,15 @@ def find_returns(folder: str | Path) -> list[Path]:
 
 
 def check_files(paths: Iterable[Path], plan: Plan, period: Period, key: bytes | None, base: Path | None = None,
-                progress: Callable[[Path], None] | None = None) -> list[Checked]:
-    out = []
+                progress: Callable[[Path], None] | None = None) -> Iterator[Checked]:
+    """Read and check each file in turn; its cell grid is dropped once checked, so memory stays flat."""
     for p in paths:
         name = p.relative_to(base).as_posix() if base else p.name
-        out.append(check_return(read_return(p, name), plan, period, key))
+        c = check_return(read_return(p, name), plan, period, key)
+        c.workbook.sheets = {}
+        yield c
         if progress:
             progress(p)
-    return out
 
 
 def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None,
@@ -59,14 +60,22 @@ def _recency(c: Checked) -> tuple:
     return (wb.modified or epoch, wb.mtime, wb.name)
 
 
-def build_report(plan: Plan, period: Period, checked: list[Checked]) -> Report:
+def build_report(plan: Plan, period: Period, checked: Iterable[Checked]) -> Report:
     report = Report(plan, period)
     chosen: dict[str, Checked] = {}
+    seen: list[Checked] = []
     for c in checked:
+        seen.append(c)
         if c.accepted and c.agency:
-            if c.agency not in chosen or _recency(c) > _recency(chosen[c.agency]):
+            old = chosen.get(c.agency)
+            if old is None or _recency(c) > _recency(old):
                 chosen[c.agency] = c
-    for c in checked:
+                loser = old
+            else:
+                loser = c
+            if loser is not None:
+                loser.results = {}   # only the latest return's values are used; keep memory flat
+    for c in seen:
         wb = c.workbook
         status, newer = REJECTED, None
         if c.accepted and c.agency:

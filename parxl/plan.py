@@ -243,6 +243,10 @@ class Plan:
         if problems:
             raise PlanError(problems)
         self._by_code = {i.code: i for i in self.indicators}
+        self._assigned: dict[str, list[tuple[Indicator, Reporter]]] = {}
+        for i in self.indicators:
+            for r in i.reporters:
+                self._assigned.setdefault(r.agency, []).append((i, r))
 
     def _resolve(self, phrases, where, problems) -> list[Assignee]:
         out: list[Assignee] = []
@@ -264,7 +268,7 @@ class Plan:
 
     def assignments(self, agency: str) -> list[tuple[Indicator, Reporter]]:
         """The indicators an agency reports, in plan order, with its role."""
-        return [(i, r) for i in self.indicators for r in i.reporters if r.agency == agency]
+        return list(self._assigned.get(agency, ()))
 
     def reporting_agencies(self) -> list[str]:
         codes = {r.agency for i in self.indicators for r in i.reporters}

@@ -21,7 +21,7 @@ from defusedxml import ElementTree as SafeET
 
 from .findings import Finding
 from .identity import FIELDS
-from .layout import IDENTITY_SHEET
+from .layout import COVER_SHEET, IDENTITY_SHEET, LIST_SHEET
 
 # Limits checked on the zip directory before anything is unpacked.
 MAX_FILE = 50 * 1024 * 1024
@@ -29,6 +29,7 @@ MAX_ENTRIES = 2000
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_PART = 100 * 1024 * 1024
 MAX_RATIO = 150
+_NOT_READ = {COVER_SHEET, LIST_SHEET}   # what the issued workbook says there is never read back
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
@@ -123,6 +124,8 @@ def read_return(path: str | Path, name: str | None = None) -> Workbook:
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
         for meta in book.sheets_metadata:
+            if meta.name in _NOT_READ:
+                continue
             sh = book.get_sheet_by_name(meta.name)
             rows = sh.to_python(skip_empty_area=False)
             wb.sheets[meta.name] = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows,
@@ -256,6 +259,8 @@ def _error_cells(zf, names) -> dict[str, dict[tuple[int, int], str]]:
     out: dict[str, dict[tuple[int, int], str]] = {}
     sheets = wbx.find(f"{_NS_MAIN}sheets")
     for s in (sheets if sheets is not None else []):
+        if s.get("name") in _NOT_READ:
+            continue
         target = rels.get(s.get(f"{_NS_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
         if part not in names:
