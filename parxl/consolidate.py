@@ -96,6 +96,7 @@ class _Consolidated:
         for c, (h, w) in enumerate(zip(headers, widths)):
             ws.write_string(3, c, h, self.f["h"])
             ws.set_column(c, c, w)
+        ws.set_row(3, 32)
         ws.freeze_panes(4, 0)
         ws.repeat_rows(3)
         ws.set_paper(9)
@@ -161,6 +162,7 @@ class _Consolidated:
         heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Không đánh giá được", "Tỷ lệ đạt (%)"]
         for k, h in enumerate(heads):
             ws.write_string(top + 1, k, h, self.f["h"])
+        ws.set_row(top + 1, 32)
         lead_of = {(rep.agency, i.code) for i in plan.indicators for rep in i.reporters if rep.role.startswith("Chủ trì")}
         rows = []
         for a in plan.reporting_agencies():

@@ -211,3 +211,22 @@ def test_plan_show_json_shape(plan):
     i = next(x for x in d["indicators"] if x["code"] == "III.4.1/1")
     assert i["unit"] == "%" and i["target"] == {"op": ">", "value": 95, "upper": None, "baseline_year": None}
     assert "SNV" in d["tasks"][0]["coordinators"]
+
+
+def test_periods_follow_the_reporting_regime():
+    import datetime as dt
+    from parxl.errors import UsageError
+    from parxl.periods import Period
+    d = dt.date
+    assert Period.parse("2024-Q1").window == (d(2023, 12, 15), d(2024, 3, 14))
+    assert Period.parse("2024-Q2").window == (d(2023, 12, 15), d(2024, 6, 14))   # the six-month report
+    assert Period.parse("2024-Q3").window == (d(2024, 6, 15), d(2024, 9, 14))
+    assert Period.parse("2024-Q4").window == (d(2023, 12, 15), d(2024, 12, 14))  # the annual report
+    assert Period.parse("2024-Q2").label_vi == "Báo cáo 6 tháng năm 2024"
+    assert Period.parse("2024-Q3").due == d(2024, 9, 20)
+    assert Period.parse("2024-Q3", due=d(2024, 9, 25)).due == d(2024, 9, 25)
+    for bad in ("2024Q3", "2024-Q5", "Q3-2024"):
+        with pytest.raises(UsageError):
+            Period.parse(bad)
+    with pytest.raises(UsageError):
+        Period.parse("2024-Q3", due=d(2024, 9, 1))
