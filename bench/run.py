@@ -168,7 +168,7 @@ def pandas_openpyxl(files):
     import pandas as pd
     frames = []
     for f in files:
-        for name, df in pd.read_excel(f, sheet_name=None, engine="openpyxl", header=3).items():
+        for _name, df in pd.read_excel(f, sheet_name=None, engine="openpyxl", header=3).items():
             if "Mã chỉ tiêu" in df.columns:
                 df["file"] = f.name
                 frames.append(df)

@@ -52,13 +52,14 @@ def _date(ctx, param, value):
     raise click.BadParameter("use dd/mm/yyyy or yyyy-mm-dd")
 
 
-def _progress(items_label: str, total: int):
-    """A progress bar on a terminal; nothing otherwise."""
+@contextmanager
+def _progress(label: str, total: int):
+    """Yields a tick callback that advances a progress bar on a terminal, and does nothing otherwise."""
     if not sys.stderr.isatty() or total < 2:
-        return None, None
-    bar = click.progressbar(length=total, label=items_label, file=sys.stderr)
-    bar.__enter__()
-    return bar, (lambda _x: bar.update(1))
+        yield None
+        return
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield lambda _item: bar.update(1)
 
 
 plan_option = click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -151,9 +152,8 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
         if bad:
             raise ParxlError(f"agency code(s) with nothing to report or not in the registry: {', '.join(bad)}")
         codes = list(only) or p.reporting_agencies()
-        bar, tick = _progress("generating", len(codes))
-        issues = run(p, per, out_dir, key, codes, issued, password, workers, tick)
-        bar and bar.__exit__(None, None, None)
+        with _progress("generating", len(codes)) as tick:
+            issues = run(p, per, out_dir, key, codes, issued, password, workers, tick)
     click.echo(f"{len(issues)} workbooks written to {out_dir}")
 
 
@@ -176,9 +176,8 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
         p = load_plan(plan_path, agencies)
         per = Period.parse(period, due)
         key, _, _ = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
-        bar, tick = _progress("reading returns", len(find_returns(returns_dir)) if returns_dir.is_dir() else 0)
-        report = merge_to_files(p, per, returns_dir, out, key, report_path, tick)
-        bar and bar.__exit__(None, None, None)
+        with _progress("reading returns", len(find_returns(returns_dir)) if returns_dir.is_dir() else 0) as tick:
+            report = merge_to_files(p, per, returns_dir, out, key, report_path, tick)
     c = report.counts()
     click.echo(f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded; "
                f"{c['missing']} agencies missing")

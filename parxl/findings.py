@@ -108,8 +108,6 @@ _CODES = [
          "Text of {seen} characters exceeds {expected}; truncated.", False),
     Code("value.formula-text", W, "Nội dung bắt đầu bằng ký tự công thức ({seen}); được giữ nguyên dưới dạng văn bản.",
          "Text starts with a formula character ({seen}); kept as text.", False),
-    Code("value.formula-in-input", W, "Ô nhập liệu chứa công thức; chỉ dùng giá trị.",
-         "An input cell holds a formula; only its value is used.", False),
     # -- returns ---------------------------------------------------------------------
     Code("return.superseded", I, "Tệp đã được thay thế bởi bản nộp mới hơn {expected}.",
          "Superseded by the newer return {expected}.", False),

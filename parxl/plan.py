@@ -84,7 +84,7 @@ class Target(_Model):
         if self.op == "done":
             return self.text or "Hoàn thành"
         u = "%" if unit == "%" else f" {unit}" if unit else ""
-        num = lambda x: _fmt(x) + u  # noqa: E731
+        num = lambda x: fmt_number(x) + u  # noqa: E731
         base = f" so với năm {self.baseline_year}" if self.baseline_year else ""
         words = {">": "trên", ">=": "từ", "=": "bằng", "<=": "không quá", "<": "dưới"}
         if self.op == "between":
@@ -92,7 +92,8 @@ class Target(_Model):
         return f"{words[self.op]} {num(self.value)}{base}"
 
 
-def _fmt(x: float | Fraction | None) -> str:
+def fmt_number(x: float | Fraction | None) -> str:
+    """A number as Vietnamese writes it: no trailing zeros, decimal comma."""
     if x is None:
         return ""
     f = float(x)

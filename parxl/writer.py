@@ -19,7 +19,7 @@ from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT,
                      STATUSES, Row, SheetLayout, agency_layout, cell_name, col_letter, layout_hash)
 from .periods import Period
-from .plan import Indicator, Plan, _fmt
+from .plan import Indicator, Plan, fmt_number
 
 MAX_TITLE, MAX_MESSAGE = 32, 255
 
@@ -266,9 +266,8 @@ class _Book:
                              self.fmt["formula"], "")
         if ind.measure == "change":
             v, b = R("value"), R("baseline")
-            init = ""
             ws.write_formula(r, COL["change"], f'=IF(OR({v}="",{b}="",{b}=0),"",ROUND(({v}-{b})/{b}*100,2))',
-                             self.fmt["formula"], init)
+                             self.fmt["formula"], "")
         else:
             ws.write_blank(r, COL["change"], None, self.fmt["na"])
         ws.write_formula(r, COL["self_check"], self_check_formula(row), self.fmt["formula"], "Thiếu số liệu")
@@ -375,7 +374,7 @@ def self_check_formula(row: Row) -> str:
         missing = f'{v}=""'
         lhs, scale = v, None
     def rhs(x):
-        num = _fmt(x).replace(",", ".")
+        num = fmt_number(x).replace(",", ".")
         return f"{num}*{scale}" if scale else num
     cond = (f"AND({lhs}>={rhs(t.value)},{lhs}<={rhs(t.upper)})" if t.op == "between"
             else f"{lhs}{t.op}{rhs(t.value)}")

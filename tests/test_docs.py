@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from conftest import ROOT
 from parxl.docs import render
@@ -28,6 +27,7 @@ def test_every_finding_code_used_in_the_code_is_in_the_catalog_and_has_both_mess
         used |= set(re.findall(r'"((?:file|identity|layout|row|value|return)\.[a-z-]+)"', text))
     assert used, "no finding codes found"
     assert used <= set(CATALOG), used - set(CATALOG)
+    assert set(CATALOG) <= used, set(CATALOG) - used          # no code in the catalog that nothing emits
     for code in CATALOG.values():
         assert code.vi.strip() and code.en.strip(), code.code
         assert code.vi != code.en

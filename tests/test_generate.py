@@ -10,7 +10,7 @@ import pytest
 from conftest import KEY, PARXL
 from parxl import libreoffice
 from parxl.identity import FIELDS, verify
-from parxl.layout import COL, COLUMNS, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, STATUSES, agency_layout, cell_name
+from parxl.layout import COL, COLUMNS, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, STATUSES, agency_layout
 from parxl.reader import read_return
 from parxl.writer import generate, workbook_name
 

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import resource
 import subprocess
 import sys
 from collections import defaultdict
-from fractions import Fraction
 
 import pytest
 
 import corpus
-from conftest import KEY, PARXL, ROOT, copy_to
+from conftest import KEY, PARXL, ROOT
 from parxl.merge import check_paths, merge, merge_to_files
 from parxl.plan import load_plan
-from parxl.reader import read_return
 from parxl.writer import generate
 
 

@@ -125,7 +125,6 @@ def _edit(src, dst, sheet, ref, value, prop=None):
     wb = openpyxl.load_workbook(src)
     wb[sheet][ref] = value
     if prop:
-        from openpyxl.packaging.custom import StringProperty
         props = wb.custom_doc_props
         name, v = prop
         for p in list(props):

@@ -1,0 +1,61 @@
+"""What people type, read back: the normalisation table."""
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction
+
+import pytest
+
+from parxl import values as V
+
+
+@pytest.mark.parametrize("raw,whole,value,noted", [
+    (12, True, 12, False), (12.0, True, 12, False), (0.95, False, Fraction("0.95"), False),
+    (" 12 ", True, 12, True), ("95,5", False, Fraction("95.5"), True), ("95.5", False, Fraction("95.5"), True),
+    ("1.234", True, 1234, True), ("1.234", False, 1234, True),            # Vietnamese thousands
+    ("1,234", True, 1234, True), ("1,234", False, Fraction("1.234"), True),  # vi decimal in a decimal cell
+    ("1.234.567", True, 1234567, True), ("1.234,5", False, Fraction("1234.5"), True),
+    ("1,234.5", False, Fraction("1234.5"), True), ("95%", False, 95, True), ("1\u00a0234", True, 1234, True),
+])
+def test_numbers(raw, whole, value, noted):
+    p = V.number(raw, whole=whole)
+    assert p.error is None and p.value == value and (p.note is not None) == noted
+
+
+@pytest.mark.parametrize("raw,whole,code", [
+    ("mười", True, "value.not-a-number"), ("-5", True, "value.negative"), (-1, False, "value.negative"),
+    (4.5, True, "value.not-whole"), (1.234, True, "value.not-whole"), ("1.2.3", False, "value.not-a-number"),
+    (True, True, "value.not-a-number"), (dt.date(2024, 1, 1), True, "value.not-a-number"),
+])
+def test_bad_numbers(raw, whole, code):
+    assert V.number(raw, whole=whole).error == code
+
+
+def test_dates():
+    assert V.date(dt.datetime(2024, 8, 15, 0, 0)).value == dt.date(2024, 8, 15)
+    assert V.date(45519).value == dt.date(2024, 8, 15)                       # an Excel serial
+    for text in ("15/08/2024", "15-08-2024", "15.08.2024", "2024-08-15", " 15/8/2024 "):
+        p = V.date(text)
+        assert p.value == dt.date(2024, 8, 15) and p.note, text
+    for bad in ("31/02/2024", "tháng 8", "08/15/2024x", True):
+        assert V.date(bad).error == "value.bad-date", bad
+
+
+def test_statuses():
+    for raw in ("Hoàn thành", "hoàn thành", "HOÀN THÀNH", " Hoàn  thành ", "hoan thanh", "Đã hoàn thành",
+                "Hoa\u0300n tha\u0300nh"):
+        assert V.status(raw).value == "Hoàn thành", raw
+    assert V.status("Hoàn thành").note is None
+    assert V.status("khong phat sinh").value == "Không phát sinh"
+    assert V.status("Tốt").error == "value.bad-status"
+
+
+def test_text():
+    decomposed = "Ho\u0300a\u0300n"                        # NFD, as some tools paste it
+    p = V.text(decomposed)
+    assert p.value == "Hòàn" and p.note == "NFC"
+    assert V.text("=HYPERLINK(\"x\")").warning == "value.formula-text"
+    assert V.text("@SUM(1)").warning == "value.formula-text"
+    assert V.text("- Công văn số 12").warning is None     # a Vietnamese bullet, not a formula
+    long = V.text("Â" * 10000)
+    assert long.warning == "value.text-too-long" and len(long.value) == V.MAX_TEXT
