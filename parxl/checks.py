@@ -15,7 +15,7 @@ from . import values as V
 from .findings import Findings
 from .identity import FIELDS, verify
 from .layout import (COL, COLUMNS, COVER_SHEET, DONE, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, NOT_APPLICABLE,
-                     Row, SheetLayout, agency_layout, cell_name, col_letter, layout_hash)
+                     Row, SheetLayout, agency_layout, agency_layout_hash, cell_name, col_letter)
 from .periods import Period
 from .plan import Plan
 from .reader import CellError, Sheet, Workbook
@@ -115,7 +115,7 @@ def _check_identity(wb: Workbook, plan: Plan, period: Period, key: bytes | None,
     if agency not in plan.registry.agencies or not plan.assignments(agency):
         F("identity.unknown-agency", sheet=sheet, agency=agency, seen=agency)
         return None
-    expected = layout_hash(agency_layout(plan, agency))
+    expected = agency_layout_hash(plan, agency)
     if ident["plan_version"] != plan.version or ident["layout_hash"] != expected:
         F("identity.other-version", sheet=sheet, agency=agency,
           seen=f"{ident['plan_version']}/{ident['layout_hash'][:8]}", expected=f"{plan.version}/{expected[:8]}")
@@ -241,7 +241,10 @@ def _compare_locked(row: Row, fr: FoundRow, F) -> None:
     for key, text in row.locked_text().items():
         if key not in fr.cols:
             continue
-        seen = _norm(fr.raw(key))
+        raw = fr.raw(key)
+        if raw == text:
+            continue
+        seen = _norm(raw)
         if seen != _norm(text):
             F("layout.locked-cell-edited", sheet=fr.sheet.name, cell=fr.where(key), indicator=row.indicator.code,
               seen=seen, expected=text)

@@ -90,8 +90,22 @@ class SheetLayout:
     rows: tuple[Row, ...]
 
 
-def agency_layout(plan: Plan, agency: str) -> list[SheetLayout]:
-    """One input sheet per section that holds the agency's indicators, in plan order."""
+def agency_layout(plan: Plan, agency: str) -> tuple[SheetLayout, ...]:
+    """One input sheet per section that holds the agency's indicators, in plan order (computed once per plan)."""
+    cache = plan.__dict__.setdefault("_layouts", {})
+    if agency not in cache:
+        cache[agency] = _layout(plan, agency)
+    return cache[agency]
+
+
+def agency_layout_hash(plan: Plan, agency: str) -> str:
+    cache = plan.__dict__.setdefault("_layout_hashes", {})
+    if agency not in cache:
+        cache[agency] = layout_hash(agency_layout(plan, agency))
+    return cache[agency]
+
+
+def _layout(plan: Plan, agency: str) -> tuple[SheetLayout, ...]:
     sheets = []
     assigned = plan.assignments(agency)
     for s in plan.sections:
@@ -99,10 +113,10 @@ def agency_layout(plan: Plan, agency: str) -> list[SheetLayout]:
         if mine:
             rows = tuple(Row(i, r.role, FIRST_ROW + k) for k, (i, r) in enumerate(mine))
             sheets.append(SheetLayout(s.code, s.sheet, f"{s.code}. {s.title}", rows))
-    return sheets
+    return tuple(sheets)
 
 
-def layout_hash(sheets: list[SheetLayout]) -> str:
+def layout_hash(sheets) -> str:
     """SHA-256 over what the agency may not change: each row's locked text and input cells.
 
     Sheet names and row and column positions are left out: a renamed sheet or a moved

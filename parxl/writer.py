@@ -17,7 +17,7 @@ import xlsxwriter
 from . import __version__
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT,
-                     STATUSES, Row, SheetLayout, agency_layout, cell_name, col_letter, layout_hash)
+                     STATUSES, Row, SheetLayout, agency_layout, agency_layout_hash, cell_name, col_letter)
 from .periods import Period
 from .plan import Indicator, Plan, fmt_number
 
@@ -48,7 +48,7 @@ def workbook_name(period: Period, agency: str) -> str:
 
 
 def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, key: bytes) -> dict[str, str]:
-    lh = layout_hash(agency_layout(plan, agency))
+    lh = agency_layout_hash(plan, agency)
     fields = {"format": FORMAT, "plan_id": plan.id, "plan_version": plan.version, "agency": agency,
               "period": period.code, "template_id": template_id(plan.id, plan.version, period.code, agency, lh),
               "issued": issued.isoformat(), "layout_hash": lh}
