@@ -192,15 +192,9 @@ class Findings:
     def __len__(self) -> int:
         return len(self._items)
 
-    def codes(self) -> list[str]:
-        return [f.code for f in self._items]
-
     @property
     def rejected(self) -> bool:
         return any(f.rejects for f in self._items)
-
-    def errors(self) -> list[Finding]:
-        return [f for f in self._items if f.severity is Severity.ERROR]
 
 
 def catalog_markdown() -> str:

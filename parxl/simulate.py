@@ -149,7 +149,3 @@ def stamp(path: str | Path, modified: dt.datetime) -> None:
             out.writestr(zi, data)
     path.write_bytes(buf.getvalue())
 
-
-def copy(src: str | Path, dst: str | Path) -> Path:
-    shutil.copyfile(src, dst)
-    return Path(dst)
