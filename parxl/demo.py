@@ -43,7 +43,7 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
     for k, a in enumerate(agencies):
         if a in never:
             continue
-        values = simulate.answers(plan, a, period, rng)
+        values = simulate.answers(plan, a, period, rng, miss_rate=0.06)
         when = base + dt.timedelta(hours=3 * k)
         dst = returns / f"{a.lower()}_baocao_quy3.xlsx"
         if a == broken:
@@ -71,6 +71,8 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
              + (f"{lo_agency} saved its return with LibreOffice" if lo_used else "LibreOffice not used"),
              f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded; "
              f"{c['missing']} agencies missing",
+             "agency results: " + ", ".join(f"{sum(r.status == k for r in report.results)} {k.replace('_', ' ')}"
+                                            for k in ("met", "not_met", "not_assessable")),
              "targets met by section (province-wide):"]
     for s in report.by_section():
         share = "—" if s["share_met"] is None else f"{float(s['share_met']):.0f}%"

@@ -212,3 +212,26 @@ def test_consolidated_workbook_opens_in_libreoffice(plan, period, quarter, tmp_p
     assert wb.sheetnames == ["Tổng hợp", "Chỉ tiêu", "Cơ quan", "Ma trận", "Chưa nộp", "Lỗi & cảnh báo", "Dữ liệu",
                              "Tệp nhận được"]
     assert wb["Tổng hợp"]._charts and wb["Cơ quan"]._charts
+
+
+def test_a_baseline_the_plan_knows_is_prefilled_and_used(tmp_path, period):
+    """Change targets use the return's baseline, or the plan's when the plan knows it."""
+    from parxl.plan import load_plan
+    src = (ROOT / "templates" / "quangnam-2024" / "plan.toml").read_text(encoding="utf-8")
+    src = src.replace('target = { op = ">", value = 0, baseline_year = 2023, text = "cao hơn năm 2023" }\n\n[[task]]\ncode = "VIII.3"',
+                      'target = { op = ">", value = 0, baseline_year = 2023, baseline_value = 1250, text = "cao hơn năm 2023" }\n\n[[task]]\ncode = "VIII.3"')
+    assert "baseline_value = 1250" in src
+    src = src.replace('agencies = "agencies.toml"', f'agencies = "{(ROOT / "templates/quangnam-2024/agencies.toml").as_posix()}"')
+    (tmp_path / "plan.toml").write_text(src, encoding="utf-8")
+    plan = load_plan(tmp_path / "plan.toml")
+    issued = generate(plan, period, tmp_path / "issued", KEY, ["SKHDT"])[0].path
+    wb = openpyxl.load_workbook(issued)
+    sheet, cell = next((s.name, r) for s in agency_layout(plan, "SKHDT") for r in s.rows
+                       if r.indicator.code == "VIII.2/1")
+    base = wb[sheet].cell(cell.excel_row + 1, COL["baseline"] + 1)
+    assert base.value == 1250 and base.protection.locked is not False
+    (tmp_path / "r").mkdir()
+    simulate.fill_openpyxl(issued, tmp_path / "r" / "skhdt.xlsx", plan, "SKHDT", {"VIII.2/1": {"value": 1500}}, WHEN)
+    rep = merge(plan, period, tmp_path / "r", KEY)
+    r = result(rep, "SKHDT", "VIII.2/1")
+    assert (r.baseline, r.current, r.value, r.status) == (1250, 1500, 20, "met")
