@@ -196,17 +196,22 @@ def _custom_properties(zf, names) -> dict[str, str]:
     return out
 
 
+def _timestamp(text: str | None) -> dt.datetime | None:
+    """An ISO 8601 time from document metadata, in UTC when it names no zone, to the second."""
+    if not text:
+        return None
+    try:
+        t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")[:32])
+    except ValueError:
+        return None
+    return (t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)).replace(microsecond=0)
+
+
 def _core(zf, names) -> tuple[dt.datetime | None, str | None]:
     modified = app = None
     if "docProps/core.xml" in names:
         el = SafeET.fromstring(_read_part(zf, "docProps/core.xml")).find(f"{_NS_DCT}modified")
-        if el is not None and el.text:
-            try:
-                modified = dt.datetime.fromisoformat(el.text.strip().replace("Z", "+00:00"))
-                if modified.tzinfo is None:
-                    modified = modified.replace(tzinfo=dt.timezone.utc)
-            except ValueError:
-                modified = None
+        modified = _timestamp(el.text if el is not None else None)
     if "docProps/app.xml" in names:
         el = SafeET.fromstring(_read_part(zf, "docProps/app.xml")).find(f"{_NS_APP}Application")
         app = el.text if el is not None else None
@@ -230,16 +235,8 @@ def _ods_meta(zf, names) -> tuple[dict[str, str], dt.datetime | None, str | None
         name = el.get(f"{_NS_META}name", "")
         if name.startswith("parxl_"):
             props[name[6:]] = (el.text or "").strip()
-    modified = None
     date = meta.find(f"{_NS_DC}date")
-    if date is not None and date.text:
-        try:
-            modified = dt.datetime.fromisoformat(date.text.strip().replace("Z", "+00:00")[:26])
-            if modified.tzinfo is None:
-                modified = modified.replace(tzinfo=dt.timezone.utc)
-            modified = modified.replace(microsecond=0)
-        except ValueError:
-            modified = None
+    modified = _timestamp(date.text if date is not None else None)
     gen = meta.find(f"{_NS_META}generator")
     return props, modified, gen.text if gen is not None else None
 
