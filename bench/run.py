@@ -6,8 +6,8 @@
    also with a process pool of 2.
 2. merge (read + check + consolidate) vs a bare python-calamine read of the same files, and vs
    the route a user would write with pandas + openpyxl.
-3. a scale run: N returns merged in a child process; time and peak memory, beside a run on N/5
-   (flat memory means the two peaks are about the same).
+3. a scale run: N returns merged in a child process; time and peak memory (the largest of the
+   process and its pool's workers), beside a run on N/5 (flat memory: the two peaks are about equal).
 
 Both on the bundled plan (48 agencies) and on a synthetic registry of 280 agencies (the bundled
 one plus synthetic communes "Xã thử nghiệm NNN", which are not real names).
@@ -203,7 +203,8 @@ from parxl.plan import load_plan
 plan = load_plan(sys.argv[1], sys.argv[2])
 t = time.perf_counter()
 r = merge_to_files(plan, Period.parse("2024-Q3"), Path(sys.argv[3]), Path(sys.argv[4]) / "th.xlsx", load_key(Path(sys.argv[4]) / "k.key"))
-print(round(time.perf_counter() - t, 2), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024, len(r.returns))
+peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+print(round(time.perf_counter() - t, 2), peak // 1024, len(r.returns))
 """
 
 
@@ -259,15 +260,18 @@ def main():
             files = find_returns(returns)
             t_merge = timed(lambda: merge_to_files(plan, period, returns, out / "th.xlsx", key, out / "r.json"), a.runs)
             t_check = timed(lambda: merge(plan, period, returns, key), a.runs)
+            t_check1 = timed(lambda: merge(plan, period, returns, key, workers=1), a.runs)
             t_cal = timed(lambda: bare_calamine(files), a.runs)
             t_pd = timed(lambda: pandas_openpyxl(files), 1 if a.runs < 3 else 2)
             print(f"merge      parxl {t_merge:7.2f} s | bare calamine read {t_cal:7.2f} s | pandas+openpyxl {t_pd:7.2f} s"
                   f" | parxl/calamine {t_merge / t_cal:5.2f}x | pandas/parxl {t_pd / t_merge:5.2f}x")
-            print(f"           of which read + check {t_check:7.2f} s ({t_check / t_cal:5.2f}x calamine), "
+            print(f"           of which read + check {t_check:7.2f} s ({t_check / t_cal:5.2f}x calamine; "
+                  f"in one process {t_check1:7.2f} s, {t_check1 / t_cal:5.2f}x), "
                   f"consolidated workbook + JSON {t_merge - t_check:7.2f} s")
             results[tag] = {"agencies": len(agencies), "generate_s": t_parxl, "generate_pool2_s": t_pool,
                             "bare_xlsxwriter_s": t_bare, "merge_s": t_merge, "bare_calamine_s": t_cal,
-                            "pandas_openpyxl_s": t_pd, "read_check_s": t_check}
+                            "pandas_openpyxl_s": t_pd, "read_check_s": t_check,
+                            "read_check_one_process_s": t_check1}
             if reg or a.quick:
                 small = max(50, a.scale // 5)
                 s1, p1, n1 = scale_run(reg or REGISTRY, returns, small, work, kp)

@@ -167,7 +167,8 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
 @key_option
 @due_option
 @click.option("--strict", is_flag=True, help="Exit 1 when any error finding was made.")
-def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict):
+@click.option("--workers", type=int, help="Processes to read with; default: one per core (up to 4) from 16 files.")
+def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict, workers):
     """Read every returned workbook under --returns and write the consolidated provincial workbook."""
     from .identity import KEY_FILE_NAME, resolve_key
     from .merge import find_returns, merge_to_files
@@ -177,7 +178,7 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
         per = Period.parse(period, due)
         key, _, _ = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
         with _progress("reading returns", len(find_returns(returns_dir)) if returns_dir.is_dir() else 0) as tick:
-            report = merge_to_files(p, per, returns_dir, out, key, report_path, tick)
+            report = merge_to_files(p, per, returns_dir, out, key, report_path, tick, workers)
     c = report.counts()
     click.echo(f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded; "
                f"{c['missing']} agencies missing")

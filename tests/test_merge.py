@@ -235,3 +235,13 @@ def test_a_baseline_the_plan_knows_is_prefilled_and_used(tmp_path, period):
     rep = merge(plan, period, tmp_path / "r", KEY)
     r = result(rep, "SKHDT", "VIII.2/1")
     assert (r.baseline, r.current, r.value, r.status) == (1250, 1500, 20, "met")
+
+
+def test_a_process_pool_gives_the_same_report(plan, period, issued, tmp_path):
+    rng = random.Random(11)
+    for a in ("TAMKY", "HOIAN", "SNV", "STP", "SYT"):
+        simulate.fill_openpyxl(issued[a], tmp_path / f"{a}.xlsx", plan, a, simulate.answers(plan, a, period, rng), WHEN)
+    one = merge(plan, period, tmp_path, KEY, workers=1)
+    two = merge(plan, period, tmp_path, KEY, workers=2)
+    assert one.to_json() == two.to_json()
+    assert one.counts()["accepted"] == 5
