@@ -245,3 +245,19 @@ def test_a_process_pool_gives_the_same_report(plan, period, issued, tmp_path):
     two = merge(plan, period, tmp_path, KEY, workers=2)
     assert one.to_json() == two.to_json()
     assert one.counts()["accepted"] == 5
+
+
+def test_a_signed_workbook_for_an_agency_the_plan_does_not_ask_is_rejected(plan, period, tmp_path):
+    """Issued under a registry where Ban Biên tập reports; merged under the bundled one where it does not."""
+    from parxl.plan import load_plan
+    reg = (ROOT / "templates" / "quangnam-2024" / "agencies.toml").read_text(encoding="utf-8")
+    reg = reg.replace('group = "khac"\nreports = false  # named by the plan, receives no workbook\n', 'group = "khac"\n', 1)
+    (tmp_path / "agencies.toml").write_text(reg, encoding="utf-8")
+    other = load_plan(ROOT / "templates" / "quangnam-2024" / "plan.toml", tmp_path / "agencies.toml")
+    assert "BBTCCHC" in other.reporting_agencies() and "BBTCCHC" not in plan.reporting_agencies()
+    (tmp_path / "r").mkdir()
+    generate(other, period, tmp_path / "r", KEY, ["BBTCCHC"])
+    rep = merge(plan, period, tmp_path / "r", KEY)
+    assert [e.status for e in rep.returns] == ["rejected"]
+    assert [(f.code, f.agency) for f in rep.findings if f.code.startswith("identity.")] == \
+        [("identity.unknown-agency", "BBTCCHC")]
