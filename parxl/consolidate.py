@@ -14,6 +14,7 @@ from pathlib import Path
 import xlsxwriter
 
 from .checks import MET, NOT_ASSESSABLE, NOT_MET
+from .layout import row_height
 from .report import ACCEPTED, Report
 
 STATUS_VI = {MET: "Đạt", NOT_MET: "Chưa đạt", NOT_ASSESSABLE: "Không đánh giá được"}
@@ -77,6 +78,7 @@ class _Consolidated:
         for x in report.results:
             self.res_by_agency[x.agency].append(x)
         self.ret_by_agency = {e.agency: e for e in report.returns if e.status == ACCEPTED}
+        self.widths: dict[str, list[float]] = {}
 
     def write(self):
         self._summary()
@@ -93,6 +95,7 @@ class _Consolidated:
         ws = self.wb.add_worksheet(name)
         ws.write_string(0, 0, title, self.f["title"])
         ws.write_string(1, 0, f"{self.r.plan.title} — {self.r.period.label_vi} ({self.r.period.code})", self.f["sub"])
+        self.widths[name] = widths
         for c, (h, w) in enumerate(zip(headers, widths)):
             ws.write_string(3, c, h, self.f["h"])
             ws.set_column(c, c, w)
@@ -121,9 +124,18 @@ class _Consolidated:
             ws.write_string(r, c, str(v), fm)
 
     def _rows(self, ws, rows, fmts=None, start=4):
+        """Write a table body; a cell given as (value, format key) overrides the column's format."""
+        widths = self.widths.get(ws.name, ())
         for i, row in enumerate(rows):
+            texts = []
             for c, v in enumerate(row):
-                self._cell(ws, start + i, c, v, (fmts[c] if fmts else "t") if not isinstance(v, tuple) else v[1])
+                fmt = fmts[c] if fmts else "t"
+                if isinstance(v, tuple):
+                    v, fmt = v
+                self._cell(ws, start + i, c, v, fmt)
+                if isinstance(v, str) and c < len(widths):
+                    texts.append((widths[c], v))
+            ws.set_row(start + i, row_height(texts))
         if rows:
             ws.autofilter(3, 0, start + len(rows) - 1, len(rows[0]) - 1)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass
 
 from .plan import Indicator, Plan
@@ -128,6 +129,14 @@ def layout_hash(sheets) -> str:
     blob = json.dumps({"format": FORMAT, "headers": list(REQUIRED_HEADERS), "rows": rows},
                       ensure_ascii=False, sort_keys=True)
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def row_height(texts) -> float:
+    """Row height (points) that shows wrapped text whole, from (column width, text) pairs.
+
+    LibreOffice does not grow rows by itself in files it did not write, so every writer sets them."""
+    lines = max((math.ceil(len(t) / max(1.0, w * 1.2)) + t.count("\n") for w, t in texts if t), default=1)
+    return min(409, 15 * max(1, lines) + 3)
 
 
 def col_letter(idx: int) -> str:

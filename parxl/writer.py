@@ -6,7 +6,6 @@ validation silently dropped for a long title) is a bug and raises.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ import xlsxwriter
 from . import __version__
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT,
-                     STATUSES, Row, SheetLayout, agency_layout, agency_layout_hash, cell_name, col_letter)
+                     STATUSES, Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
 from .periods import Period
 from .plan import Indicator, Plan, fmt_number
 
@@ -190,7 +189,7 @@ class _Book:
         ]
         for s in steps:
             ws.write_string(r, 1, s, self.fmt["text"])
-            ws.set_row(r, _height([(90, s)]))
+            ws.set_row(r, row_height([(90, s)]))
             r += 1
         r += 1
         ws.write(r, 0, "Chú giải", self.fmt["bold"])
@@ -273,7 +272,7 @@ class _Book:
         else:
             ws.write_blank(r, COL["change"], None, self.fmt["na"])
         ws.write_formula(r, COL["self_check"], self_check_formula(row), self.fmt["formula"], "Thiếu số liệu")
-        ws.set_row(r, max(45, _height([(COLUMNS[COL[k]].width, t) for k, t in locked.items()])))
+        ws.set_row(r, max(45, row_height([(COLUMNS[COL[k]].width, t) for k, t in locked.items()])))
 
     def _validate(self, ws, r: int, j: int, key: str, ind: Indicator):
         target = f"Mục tiêu: {ind.target_vi()}."
@@ -347,13 +346,6 @@ class _Book:
         _ok(ws.protect(self.password or "", {"format_columns": True, "format_rows": True,
                                              "select_locked_cells": True, "select_unlocked_cells": True}),
             "protect")
-
-
-def _height(texts: list[tuple[float, str]]) -> float:
-    """Row height (points) that shows wrapped text whole, from (column width, text) pairs; LibreOffice
-    does not grow rows by itself for files it did not write."""
-    lines = max((math.ceil(len(t) / max(1.0, w * 1.05)) + t.count("\n") for w, t in texts), default=1)
-    return min(409, 15 * max(1, lines) + 3)
 
 
 def _fit(text: str, n: int) -> str:

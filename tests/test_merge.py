@@ -261,3 +261,30 @@ def test_a_signed_workbook_for_an_agency_the_plan_does_not_ask_is_rejected(plan,
     assert [e.status for e in rep.returns] == ["rejected"]
     assert [(f.code, f.agency) for f in rep.findings if f.code.startswith("identity.")] == \
         [("identity.unknown-agency", "BBTCCHC")]
+
+
+def test_consolidated_workbook_says_what_the_report_says(plan, period, quarter, tmp_path):
+    rep = merge(plan, period, quarter, KEY)
+    out = write_consolidated(rep, tmp_path / "th.xlsx")
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Chỉ tiêu"]
+    head = [c.value for c in ws[4]]
+    col = {h: i for i, h in enumerate(head)}
+    words = {"met": "Đạt", "not_met": "Chưa đạt", "not_assessable": "Không đánh giá được"}
+    rows = {r[col["Mã chỉ tiêu"]].value: r for r in ws.iter_rows(min_row=5)}
+    assert len(rows) == len(plan.indicators)
+    for fig in rep.indicators:
+        r = rows[fig.indicator]
+        assert r[col["Đánh giá"]].value == words[fig.status], fig.indicator
+        if fig.value is not None:
+            assert r[col["Giá trị toàn tỉnh"]].value == pytest.approx(float(fig.value), abs=0.01)
+    assert rows["III.4.2/1"][col["Giá trị toàn tỉnh"]].value == pytest.approx(95.33, abs=0.01)
+    agencies = {r[0].value: r for r in wb["Cơ quan"].iter_rows(min_row=5, max_row=4 + len(plan.reporting_agencies()))}
+    assert agencies["TAMKY"][3].value == "Có" and agencies["SNV"][3].value == "Không"
+    assert agencies["HOIAN"][5].value == "sub/hoian_lan2.xlsx"
+    missing = [r[0].value for r in wb["Chưa nộp"].iter_rows(min_row=5)]
+    assert missing == rep.missing
+    matrix = wb["Ma trận"]
+    codes = [c.value for c in matrix[3]][2:]
+    tamky = next(r for r in matrix.iter_rows(min_row=4) if r[0].value == "TAMKY")
+    assert tamky[2 + codes.index("III.4.2/1")].value == "Đ" and tamky[2 + codes.index("III.4.3/1")].value == "C"
