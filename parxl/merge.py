@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from fractions import Fraction
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -18,6 +17,7 @@ from .errors import UsageError
 from .findings import Finding
 from .periods import Period
 from .plan import Indicator, Plan
+from .pool import ordered_map
 from .reader import read_return
 from .report import ACCEPTED, REJECTED, SUPERSEDED, ProvinceFigure, Report, ReturnEntry
 
@@ -46,30 +46,14 @@ def check_files(paths: Iterable[Path], plan: Plan, period: Period, key: bytes | 
     jobs = [(p, p.relative_to(base).as_posix() if base else p.name) for p in paths]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(jobs) >= 16 else 1
-    if workers > 1 and len(jobs) > 1:
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=(plan, period, key)) as pool:
-            for (p, _), c in zip(jobs, pool.map(_check_job, jobs, chunksize=8)):
-                yield c
-                if progress:
-                    progress(p)
-        return
-    _init_worker(plan, period, key)
-    for job in jobs:
-        yield _check_job(job)
+    for (path, _), checked in ordered_map(_check_job, jobs, (plan, period, key), workers, chunksize=8):
+        yield checked
         if progress:
-            progress(job[0])
+            progress(path)
 
 
-_CONTEXT: tuple = ()
-
-
-def _init_worker(*context) -> None:
-    global _CONTEXT
-    _CONTEXT = context
-
-
-def _check_job(job) -> Checked:
-    plan, period, key = _CONTEXT
+def _check_job(context, job) -> Checked:
+    plan, period, key = context
     path, name = job
     c = check_return(read_return(path, name), plan, period, key)
     c.workbook.sheets = {}

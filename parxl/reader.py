@@ -81,8 +81,8 @@ class Workbook:
 
 def read_return(path: str | Path, name: str | None = None) -> Workbook:
     path = Path(path)
-    data = path.read_bytes() if path.stat().st_size <= MAX_FILE else b""
     st = path.stat()
+    data = path.read_bytes() if st.st_size <= MAX_FILE else b""
     wb = Workbook(path, name or path.name, hashlib.sha256(data).hexdigest() if data else _sha_stream(path),
                   st.st_size, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).replace(microsecond=0))
     def bad(code, **kw):

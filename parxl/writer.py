@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -20,6 +19,7 @@ from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHE
                      STATUSES, Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
 from .periods import Period
 from .plan import Indicator, Plan, fmt_number
+from .pool import ordered_map
 
 MAX_TITLE, MAX_MESSAGE = 32, 255
 
@@ -65,32 +65,15 @@ def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agenci
     codes = agencies or plan.reporting_agencies()
     issued = issued or period.window[1]
     jobs = [(a, out_dir / workbook_name(period, a)) for a in codes]
-    context = (plan, period, key, issued, password)
-    if workers > 1 and len(jobs) > 1:
-        results = []
-        with ProcessPoolExecutor(workers, initializer=_init_worker, initargs=context) as pool:
-            for r in pool.map(_job, jobs, chunksize=max(1, len(jobs) // (4 * workers))):
-                results.append(r)
-                progress and progress(r.agency)
-        return results
-    _init_worker(*context)
     out = []
-    for j in jobs:
-        out.append(_job(j))
-        progress and progress(j[0])
+    for _, issue in ordered_map(_job, jobs, (plan, period, key, issued, password), workers):
+        out.append(issue)
+        progress and progress(issue.agency)
     return out
 
 
-_CONTEXT: tuple = ()
-
-
-def _init_worker(*context) -> None:
-    global _CONTEXT
-    _CONTEXT = context
-
-
-def _job(job) -> Issue:
-    plan, period, key, issued, password = _CONTEXT
+def _job(context, job) -> Issue:
+    plan, period, key, issued, password = context
     agency, path = job
     return write_workbook(plan, agency, period, path, key, issued, password)
 
