@@ -40,6 +40,23 @@ _CODES = [
          "The file is password-encrypted; ask for an unencrypted copy.", True),
     Code("file.too-large", E, "Tệp vượt giới hạn an toàn khi giải nén ({seen}; tối đa {expected}).",
          "The file exceeds the safe unpacked-size limits ({seen}; at most {expected}).", True),
+    Code("file.not-regular", E, "Mục {seen} không phải là tệp thông thường (thư mục, FIFO, thiết bị...); không mở.",
+         "{seen} is not a regular file (folder, FIFO, device...); not opened.", True),
+    Code("file.unreadable", E, "Không đọc được tệp ({seen}).", "The file cannot be read ({seen}).", True),
+    Code("file.outside-folder", E, "Liên kết tượng trưng trỏ ra ngoài thư mục nhận báo cáo ({seen}); không đọc.",
+         "A symbolic link leading outside the returns folder ({seen}); not read.", True),
+    Code("file.folder-unreadable", E, "Không đọc được thư mục con {seen}: các tệp trong đó chưa được tổng hợp.",
+         "Sub-folder {seen} cannot be read: the files in it were not merged.", False),
+    Code("file.bad-name", W, "Tên tệp không phải UTF-8 hợp lệ; hiển thị là {seen}.",
+         "The file name is not valid UTF-8; shown as {seen}.", False),
+    Code("file.output-skipped", I, "Tệp {seen} là kết quả tổng hợp của parxl, không phải báo cáo; bỏ qua.",
+         "{seen} is an output of parxl, not a return; skipped.", False),
+    Code("file.reader-crashed", E, "Trình đọc bị dừng bất thường khi mở tệp ({seen}); tệp bị bỏ qua, các tệp khác vẫn được tổng hợp.",
+         "The reader crashed on this file ({seen}); it was skipped, the other files were merged.", True),
+    Code("file.too-slow", E, "Đọc tệp quá {expected} giây; đã dừng. Hãy yêu cầu gửi lại tệp.",
+         "Reading the file took over {expected} s; stopped. Ask for the file again.", True),
+    Code("file.findings-capped", W, "Còn {seen} phát hiện khác cùng mã {expected} trong tệp này không được liệt kê.",
+         "{seen} more findings with code {expected} in this file are not listed.", False),
     Code("file.xml-entities", E, "Tệp chứa khai báo DOCTYPE/ENTITY trong phần {seen}; bị từ chối vì lý do an toàn.",
          "The file declares a DOCTYPE/ENTITY in part {seen}; refused for safety.", True),
     # -- identity ----------------------------------------------------------------
@@ -63,6 +80,10 @@ _CODES = [
          "No secret key: the signature was not verified.", False),
     # -- layout ----------------------------------------------------------------------
     Code("layout.sheet-missing", E, "Thiếu sheet nhập liệu {expected}.", "Input sheet {expected} is missing.", False),
+    Code("layout.sheet-unknown", I, "Sheet {seen} không thuộc biểu mẫu; không được đọc.",
+         "Sheet {seen} is not part of the template; not read.", False),
+    Code("layout.cell-outside", W, "Có {seen} ô có dữ liệu nằm ngoài vùng của biểu mẫu (ô đầu tiên: {cell_name}); không được đọc.",
+         "{seen} cells with data lie outside the template's area (first: {cell_name}); not read.", False),
     Code("layout.sheet-renamed", W, "Sheet {expected} đã bị đổi tên thành {seen}; vẫn đọc được.",
          "Sheet {expected} was renamed to {seen}; read anyway.", False),
     Code("layout.header-missing", E, "Không tìm thấy dòng tiêu đề hoặc cột {expected} trong sheet.",
@@ -84,6 +105,8 @@ _CODES = [
     Code("value.not-a-number", E, "Giá trị {seen} không phải là số.", "Value {seen} is not a number.", False),
     Code("value.not-whole", E, "Giá trị {seen} phải là số nguyên.", "Value {seen} must be a whole number.", False),
     Code("value.negative", E, "Giá trị {seen} không được âm.", "Value {seen} must not be negative.", False),
+    Code("value.implausible", W, "Giá trị {seen} vượt xa mức hợp lý của chỉ tiêu (tối đa {expected}); hãy kiểm tra lại.",
+         "Value {seen} is far beyond what the indicator can be (at most {expected}); check it.", False),
     Code("value.error-cell", E, "Ô chứa lỗi Excel {seen}.", "The cell holds an Excel error {seen}.", False),
     Code("value.numerator-gt-denominator", E, "Tử số ({seen}) lớn hơn mẫu số ({expected}).",
          "Numerator ({seen}) exceeds denominator ({expected}).", False),
@@ -112,6 +135,10 @@ _CODES = [
     Code("return.superseded", I, "Tệp đã được thay thế bởi bản nộp mới hơn {expected}.",
          "Superseded by the newer return {expected}.", False),
     Code("return.missing", W, "Cơ quan chưa nộp báo cáo.", "The agency has not returned its workbook.", False),
+    Code("return.clock-future", W, "Thời điểm lưu tệp ghi trong tệp ({seen}) ở tương lai; dùng thời điểm của tệp trên đĩa ({expected}) để chọn bản mới nhất.",
+         "The save time recorded in the file ({seen}) is in the future; the file's own time ({expected}) decides which return is newest.", False),
+    Code("return.no-save-time", I, "Tệp không ghi thời điểm lưu; dùng thời điểm của tệp trên đĩa ({expected}) để chọn bản mới nhất.",
+         "The file records no save time; the file's own time ({expected}) decides which return is newest.", False),
     Code("return.late", W, "Báo cáo nộp sau hạn {expected} (tệp sửa lần cuối {seen}).",
          "Returned after the due date {expected} (last modified {seen}).", False),
 ]
@@ -144,7 +171,7 @@ class Finding:
 
     def _render(self, template: str) -> str:
         return template.format(seen=_show(self.seen), expected=_show(self.expected),
-                               indicator=self.indicator or "")
+                               indicator=self.indicator or "", cell_name=self.cell or "")
 
     @property
     def message(self) -> str:
@@ -172,25 +199,54 @@ def _show(v: Any) -> str:
     return s if len(s) <= 80 else s[:77] + "..."
 
 
-class Findings:
-    """An ordered collection that checks append to; never raises on data problems."""
+MAX_PER_CODE = 50   # findings of one code kept per file; the rest are counted in one file.findings-capped
 
-    def __init__(self, items: Iterable[Finding] = ()):
-        self._items: list[Finding] = list(items)
+
+class Findings:
+    """An ordered collection that checks append to; never raises on data problems.
+
+    One file cannot bury the others: past :data:`MAX_PER_CODE` findings of one code, further
+    ones are only counted, and iterating ends with one ``file.findings-capped`` per such code.
+    """
+
+    def __init__(self, items: Iterable[Finding] = (), cap: int = MAX_PER_CODE):
+        self._items: list[Finding] = []
+        self._count: dict[str, int] = {}
+        self._dropped: dict[str, tuple[Finding, int]] = {}
+        self.cap = cap
+        self.extend(items)
+
+    def _keep(self, f: Finding) -> bool:
+        n = self._count.get(f.code, 0) + 1
+        self._count[f.code] = n
+        if n <= self.cap:
+            return True
+        first, more = self._dropped.get(f.code, (f, 0))
+        self._dropped[f.code] = (first, more + 1)
+        return False
 
     def add(self, code: str, **where) -> Finding:
         f = Finding(code, **where)
-        self._items.append(f)
+        if self._keep(f):
+            self._items.append(f)
         return f
 
     def extend(self, items: Iterable[Finding]) -> None:
-        self._items.extend(items)
+        for f in items:
+            if f.code == "file.findings-capped":
+                self._items.append(f)
+            elif self._keep(f):
+                self._items.append(f)
+
+    def _summaries(self) -> list[Finding]:
+        return [Finding("file.findings-capped", file=f.file, agency=f.agency, seen=more, expected=code)
+                for code, (f, more) in self._dropped.items()]
 
     def __iter__(self) -> Iterator[Finding]:
-        return iter(self._items)
+        return iter(self._items + self._summaries())
 
     def __len__(self) -> int:
-        return len(self._items)
+        return len(self._items) + len(self._dropped)
 
     @property
     def rejected(self) -> bool:
@@ -201,7 +257,8 @@ def catalog_markdown() -> str:
     """The finding catalog as a Markdown table (README's reference is generated from this)."""
     rows = ["| code | severity | rejects the return | message (Vietnamese) |", "|---|---|---|---|"]
     for c in _CODES:
-        vi = c.vi.replace("{seen}", "…").replace("{expected}", "…").replace("{indicator}", "…")
+        vi = (c.vi.replace("{seen}", "…").replace("{expected}", "…").replace("{indicator}", "…")
+              .replace("{cell_name}", "…"))
         vi = vi.replace("|", "\\|")
         rows.append(f"| `{c.code}` | {c.severity.value} | {'yes' if c.rejects else ''} | {vi} |")
     return "\n".join(rows)
