@@ -136,8 +136,12 @@ def plan_check(plan_path, agencies):
 @click.option("--issued", callback=_date, help="Issue date recorded in each workbook; default: end of the data window.")
 @click.option("--password", help="Sheet-protection password (a guard for users, not security).")
 @click.option("--workers", default=1, show_default=True, help="Processes to write with.")
-def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, password, workers):
-    """Write one workbook per agency that has indicators to report, named <period>_<agency>.xlsx."""
+@click.option("--force", is_flag=True, help="Replace existing files that differ from the blank workbook.")
+def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, password, workers, force):
+    """Write one workbook per agency that has indicators to report, named <period>_<agency>.xlsx.
+
+    A file already there that differs from the blank workbook (a filled return?) is kept, and the
+    command exits 2 naming it, unless --force."""
     from .identity import KEY_FILE_NAME, resolve_key
     from .plan import load_plan
     from .writer import generate as run
@@ -153,8 +157,12 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
             raise ParxlError(f"agency code(s) with nothing to report or not in the registry: {', '.join(bad)}")
         codes = list(only) or p.reporting_agencies()
         with _progress("generating", len(codes)) as tick:
-            issues = run(p, per, out_dir, key, codes, issued, password, workers, tick)
-    click.echo(f"{len(issues)} workbooks written to {out_dir}")
+            issues = run(p, per, out_dir, key, codes, issued, password, workers, tick, force)
+        kept = [i.path.name for i in issues if i.kept]
+        click.echo(f"{len(issues) - len(kept)} workbooks written to {out_dir}")
+        if kept:
+            raise ParxlError(f"{len(kept)} file(s) already in {out_dir} differ from the blank workbook and were "
+                             f"kept (filled returns?): {', '.join(kept)}; use --force to replace them")
 
 
 @cli.command()
@@ -167,21 +175,29 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
 @key_option
 @due_option
 @click.option("--strict", is_flag=True, help="Exit 1 when any error finding was made.")
+@click.option("--allow-empty", is_flag=True, help="Write a report even when the folder holds no spreadsheet.")
 @click.option("--workers", type=int, help="Processes to read with; default: one per core (up to 4) from 16 files.")
-def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict, workers):
-    """Read every returned workbook under --returns and write the consolidated provincial workbook."""
+def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict, allow_empty, workers):
+    """Read every returned workbook under --returns and write the consolidated provincial workbook.
+
+    Refuses (exit 2, before reading anything) outputs that would overwrite a return, the key or each
+    other, or that lie inside the returns folder; refuses (exit 2, writing nothing) when the folder
+    holds no spreadsheet or when most signatures fail (a wrong --key)."""
     from .identity import KEY_FILE_NAME, resolve_key
-    from .merge import find_returns, merge_to_files
+    from .intake import find_returns
+    from .merge import merge_to_files
     from .plan import load_plan
     with _operator_errors():
         p = load_plan(plan_path, agencies)
         per = Period.parse(period, due)
-        key, _, _ = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
-        with _progress("reading returns", len(find_returns(returns_dir)) if returns_dir.is_dir() else 0) as tick:
-            report = merge_to_files(p, per, returns_dir, out, key, report_path, tick, workers)
+        key, kpath, _ = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
+        entries = find_returns(returns_dir)
+        with _progress("reading returns", sum(e.readable for e in entries)) as tick:
+            report = merge_to_files(p, per, returns_dir, out, key, report_path, tick, workers, key_path=kpath,
+                                    allow_empty=allow_empty, entries=entries)
     c = report.counts()
-    click.echo(f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded; "
-               f"{c['missing']} agencies missing")
+    click.echo(f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded, "
+               f"{c['skipped']} not read; {c['missing']} agencies missing")
     for s in report.by_section():
         click.echo(f"  {s['code']:<5} met {s['met']:>2} / not met {s['not_met']:>2} / not assessable {s['not_assessable']:>2}")
     errors = sum(f.severity.value == "error" for f in report.findings)

@@ -6,7 +6,6 @@ with ``=``, ``+``, ``-`` or ``@`` stays text and never becomes a formula.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -15,10 +14,11 @@ import xlsxwriter
 
 from .checks import MET, NOT_ASSESSABLE, NOT_MET
 from .layout import row_height
+from .outputs import atomic_path
 from .report import ACCEPTED, Report
 
 STATUS_VI = {MET: "Đạt", NOT_MET: "Chưa đạt", NOT_ASSESSABLE: "Không đánh giá được"}
-RETURN_VI = {"accepted": "Hợp lệ", "rejected": "Bị từ chối", "superseded": "Bị thay thế"}
+RETURN_VI = {"accepted": "Hợp lệ", "rejected": "Bị từ chối", "superseded": "Bị thay thế", "skipped": "Không đọc"}
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 RULE_VI = {"ratio": "Σ tử số / Σ mẫu số", "sum": "Tổng các cơ quan", "each": "Tỷ lệ cơ quan đạt"}
 
@@ -33,19 +33,18 @@ def _n(x: Fraction | None):
 
 
 def write_consolidated(report: Report, path: str | Path) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
-    try:
-        _Consolidated(wb, report).write()
-        wb.close()
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return path
+    """Write the consolidated workbook atomically (a unique temporary file, then a rename)."""
+    with atomic_path(path) as tmp:
+        render_consolidated(report, tmp)
+    return Path(path)
+
+
+def render_consolidated(report: Report, path: Path) -> None:
+    """Write the consolidated workbook to ``path`` as it is (the caller makes it atomic)."""
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                         "strings_to_numbers": False})
+    _Consolidated(wb, report).write()
+    wb.close()
 
 
 class _Consolidated:
@@ -55,6 +54,10 @@ class _Consolidated:
         wb.set_properties({"title": f"Tổng hợp {per.label_vi} - {plan.title}", "author": "parxl",
                            "company": plan.province,
                            "created": dt.datetime.combine(per.due, dt.time(17, 0))})
+        # marks the workbook as ours (a later merge skips it if it is dropped among the returns) and
+        # pairs it with the JSON report of the same run
+        _ok(wb.set_custom_property("parxl_output", "consolidated"), "custom property")
+        _ok(wb.set_custom_property("parxl_inputs", report.inputs_digest()), "custom property")
         base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
         f = wb.add_format
         self.f = {
@@ -319,10 +322,28 @@ class _Consolidated:
 
     def _files(self):
         ws = self._sheet("Tệp nhận được", "CÁC TỆP ĐÃ NHẬN",
-                         ["Tệp", "Cơ quan", "Trạng thái", "Mã biểu mẫu", "Thời điểm lưu tệp", "Phần mềm",
-                          "Thay thế bởi", "SHA-256"], [34, 11, 13, 30, 17, 26, 30, 66])
-        fm = {"accepted": MET, "rejected": NOT_MET, "superseded": NOT_ASSESSABLE}
-        rows = [[e.file, e.agency, (RETURN_VI[e.status], fm[e.status]), e.template_id, e.modified, e.application,
-                 e.superseded_by, e.sha256] for e in self.r.returns]
-        self._rows(ws, rows, ["t", "t", "t", "t", "d", "t", "t", "t"])
+                         ["Tệp", "Cơ quan", "Trạng thái", "Lý do", "Mã biểu mẫu", "Thời điểm lưu tệp", "Phần mềm",
+                          "SHA-256"], [34, 11, 13, 50, 30, 17, 26, 66])
+        fm = {"accepted": MET, "rejected": NOT_MET, "superseded": NOT_ASSESSABLE, "skipped": "none"}
+        first = {}
+        for f in self.r.findings:
+            if f.file and f.file not in first and (f.rejects or f.code == "file.output-skipped"
+                                                   or f.code == "file.not-spreadsheet"):
+                first[f.file] = f.message
+        rows = [[e.file, e.agency, (RETURN_VI[e.status], fm[e.status]), _why(e, first.get(e.file)), e.template_id,
+                 e.modified, e.application, e.sha256] for e in self.r.returns]
+        self._rows(ws, rows, ["t", "t", "t", "t", "t", "d", "t", "t"])
 
+
+
+_SOURCE_VI = {"document": "thời điểm lưu ghi trong tệp", "file": "thời điểm của tệp trên đĩa"}
+
+
+def _why(e, rejection: str | None) -> str | None:
+    """Why this file has its status: which return won for the agency and by what time, or why it was not used."""
+    when = f"{e.saved_at:%d/%m/%Y %H:%M} ({_SOURCE_VI[e.saved_source]})" if e.saved_at and e.saved_source else ""
+    if e.status == "accepted":
+        return f"Bản mới nhất trong {e.rivals + 1} bản hợp lệ: lưu lúc {when}" if e.rivals else None
+    if e.status == "superseded":
+        return f"Đã có bản mới hơn: {e.superseded_by}; bản này lưu lúc {when}"
+    return rejection

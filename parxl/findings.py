@@ -49,6 +49,8 @@ _CODES = [
          "Sub-folder {seen} cannot be read: the files in it were not merged.", False),
     Code("file.bad-name", W, "Tên tệp không phải UTF-8 hợp lệ; hiển thị là {seen}.",
          "The file name is not valid UTF-8; shown as {seen}.", False),
+    Code("file.not-spreadsheet", I, "Tệp {seen} không phải sổ tính (.xlsx, .xlsm, .ods); không đọc.",
+         "{seen} is not a spreadsheet (.xlsx, .xlsm, .ods); not read.", False),
     Code("file.output-skipped", I, "Tệp {seen} là kết quả tổng hợp của parxl, không phải báo cáo; bỏ qua.",
          "{seen} is an output of parxl, not a return; skipped.", False),
     Code("file.reader-crashed", E, "Trình đọc bị dừng bất thường khi mở tệp ({seen}); tệp bị bỏ qua, các tệp khác vẫn được tổng hợp.",

@@ -7,47 +7,45 @@ computes each indicator's province-wide figure by the rule the plan gives it.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
+from collections import Counter
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from .checks import MET, NOT_ASSESSABLE, NOT_MET, Checked, Result, check_return
-from .errors import UsageError
-from .findings import Finding
+from .errors import KeyFileError, UsageError
+from .findings import Finding, Findings
+from .intake import Entry, find_returns, safe_name
+from .outputs import OutputLock, atomic_paths, check_output_paths
 from .periods import Period
 from .plan import Indicator, Plan
-from .pool import ordered_map
-from .reader import read_return
-from .report import ACCEPTED, REJECTED, SUPERSEDED, ProvinceFigure, Report, ReturnEntry
+from .pool import Failure, isolated_map
+from .reader import Workbook, read_return
+from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, ProvinceFigure, Report, ReturnEntry
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-
-
-def find_returns(folder: str | Path) -> list[Path]:
-    """Spreadsheet files under ``folder``, recursively, in a stable order; lock files skipped."""
-    folder = Path(folder)
-    out = []
-    for p in folder.rglob("*"):
-        if not p.is_file() or p.suffix.lower() not in SPREADSHEET_SUFFIXES:
-            continue
-        if p.name.startswith(("~$", ".~lock")):
-            continue
-        out.append(p)
-    return sorted(out, key=lambda p: p.relative_to(folder).as_posix())
+READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
+READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
+CLOCK_SLACK = dt.timedelta(days=1)
 
 
-def check_files(paths: Iterable[Path], plan: Plan, period: Period, key: bytes | None, base: Path | None = None,
-                progress: Callable[[Path], None] | None = None, workers: int | None = None) -> Iterator[Checked]:
-    """Read and check each file in turn; its cell grid is dropped once checked, so memory stays flat.
+def check_files(entries: Iterable[Entry], plan: Plan, period: Period, key: bytes | None,
+                progress: Callable[[Entry], None] | None = None, workers: int | None = None,
+                timeout: float = READ_TIMEOUT) -> Iterator[Checked]:
+    """Read and check each file in a worker process of its own, in order; the cell grid is dropped once
+    checked, so memory stays flat.  A file that crashes or hangs its reader gets ``file.reader-crashed``
+    or ``file.too-slow``; the other files go on in a fresh worker.
 
-    The checks are Python-bound, so a process pool pays (about 1.6× on 2 cores for 280 returns);
-    ``workers=None`` uses one process per core, up to 4, from 16 files on.  Results come in file order."""
-    jobs = [(p, p.relative_to(base).as_posix() if base else p.name) for p in paths]
+    ``workers=None`` uses one process per core, up to 4, from 16 files on (the checks are Python-bound)."""
+    jobs = [(e.path, e.name) for e in entries]
     if workers is None:
         workers = min(os.cpu_count() or 1, 4) if len(jobs) >= 16 else 1
-    for (path, _), checked in ordered_map(_check_job, jobs, (plan, period, key), workers, chunksize=8):
-        yield checked
+    for (path, name), out in isolated_map(_check_job, jobs, (plan, period, key), workers, timeout=timeout,
+                                          memory_limit=READ_MEMORY):
+        if isinstance(out, Failure):
+            out = _failed(path, name, out, timeout)
+        yield out
         if progress:
             progress(path)
 
@@ -55,39 +53,119 @@ def check_files(paths: Iterable[Path], plan: Plan, period: Period, key: bytes | 
 def _check_job(context, job) -> Checked:
     plan, period, key = context
     path, name = job
-    c = check_return(read_return(path, name), plan, period, key)
+    wb = read_return(path, name)
+    if wb.properties.get("output"):   # a consolidated workbook of ours, dropped among the returns
+        wb.findings.append(Finding("file.output-skipped", file=name, seen=name))
+        wb.sheets = {}
+        return Checked(wb, findings=Findings(wb.findings))
+    c = check_return(wb, plan, period, key)
     c.workbook.sheets = {}
     return c
 
 
+def _failed(path: Path, name: str, failure: Failure, timeout: float) -> Checked:
+    """What is known of a file whose reader died or hung: its size, time and hash, and why."""
+    try:
+        st = os.stat(path)
+        size, mtime = st.st_size, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).replace(microsecond=0)
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+        sha = h.hexdigest()
+    except OSError:
+        size, mtime, sha = 0, dt.datetime.fromtimestamp(0, dt.timezone.utc), ""
+    wb = Workbook(path, name, sha, size, mtime)
+    if failure.kind == "timeout":
+        f = Finding("file.too-slow", file=name, seen=failure.detail, expected=f"{timeout:g}")
+    else:
+        f = Finding("file.reader-crashed", file=name, seen=failure.detail)
+    return Checked(wb, findings=Findings([f]))
+
+
+def _listed(entry: Entry) -> Checked:
+    """An entry that is not opened: it is listed with the findings that say why."""
+    wb = Workbook(entry.path, entry.name, "", 0, dt.datetime.fromtimestamp(0, dt.timezone.utc))
+    return Checked(wb, findings=Findings(entry.findings))
+
+
 def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None,
-          progress: Callable[[Path], None] | None = None, workers: int | None = None) -> Report:
-    returns_dir = Path(returns_dir)
-    checked = check_files(find_returns(returns_dir), plan, period, key, returns_dir, progress, workers)
-    return build_report(plan, period, checked)
+          progress: Callable[[Entry], None] | None = None, workers: int | None = None,
+          entries: list[Entry] | None = None, allow_empty: bool = True,
+          now: dt.datetime | None = None, timeout: float = READ_TIMEOUT) -> Report:
+    """Merge every return under ``returns_dir``.  Raises :class:`UsageError` when the folder holds no
+    spreadsheet (unless ``allow_empty``) and :class:`KeyFileError` when the key is evidently wrong."""
+    entries = find_returns(returns_dir) if entries is None else entries
+    to_read = [e for e in entries if e.readable]
+    if not to_read and not allow_empty:
+        raise UsageError(f"no spreadsheet (.xlsx, .xlsm, .ods) found in {returns_dir}; "
+                         "check the folder, or pass --allow-empty to write a report of missing returns")
+    listed = {e.name: _listed(e) for e in entries if not e.readable}
+    read = check_files(to_read, plan, period, key, progress, workers, timeout)
+    extra = {e.name: e.findings for e in to_read if e.findings}
+    checked = _in_name_order(read, listed, extra)
+    report = build_report(plan, period, checked, now)
+    if key is not None:
+        _check_key(report)
+    return report
 
 
-def _recency(c: Checked) -> tuple:
+def _in_name_order(read: Iterator[Checked], listed: dict[str, Checked], extra: dict) -> Iterator[Checked]:
+    """The read files and the listed entries, merged in name order (both come sorted by name)."""
+    pending = sorted(listed.items())
+    for c in read:
+        while pending and pending[0][0] < c.workbook.name:
+            yield pending.pop(0)[1]
+        if c.workbook.name in extra:
+            c.findings.extend(extra[c.workbook.name])
+        yield c
+    for _, c in pending:
+        yield c
+
+
+def _check_key(report: Report) -> None:
+    """Most signed returns failing the signature means the key, not the returns, is wrong."""
+    bad = sum(f.code == "identity.bad-signature" for f in report.findings)
+    signed = bad + sum(r.status in (ACCEPTED, SUPERSEDED) for r in report.returns)
+    if bad >= 2 and bad * 2 > signed:
+        raise KeyFileError(f"{bad} of {signed} signed returns fail the signature check: the key is probably "
+                           "not the one the workbooks were generated with (see --key); nothing was written")
+
+
+def _saved_at(c: Checked, now: dt.datetime) -> tuple[dt.datetime, str, Finding | None]:
+    """When the return was saved, and by what account: the workbook's own record, else the file's time."""
     wb = c.workbook
-    epoch = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
-    return (wb.modified or epoch, wb.mtime, wb.name)
+    if wb.modified is None:
+        return wb.mtime, "file", Finding("return.no-save-time", file=wb.name, agency=c.agency,
+                                         expected=f"{wb.mtime:%d/%m/%Y %H:%M}")
+    if wb.modified > now + CLOCK_SLACK:
+        return wb.mtime, "file", Finding("return.clock-future", file=wb.name, agency=c.agency,
+                                         seen=f"{wb.modified:%d/%m/%Y %H:%M}", expected=f"{wb.mtime:%d/%m/%Y %H:%M}")
+    return wb.modified, "document", None
 
 
-def build_report(plan: Plan, period: Period, checked: Iterable[Checked]) -> Report:
+def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt.datetime | None = None) -> Report:
     report = Report(plan, period)
+    now = now or dt.datetime.now(dt.timezone.utc)
     chosen: dict[str, Checked] = {}
     seen: list[Checked] = []
+    saved: dict[int, tuple[dt.datetime, str]] = {}
     for c in checked:
         seen.append(c)
         if c.accepted and c.agency:
+            at, source, note = _saved_at(c, now)
+            saved[id(c)] = (at, source)
+            if note:
+                c.findings.extend([note])
             old = chosen.get(c.agency)
-            if old is None or _recency(c) > _recency(old):
+            if old is None or (at, c.workbook.name) > (saved[id(old)][0], old.workbook.name):
                 chosen[c.agency] = c
                 loser = old
             else:
                 loser = c
             if loser is not None:
                 loser.results = {}   # only the latest return's values are used; keep memory flat
+    candidates = Counter(c.agency for c in seen if id(c) in saved)
     for c in seen:
         wb = c.workbook
         status, newer = REJECTED, None
@@ -95,8 +173,13 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked]) -> Repo
             status = ACCEPTED if chosen[c.agency] is c else SUPERSEDED
             if status == SUPERSEDED:
                 newer = chosen[c.agency].workbook.name
+        elif not any(f.rejects for f in c.findings):
+            status = SKIPPED
+        at, source = saved.get(id(c), (None, None))
+        rivals = candidates[c.agency] - 1 if status == ACCEPTED else 0
         report.returns.append(ReturnEntry(wb.name, wb.sha256, c.agency or c.identity.get("agency") or None, status,
-                                          c.identity.get("template_id"), wb.modified, wb.application, newer))
+                                          c.identity.get("template_id"), wb.modified, wb.application, newer,
+                                          saved_at=at, saved_source=source, rivals=rivals))
         report.findings.extend(c.findings)
         if status == SUPERSEDED:
             report.findings.append(Finding("return.superseded", file=wb.name, agency=c.agency, expected=newer))
@@ -149,31 +232,59 @@ def province_figure(ind: Indicator, results: list[Result]) -> ProvinceFigure:
 
 def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str | Path, key: bytes | None,
                    report_path: str | Path | None = None,
-                   progress: Callable[[Path], None] | None = None, workers: int | None = None) -> Report:
-    """Merge a folder of returns and write the consolidated workbook (and the JSON report), atomically."""
-    from .consolidate import write_consolidated
-    from .report import write_atomic
+                   progress: Callable[[Entry], None] | None = None, workers: int | None = None,
+                   key_path: Path | None = None, allow_empty: bool = True,
+                   entries: list[Entry] | None = None) -> Report:
+    """Merge a folder of returns and publish the consolidated workbook and the JSON report as a pair.
+
+    Before anything is read, the outputs are checked (never onto a return, the key, each other, or
+    inside the returns folder; writable) and locked against a concurrent run; both are written to
+    temporary files and renamed into place together only once both are complete."""
+    from .consolidate import render_consolidated
     returns_dir = Path(returns_dir)
-    if not returns_dir.is_dir():
-        raise UsageError(f"returns folder {returns_dir} does not exist")
-    report = merge(plan, period, returns_dir, key, progress, workers)
-    write_consolidated(report, out)
-    if report_path:
-        write_atomic(report_path, report.to_json().encode("utf-8"))
+    out = Path(out)
+    report_path = Path(report_path) if report_path else None
+    entries = find_returns(returns_dir) if entries is None else entries
+    protected = [e.path for e in entries] + ([key_path] if key_path else [])
+    check_output_paths({"--out": out, "--report": report_path}, inputs_folder=returns_dir, protected=protected,
+                       suffixes={"--out": (".xlsx",), "--report": (".json",)})
+    with OutputLock(out):
+        report = merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty)
+        with atomic_paths(*([out, report_path] if report_path else [out])) as tmps:
+            render_consolidated(report, tmps[0])
+            if report_path:
+                tmps[1].write_bytes(report.to_json().encode("utf-8"))
     return report
 
 
-def check_paths(paths: list[Path], plan: Plan, period: Period | None, key: bytes | None) -> list[Checked]:
-    """Check single returns without merging; without a period, each against the period it claims."""
+def check_paths(paths: list[Path], plan: Plan, period: Period | None, key: bytes | None,
+                progress: Callable[[Entry], None] | None = None, timeout: float = READ_TIMEOUT) -> list[Checked]:
+    """Check single returns without merging; without a period, each against the period it claims.
+
+    Each file is read in a worker process of its own (a crash or a hang costs that file only); a path
+    that is not a regular file (a FIFO, a folder) is reported, never opened."""
     out = []
     for p in paths:
-        wb = read_return(p, str(p))
-        per = period
-        if per is None:
-            claimed = (wb.identity_sheet or {}).get("period", "")
-            try:
-                per = Period.parse(claimed)
-            except UsageError:
-                per = Period.parse(f"{plan.year}-Q4")
-        out.append(check_return(wb, plan, per, key))
+        name, bad = safe_name(str(p))
+        per = period or _claimed_period(p, plan, timeout)
+        c = next(check_files([Entry(Path(p), name)], plan, per, key, progress, workers=1, timeout=timeout))
+        if bad:
+            c.findings.add("file.bad-name", file=name, seen=name)
+        out.append(c)
     return out
+
+
+def _claimed_period(path: Path, plan: Plan, timeout: float) -> Period:
+    """The period a return claims in its identity (read in a worker), else the plan year's Q4."""
+    for _, got in isolated_map(_claim_job, [path], (), 1, timeout=timeout, memory_limit=READ_MEMORY):
+        if isinstance(got, str):
+            try:
+                return Period.parse(got)
+            except UsageError:
+                pass
+    return Period.parse(f"{plan.year}-Q4")
+
+
+def _claim_job(context, path) -> str:
+    wb = read_return(path)
+    return (wb.identity_sheet or {}).get("period", "")

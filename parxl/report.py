@@ -2,18 +2,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
-import os
 from dataclasses import dataclass, field
 from fractions import Fraction
-from pathlib import Path
 
 from .checks import MET, NOT_ASSESSABLE, NOT_MET, Result
 from .findings import Finding, Severity
 from .periods import Period
 from .plan import Plan
 
-ACCEPTED, REJECTED, SUPERSEDED = "accepted", "rejected", "superseded"
+ACCEPTED, REJECTED, SUPERSEDED, SKIPPED = "accepted", "rejected", "superseded", "skipped"
 
 
 @dataclass(frozen=True)
@@ -26,6 +25,9 @@ class ReturnEntry:
     modified: dt.datetime | None = None
     application: str | None = None
     superseded_by: str | None = None
+    saved_at: dt.datetime | None = None   # what decided which return is newest ...
+    saved_source: str | None = None       # ... "document" (its own save time) or "file" (the file's time)
+    rivals: int = 0                       # other valid returns of the same agency this one won over
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ class Report:
         return [r for r in self.returns if r.status == ACCEPTED]
 
     def counts(self) -> dict[str, int]:
-        c = {ACCEPTED: 0, REJECTED: 0, SUPERSEDED: 0}
+        c = {ACCEPTED: 0, REJECTED: 0, SUPERSEDED: 0, SKIPPED: 0}
         for r in self.returns:
             c[r.status] += 1
         c["missing"] = len(self.missing)
@@ -77,7 +79,10 @@ class Report:
         return {
             "plan": {"id": self.plan.id, "version": self.plan.version},
             "period": self.period.code,
-            "returns": [{"file": r.file, "sha256": r.sha256, "agency": r.agency, "status": r.status}
+            "inputs": self.inputs_digest(),
+            "returns": [{"file": r.file, "sha256": r.sha256, "agency": r.agency, "status": r.status,
+                         "saved_at": r.saved_at.isoformat() if r.saved_at else None,
+                         "saved_time_from": r.saved_source, "superseded_by": r.superseded_by}
                         for r in self.returns],
             "missing": list(self.missing),
             "results": [{"agency": r.agency, "indicator": r.indicator, "numerator": num(r.numerator),
@@ -88,6 +93,14 @@ class Report:
                            for f in self.indicators],
             "findings": [f.to_dict() for f in self.findings],
         }
+
+    def inputs_digest(self) -> str:
+        """A fingerprint of what this report was made from (plan, period, each file's name, hash and status):
+        the consolidated workbook carries it too, so a workbook and a report can be matched as a pair."""
+        h = hashlib.sha256(f"{self.plan.id}\0{self.plan.version}\0{self.period.code}".encode())
+        for r in self.returns:
+            h.update(f"\0{r.file}\0{r.sha256}\0{r.status}".encode("utf-8", "replace"))
+        return h.hexdigest()
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
@@ -111,10 +124,3 @@ def num(x: Fraction | None) -> float | int | None:
     return round(float(x), 4)
 
 
-def write_atomic(path: str | Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, then rename: never a half-written file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)

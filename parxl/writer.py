@@ -19,6 +19,7 @@ from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHE
                      STATUSES, Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
 from .periods import Period
 from .plan import Indicator, Plan, fmt_number
+from .outputs import atomic_path
 from .pool import ordered_map
 
 MAX_TITLE, MAX_MESSAGE = 32, 255
@@ -41,6 +42,8 @@ class Issue:
     path: Path
     template_id: str
     layout_hash: str
+    kept: bool = False   # a different file was already there (a filled return?) and was not replaced
+
 
 
 def workbook_name(period: Period, agency: str) -> str:
@@ -58,43 +61,66 @@ def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, ke
 
 def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agencies: list[str] | None = None,
              issued: dt.date | None = None, password: str | None = None, workers: int = 1,
-             progress: Callable[[str], None] | None = None) -> list[Issue]:
-    """Write one workbook per agency that reports at least one indicator."""
+             progress: Callable[[str], None] | None = None, force: bool = False) -> list[Issue]:
+    """Write one workbook per agency that reports at least one indicator.
+
+    A file already at a workbook's name is replaced only if it is byte-identical to what would be
+    written (a rerun) or ``force`` is given; otherwise it is kept and its Issue says ``kept``."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     codes = agencies or plan.reporting_agencies()
     issued = issued or period.window[1]
     jobs = [(a, out_dir / workbook_name(period, a)) for a in codes]
     out = []
-    for _, issue in ordered_map(_job, jobs, (plan, period, key, issued, password), workers):
+    for _, issue in ordered_map(_job, jobs, (plan, period, key, issued, password, force), workers):
         out.append(issue)
         progress and progress(issue.agency)
     return out
 
 
 def _job(context, job) -> Issue:
-    plan, period, key, issued, password = context
+    plan, period, key, issued, password, force = context
     agency, path = job
-    return write_workbook(plan, agency, period, path, key, issued, password)
+    return write_workbook(plan, agency, period, path, key, issued, password, force)
 
 
 def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: bytes, issued: dt.date,
-                   password: str | None = None) -> Issue:
+                   password: str | None = None, force: bool = False) -> Issue:
     sheets = agency_layout(plan, agency)
     if not sheets:
         raise ValueError(f"agency {agency} reports no indicator of plan {plan.id}")
     fields = identity_fields(plan, agency, period, issued, key)
-    tmp = path.with_name(f".{path.name}.tmp")
-    wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                        "strings_to_numbers": False})
+    issue = Issue(agency, path, fields["template_id"], fields["layout_hash"])
     try:
-        _Book(wb, plan, agency, period, fields, password).write(sheets)
-        wb.close()
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
-    return Issue(agency, path, fields["template_id"], fields["layout_hash"])
+        with atomic_path(path) as tmp:
+            wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
+                                                "strings_to_numbers": False})
+            _Book(wb, plan, agency, period, fields, password).write(sheets)
+            wb.close()
+            if not force and os.path.lexists(path) and not _same_file(tmp, path):
+                raise _Kept
+    except _Kept:
+        return Issue(agency, path, fields["template_id"], fields["layout_hash"], kept=True)
+    return issue
+
+
+class _Kept(Exception):
+    """An existing file differs from the workbook: leave it (the temporary file is removed)."""
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if not b.is_file() or a.stat().st_size != b.stat().st_size:
+            return False
+        with open(a, "rb") as fa, open(b, "rb") as fb:
+            while True:
+                x, y = fa.read(1 << 16), fb.read(1 << 16)
+                if x != y:
+                    return False
+                if not x:
+                    return True
+    except OSError:
+        return False
 
 
 class _Book:
