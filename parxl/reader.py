@@ -4,14 +4,25 @@ A return is read, never written.  Before any parser sees it, the file is checked
 limits (size, entry count, unpacked size, compression ratio, DTD declarations), so a zip
 bomb or an entity-expansion sheet is refused in bounded time and memory.  Values are read
 with python-calamine; error cells (which calamine shows as blank) are found in the sheet XML.
+
+calamine builds a dense grid up to a sheet's last used cell, so one value at XFD1048576
+would cost it 512 GiB.  Each sheet is therefore read within MAX_ROWS × MAX_COLS: a cheap
+linear check of the sheet XML proves a normal workbook is within bounds (the fast path:
+calamine reads the file as it is); anything it cannot prove goes through a streaming parse
+that keeps only the cells within bounds and hands calamine a rebuilt, bounded copy (the safe
+path).  Values beyond the bounds are counted in one ``layout.cell-outside`` per sheet.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import io
+import os
 import re
+import stat
 import zipfile
+from xml.parsers import expat
+from xml.sax.saxutils import escape as _esc, quoteattr as _qa
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -21,7 +32,7 @@ from defusedxml import ElementTree as SafeET
 
 from .findings import Finding
 from .identity import FIELDS
-from .layout import COVER_SHEET, IDENTITY_SHEET, LIST_SHEET
+from .layout import COVER_SHEET, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT
 
 # Limits checked on the zip directory before anything is unpacked.
 MAX_FILE = 50 * 1024 * 1024
@@ -29,6 +40,15 @@ MAX_ENTRIES = 2000
 MAX_UNPACKED = 200 * 1024 * 1024
 MAX_PART = 100 * 1024 * 1024
 MAX_RATIO = 150
+# Bounds of what is read of each sheet (the layout has 16 columns; agencies may insert some).
+MAX_ROWS = 2000
+MAX_COLS = 64
+MAX_SHEETS = 40
+MAX_CELL_TEXT = 20_000_000          # characters of cell text per workbook on the safe path
+MAX_SHARED = 1_000_000              # shared strings on the safe path
+_FAST_PART = 4 * 1024 * 1024        # a sheet part larger than this always takes the safe path
+_FAST_TOTAL = 16 * 1024 * 1024      # nor do sheets beyond this much XML in all
+_FAST_AMPLIFY = 64 * 1024 * 1024    # shared-string cells × longest shared string, per workbook
 _NOT_READ = {COVER_SHEET, LIST_SHEET}   # what the issued workbook says there is never read back
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
@@ -79,71 +99,133 @@ class Workbook:
         return not any(f.rejects for f in self.findings)
 
 
-def read_return(path: str | Path, name: str | None = None) -> Workbook:
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+
+
+class _TooLarge(Exception):
+    """A bound of the safe path was passed: the file gets ``file.too-large``."""
+
+    def __init__(self, seen: str, expected: str):
+        super().__init__(seen)
+        self.seen, self.expected = seen, expected
+
+
+def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MAX_ROWS,
+                max_cols: int = MAX_COLS, fast: bool = True) -> Workbook:
+    """Read one returned file.  Never raises on the file's content: every problem is a finding.
+
+    The path is opened once (non-blocking, so a FIFO cannot hang the read); whether a symbolic
+    link is followed is the caller's decision.  ``fast=False`` sends every sheet through the
+    streaming path (the tests compare both paths on real files).
+    """
     path = Path(path)
-    st = path.stat()
-    data = path.read_bytes() if st.st_size <= MAX_FILE else b""
-    wb = Workbook(path, name or path.name, hashlib.sha256(data).hexdigest() if data else _sha_stream(path),
-                  st.st_size, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).replace(microsecond=0))
+    wb = Workbook(path, name or path.name, "", 0, _EPOCH)
+
     def bad(code, **kw):
         wb.findings.append(Finding(code, file=wb.name, **kw))
         return wb
-    if st.st_size == 0:
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except OSError as e:
+        return bad("file.unreadable", seen=e.strerror or type(e).__name__)
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return bad("file.not-regular", seen=wb.name)
+        wb.mtime = dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).replace(microsecond=0)
+        data, wb.size, wb.sha256 = _read_fd(fd)
+    except OSError as e:
+        return bad("file.unreadable", seen=e.strerror or type(e).__name__)
+    finally:
+        os.close(fd)
+    if wb.size == 0:
         return bad("file.empty")
-    if st.st_size > MAX_FILE:
-        return bad("file.too-large", seen=f"{st.st_size} B", expected=f"{MAX_FILE} B")
+    if data is None:
+        return bad("file.too-large", seen=f"{wb.size} B", expected=f"{MAX_FILE} B")
+    try:
+        _parse(wb, data, bad, max_rows, max_cols, fast)
+    except _TooLarge as e:
+        wb.sheets.clear()
+        return bad("file.too-large", seen=e.seen, expected=e.expected)
+    except pc.PasswordError:
+        wb.sheets.clear()
+        return bad("file.encrypted")
+    except Exception as e:  # noqa: BLE001 - calamine, zipfile, expat raise many unrelated types
+        wb.sheets.clear()
+        return bad("file.not-xlsx", seen=f"{type(e).__name__}: {str(e)[:60]}")
+    return wb
+
+
+def _read_fd(fd: int) -> tuple[bytes | None, int, str]:
+    """The whole file (None when it is larger than MAX_FILE), its size and SHA-256, in one read."""
+    h, chunks, size = hashlib.sha256(), [], 0
+    while True:
+        chunk = os.read(fd, 1 << 20)
+        if not chunk:
+            break
+        h.update(chunk)
+        size += len(chunk)
+        if chunks is not None and size <= MAX_FILE:
+            chunks.append(chunk)
+        else:
+            chunks = None
+    return (b"".join(chunks) if chunks is not None else None), size, h.hexdigest()
+
+
+def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: bool) -> None:
     if data.startswith(_OLE):
-        return bad("file.encrypted" if _ENCRYPTED in data else "file.legacy-xls")
+        bad("file.encrypted" if _ENCRYPTED in data else "file.legacy-xls")
+        return
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        return bad("file.not-xlsx", seen=type(e).__name__)
+        bad("file.not-xlsx", seen=type(e).__name__)
+        return
     problem = _check_zip(infos)
     if problem:
-        return bad("file.too-large", seen=problem[0], expected=problem[1])
+        bad("file.too-large", seen=problem[0], expected=problem[1])
+        return
     names = {i.filename for i in infos}
     ods = "mimetype" in names and "content.xml" in names
     if not ods and "xl/workbook.xml" not in names:
-        return bad("file.not-xlsx", seen="no xl/workbook.xml")
+        bad("file.not-xlsx", seen="no xl/workbook.xml")
+        return
     try:
         for info in infos:
             if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(zf, info):
-                return bad("file.xml-entities", seen=info.filename)
+                bad("file.xml-entities", seen=info.filename)
+                return
         if ods:
             if b"opendocument.spreadsheet" not in _read_part(zf, "mimetype"):
-                return bad("file.not-xlsx", seen="OpenDocument, not a spreadsheet")
+                bad("file.not-xlsx", seen="OpenDocument, not a spreadsheet")
+                return
             wb.properties, wb.modified, wb.application = _ods_meta(zf, names)
-            errors = {}
         else:
             wb.properties = _custom_properties(zf, names)
             wb.modified, wb.application = _core(zf, names)
-            errors = _error_cells(zf, names)
     except (zipfile.BadZipFile, OSError, EOFError, SafeET.ParseError, ValueError) as e:
-        return bad("file.not-xlsx", seen=type(e).__name__)
-    try:
-        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        for meta in book.sheets_metadata:
-            if meta.name in _NOT_READ:
-                continue
-            sh = book.get_sheet_by_name(meta.name)
-            rows = sh.to_python(skip_empty_area=False)
-            wb.sheets[meta.name] = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows,
-                                         errors.get(meta.name, {}))
-    except pc.PasswordError:
-        return bad("file.encrypted")
-    except Exception as e:  # calamine raises several unrelated types for broken parts
-        return bad("file.not-xlsx", seen=f"{type(e).__name__}: {str(e)[:60]}")
+        bad("file.not-xlsx", seen=type(e).__name__)
+        return
+    if ods:
+        source, outside = _bounded_ods(zf, data, max_rows, max_cols, fast)
+        errors: dict[str, dict] = {}
+    else:
+        source, errors, outside = _bounded_xlsx(zf, names, data, max_rows, max_cols, fast)
+    book = pc.CalamineWorkbook.from_filelike(io.BytesIO(source))
+    metas = book.sheets_metadata
+    if len(metas) > MAX_SHEETS:
+        raise _TooLarge(f"{len(metas)} sheets", f"{MAX_SHEETS}")
+    for meta in metas:
+        if meta.name in _NOT_READ:
+            continue
+        rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        wb.sheets[meta.name] = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows,
+                                     errors.get(meta.name, {}))
+    for sheet, (first, count) in outside.items():
+        bad("layout.cell-outside", sheet=sheet, cell=first, seen=count)
     _find_identity(wb)
-    return wb
-
-
-def _sha_stream(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _check_zip(infos) -> tuple[str, str] | None:
@@ -243,36 +325,494 @@ def _ods_meta(zf, names) -> tuple[dict[str, str], dt.datetime | None, str | None
 
 _NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_ERR_CELL = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*?\bt="e"[^>]*>(?:<f\b[^>]*?(?:/>|>.*?</f>))?<v>([^<]*)</v>', re.S)
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
 
 
-def _error_cells(zf, names) -> dict[str, dict[tuple[int, int], str]]:
-    """Cells holding Excel errors (#DIV/0!, #N/A...), by sheet name: calamine reads them as blank."""
+def _col_number(letters: str) -> int:
+    c = 0
+    for ch in letters:
+        c = c * 26 + ord(ch) - 64
+    return c
+
+
+def _a1(row: int, col: int) -> str:
+    """1-based (row, col) → 'B7'."""
+    letters = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{row}"
+
+
+def _sheet_parts(zf, names) -> list[tuple[str, str | None]]:
+    """(sheet name, worksheet part or None when the workbook points nowhere), in workbook order."""
     wbx = SafeET.fromstring(_read_part(zf, "xl/workbook.xml"))
     rels = {}
     if "xl/_rels/workbook.xml.rels" in names:
         for r in SafeET.fromstring(_read_part(zf, "xl/_rels/workbook.xml.rels")):
             rels[r.get("Id")] = r.get("Target", "")
-    out: dict[str, dict[tuple[int, int], str]] = {}
     sheets = wbx.find(f"{_NS_MAIN}sheets")
+    out = []
     for s in (sheets if sheets is not None else []):
-        if s.get("name") in _NOT_READ:
-            continue
         target = rels.get(s.get(f"{_NS_REL}id"), "")
         part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        if part not in names:
-            continue
-        xml = _read_part(zf, part)
-        if b't="e"' not in xml:
-            continue
-        cells = {}
-        for col, row, val in _ERR_CELL.findall(xml):
-            c = 0
-            for ch in col.decode():
-                c = c * 26 + ord(ch) - 64
-            cells[(int(row) - 1, c - 1)] = val.decode("utf-8", "replace")
-        out[s.get("name", "")] = cells
+        out.append((s.get("name", ""), part if part in names and ".." not in part else None))
+    if len(out) > MAX_SHEETS:
+        raise _TooLarge(f"{len(out)} sheets", f"{MAX_SHEETS}")
     return out
+
+
+# -- the fast path: a linear check, at C speed, that calamine can read a sheet as it is --------------
+_ANY_C = re.compile(rb"<c[\s/>]")
+_ANY_ROW = re.compile(rb"<row[\s/>]")
+_PREFIXED = re.compile(rb"<[^\s<>/!?:]{1,64}:(?:c|row|sheetData|v|is|t)[\s/>]")
+_REF_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+
+
+def _fast_ok(xml: bytes, max_rows: int, max_cols: int) -> bool:
+    """True when every cell and row is provably within bounds: all carry an explicit, well-formed
+    ``r`` as their first attribute, none is namespace-prefixed, none lies beyond the bounds."""
+    n = xml.count(b'<c r="')
+    if len(_ANY_C.findall(xml)) != n or len(_ANY_ROW.findall(xml)) != xml.count(b'<row r="'):
+        return False
+    if _PREFIXED.search(xml) or len(_REF_TAG.findall(xml)) != n:
+        return False
+    letters = set(_WIDE.findall(xml)) if max_cols >= 26 else {c for c, _ in _REF_TAG.findall(xml)}
+    if any(_col_number(c.decode()) > max_cols for c in letters):
+        return False
+    long_row = re.compile(rb'<(?:c r="[A-Z]{1,3}|row r=")([0-9]{%d,})"' % len(str(max_rows)))
+    return not any(int(r) > max_rows for r in set(long_row.findall(xml)))
+
+
+_OPEN_C = re.compile(rb"<c [^<>]*>")
+
+
+def _error_scan(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells holding Excel errors (#DIV/0!, #N/A...) in a fast-path sheet: calamine reads them as
+    blank.  Linear: each cell's value is looked for only between its tag and the next cell's."""
+    out: dict[tuple[int, int], str] = {}
+    if b't="e"' not in xml:
+        return out
+    tags = [(m.start(), m.end(), m.group()) for m in _OPEN_C.finditer(xml)]
+    for i, (start, end, tag) in enumerate(tags):
+        if b't="e"' not in tag or tag.endswith(b"/>"):
+            continue
+        limit = tags[i + 1][0] if i + 1 < len(tags) else len(xml)
+        close = xml.find(b"</c>", end, limit)
+        limit = close if close >= 0 else limit
+        v = xml.find(b"<v>", end, limit)
+        if v < 0:
+            continue
+        v_end = xml.find(b"</v>", v, limit)
+        m = _REF_TAG.match(tag)
+        if v_end < 0 or not m:
+            continue
+        out[(int(m.group(2)) - 1, _col_number(m.group(1).decode()) - 1)] = \
+            xml[v + 3:v_end].decode("utf-8", "replace")
+    return out
+
+
+def _bounded_xlsx(zf, names, data: bytes, max_rows: int, max_cols: int, fast: bool = True):
+    """(bytes for calamine, error cells by sheet, {sheet: (first outside cell, count)}).
+
+    Each sheet part is inflated once here; calamine inflates it once more on the fast path."""
+    parts = _sheet_parts(zf, names)
+    read = [(n, p) for n, p in parts if n not in _NOT_READ]
+    # every worksheet part in the package is checked, not only the ones we resolved
+    extra = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
+                   and n not in {p for _, p in parts})
+    kept, total, shared_cells = {}, 0, 0
+    for name, part in read + [(None, p) for p in extra]:
+        if not fast or part is None or zf.getinfo(part).file_size > _FAST_PART or total > _FAST_TOTAL:
+            fast = False
+            break
+        xml = _read_part(zf, part)
+        total += len(xml)
+        kept[part] = xml
+        shared_cells += xml.count(b't="s"')
+        if not _fast_ok(xml, max_rows, max_cols):
+            fast = False
+            break
+    if fast and shared_cells and "xl/sharedStrings.xml" in names:
+        sst = _read_part(zf, "xl/sharedStrings.xml")
+        longest = max(map(len, sst.split(b"<si"))) if b"<si" in sst else len(sst)
+        fast = shared_cells * longest <= _FAST_AMPLIFY
+    if fast:
+        return data, {n: _error_scan(kept[p]) for n, p in read}, {}
+    return _rebuild_xlsx(zf, names, parts, kept, max_rows, max_cols)
+
+
+# -- the safe path: a streaming parse that keeps only what lies within bounds ------------------------
+def _local(name: str) -> str:
+    return name.rpartition(":")[2]
+
+
+def _feed(parser, zf, part: str, kept: dict[str, bytes]) -> None:
+    if part in kept:
+        parser.Parse(kept.pop(part), True)
+        return
+    with zf.open(part) as f:
+        while chunk := f.read(1 << 20):
+            parser.Parse(chunk, False)
+    parser.Parse(b"", True)
+
+
+class _Budget:
+    def __init__(self):
+        self.chars = 0
+
+    def take(self, n: int) -> None:
+        self.chars += n
+        if self.chars > MAX_CELL_TEXT:
+            raise _TooLarge(f"hơn {MAX_CELL_TEXT} ký tự", f"{MAX_CELL_TEXT} ký tự")
+
+
+def _shared_strings(zf, names, kept, budget: _Budget) -> list[str]:
+    """The shared-string table, each string cut to MAX_TEXT + 1 characters (enough to be flagged
+    as too long); rich-text runs are joined, phonetic guides (rPh) left out, as calamine does."""
+    if "xl/sharedStrings.xml" not in names:
+        return []
+    out: list[str] = []
+    buf: list[str] = []
+    state = {"rph": 0, "t": 0, "len": 0}
+    cap = MAX_TEXT + 1
+
+    def start(tag, attrs):
+        t = _local(tag)
+        if t == "si":
+            buf.clear()
+            state["len"] = 0
+        elif t == "rPh":
+            state["rph"] += 1
+        elif t == "t":
+            state["t"] += 1
+
+    def end(tag):
+        t = _local(tag)
+        if t == "si":
+            if len(out) >= MAX_SHARED:
+                raise _TooLarge(f"hơn {MAX_SHARED} chuỗi dùng chung", f"{MAX_SHARED}")
+            s = "".join(buf)[:cap]
+            budget.take(len(s) // 4)     # the table itself counts a little: it is read once
+            out.append(s)
+        elif t == "rPh":
+            state["rph"] -= 1
+        elif t == "t":
+            state["t"] -= 1
+
+    def chars(text):
+        if state["t"] and not state["rph"] and state["len"] < cap:
+            buf.append(text[:cap - state["len"]])
+            state["len"] += len(buf[-1])
+
+    p = expat.ParserCreate()
+    p.buffer_text = True
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
+    _feed(p, zf, "xl/sharedStrings.xml", kept)
+    return out
+
+
+class _SheetScan:
+    """One worksheet, streamed: each cell placed as Excel and calamine place it (a cell or row
+    without ``r`` follows the previous one), cells within bounds re-serialised with an explicit
+    ``r``, their style and type, shared strings inlined; values beyond bounds only counted."""
+
+    def __init__(self, shared: list[str], budget: _Budget, max_rows: int, max_cols: int):
+        self.shared, self.budget = shared, budget
+        self.max_rows, self.max_cols = max_rows, max_cols
+        self.cells: dict[tuple[int, int], str] = {}
+        self.errors: dict[tuple[int, int], str] = {}
+        self.first: str | None = None
+        self.outside = 0
+        self.row = 0
+        self.col = 0
+        self.cell: tuple[int, int] | None = None
+        self.attrs: dict = {}
+        self.text: list[str] = []
+        self.text_len = 0
+        self.has_v = self.has_is = False
+        self.in_v = self.in_t = self.rph = 0
+
+    def start(self, tag, attrs):
+        t = _local(tag)
+        if t == "c":
+            m = _CELL_REF.fullmatch(attrs.get("r", ""))
+            if m:
+                r, c = int(m.group(2)), _col_number(m.group(1))
+            else:
+                r, c = self.row, self.col + 1
+            self.col = c
+            self.cell, self.attrs = (r, c), attrs
+            self.text, self.text_len = [], 0
+            self.has_v = self.has_is = False
+        elif self.cell is None:
+            if t == "row":
+                r = attrs.get("r", "")
+                self.row = int(r) if r.isdigit() and len(r) <= 7 else self.row + 1
+                self.col = 0
+        elif t == "v":
+            self.in_v += 1
+            self.has_v = True
+        elif t == "is":
+            self.has_is = True
+        elif t == "t":
+            self.in_t += 1
+        elif t == "rPh":
+            self.rph += 1
+
+    def chars(self, text):
+        if self.cell is not None and (self.in_v or (self.has_is and self.in_t and not self.rph)):
+            room = MAX_TEXT + 1 - self.text_len
+            if room > 0:
+                self.text.append(text[:room])
+                self.text_len += min(len(text), room)
+
+    def end(self, tag):
+        t = _local(tag)
+        if self.cell is None:
+            return
+        if t == "v":
+            self.in_v -= 1
+        elif t == "t":
+            self.in_t -= 1
+        elif t == "rPh":
+            self.rph -= 1
+        elif t == "c":
+            self._close()
+
+    def _close(self):
+        (r, c), a = self.cell, self.attrs
+        self.cell = None
+        self.in_v = self.in_t = self.rph = 0
+        value = "".join(self.text)
+        kind = a.get("t", "")
+        if kind == "s" and self.has_v:
+            try:
+                value = self.shared[int(value)]
+            except (ValueError, IndexError):
+                value = ""
+        if not (1 <= r <= self.max_rows and 1 <= c <= self.max_cols):
+            if value and r >= 1 and c >= 1:
+                self.outside += 1
+                if self.first is None:
+                    self.first = _a1(r, c)
+            return
+        self.budget.take(len(value))
+        head = f'<c r="{_a1(r, c)}"' + (f" s={_qa(a['s'])}" if "s" in a else "")
+        if kind in ("s", "inlineStr") and (self.has_v or self.has_is):
+            xml = f'{head} t="inlineStr"><is><t xml:space="preserve">{_esc(value)}</t></is></c>'
+        elif self.has_v:
+            xml = f"{head}{' t=' + _qa(kind) if kind else ''}><v>{_esc(value)}</v></c>"
+        else:
+            xml = f"{head}{' t=' + _qa(kind) if kind else ''}/>"
+        self.cells[(r, c)] = xml
+        if kind == "e" and self.has_v:
+            self.errors[(r - 1, c - 1)] = value
+        else:
+            self.errors.pop((r - 1, c - 1), None)
+
+    def xml(self) -> bytes:
+        out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS_MAIN[1:-1]}">'
+               "<sheetData>"]
+        row = None
+        for (r, c) in sorted(self.cells):
+            if r != row:
+                out.append(("</row>" if row is not None else "") + f'<row r="{r}">')
+                row = r
+            out.append(self.cells[(r, c)])
+        out.append(("</row>" if row is not None else "") + "</sheetData></worksheet>")
+        return "".join(out).encode("utf-8")
+
+
+_EMPTY_SHEET = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS_MAIN[1:-1]}">'
+                "<sheetData/></worksheet>").encode()
+
+
+def _scan_sheet(zf, part, kept, shared, budget, max_rows, max_cols) -> _SheetScan:
+    scan = _SheetScan(shared, budget, max_rows, max_cols)
+    p = expat.ParserCreate()
+    p.buffer_text = True
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = scan.start, scan.end, scan.chars
+    _feed(p, zf, part, kept)
+    return scan
+
+
+def _rebuild_xlsx(zf, names, parts, kept, max_rows, max_cols):
+    """A copy of the package with every worksheet re-serialised within bounds and no shared strings."""
+    budget = _Budget()
+    shared = _shared_strings(zf, names, kept, budget)
+    errors, outside, sheets = {}, {}, {}
+    for name, part in parts:
+        if part is None:
+            continue
+        if name in _NOT_READ:
+            sheets[part] = _EMPTY_SHEET
+            continue
+        scan = _scan_sheet(zf, part, kept, shared, budget, max_rows, max_cols)
+        sheets[part] = scan.xml()
+        errors[name] = scan.errors
+        if scan.outside:
+            outside[name] = (scan.first, scan.outside)
+    out = io.BytesIO()
+    keep = {"[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+            "xl/styles.xml"}
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        for n in sorted(keep & names):
+            z.writestr(n, _read_part(zf, n))
+        for part, xml in sheets.items():
+            z.writestr(part, xml)
+        if "xl/sharedStrings.xml" in names:
+            z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_NS_MAIN[1:-1]}" count="0" uniqueCount="0"/>')
+    return out.getvalue(), errors, outside
+
+
+# -- OpenDocument: positions follow the repeat counts; non-empty repeats must stay within bounds -----
+_NS_TABLE_URI = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+
+
+class _OdsScan:
+    """Streams content.xml and re-emits it with every table clipped to the bounds: rows and cells
+    beyond are dropped, repeat counts clamped.  Only the extent of non-empty cells is reported."""
+
+    def __init__(self, max_rows: int, max_cols: int, budget: _Budget):
+        self.max_rows, self.max_cols, self.budget = max_rows, max_cols, budget
+        self.out: list[str] = []
+        self.outside: dict[str, tuple[str, int]] = {}
+        self.beyond = False
+        self.skip = 0            # depth inside a dropped subtree
+        self.table: str | None = None
+        self.tables = 0
+        self.row = 0             # 0-based index of the current row's first instance
+        self.row_rep = 1
+        self.col = 0
+        self.cell_depth = 0      # > 0 inside a cell (nested tables are content, not rows)
+        self.cell: tuple | None = None
+        self.cell_text = 0
+        self.open_names: list[str] = []
+
+    def start(self, tag, attrs):
+        if self.skip:
+            self.skip += 1
+            if self.cell is not None and tag != "text:s":
+                self.cell[3][0] = True          # any child makes the dropped cell non-empty
+            return
+        local = _local(tag)
+        if local in ("table", "table-row", "table-cell", "covered-table-cell") and \
+                not tag.startswith("table:") and self.cell_depth == 0:
+            raise ValueError(f"unexpected element {tag[:40]}")
+        if self.cell_depth:
+            self.cell_depth += 1
+            if self.cell is not None:
+                self.cell[3][0] = True
+            self._emit(tag, attrs)
+            return
+        if tag == "table:table":
+            self.tables += 1
+            if self.tables > MAX_SHEETS:
+                raise _TooLarge(f"hơn {MAX_SHEETS} sheets", f"{MAX_SHEETS}")
+            self.table, self.row = attrs.get("table:name", ""), 0
+        elif tag == "table:table-row" and self.table is not None:
+            rep = _repeat(attrs.get("table:number-rows-repeated"))
+            self.row_rep, self.col = rep, 0
+            if self.row >= self.max_rows:
+                self.skip, self.cell = 1, None
+                self.row += rep
+                self._row_dropped = True
+                return
+            self._row_dropped = False
+            if self.row + rep > self.max_rows:
+                attrs = dict(attrs, **{"table:number-rows-repeated": str(self.max_rows - self.row)})
+        elif tag in ("table:table-cell", "table:covered-table-cell") and self.table is not None:
+            rep = _repeat(attrs.get("table:number-columns-repeated"))
+            nonempty = [("office:value-type" in attrs) or ("calcext:value-type" in attrs)]
+            self.cell = (self.row, self.col, rep, nonempty)
+            self.cell_text = 0
+            self.col += rep
+            if self.cell[1] >= self.max_cols:
+                self.skip = 1
+                return
+            self.cell_depth = 1
+            if self.cell[1] + rep > self.max_cols:
+                attrs = dict(attrs, **{"table:number-columns-repeated": str(self.max_cols - self.cell[1])})
+        self._emit(tag, attrs)
+
+    def chars(self, text):
+        if self.cell is not None and (self.skip or self.cell_depth):
+            if text.strip():
+                self.cell[3][0] = True
+            self.cell_text += len(text)
+        if not self.skip:
+            self.out.append(_esc(text))
+
+    def end(self, tag):
+        if self.skip:
+            self.skip -= 1
+            if self.skip == 0 and tag in ("table:table-cell", "table:covered-table-cell"):
+                self._cell_done()
+            elif self.skip == 0 and tag == "table:table-row":
+                pass
+            return
+        if self.cell_depth:
+            self.cell_depth -= 1
+            self.out.append(f"</{tag}>")
+            if self.cell_depth == 0:
+                self._cell_done()
+            return
+        if tag == "table:table-row" and self.table is not None:
+            self.row += self.row_rep
+        elif tag == "table:table":
+            self.table = None
+        self.out.append(f"</{tag}>")
+
+    def _cell_done(self):
+        row, col, rep, nonempty = self.cell
+        self.cell = None
+        if not nonempty[0]:
+            return
+        rows = self.row_rep
+        keep_r = max(0, min(rows, self.max_rows - row))
+        keep_c = max(0, min(rep, self.max_cols - col))
+        self.budget.take(keep_r * keep_c * max(self.cell_text, 1))
+        count = rows * rep - keep_r * keep_c
+        if count:
+            self.beyond = True
+            first = _a1(row + 1, max(col, self.max_cols) + 1) if col + rep > self.max_cols and keep_r \
+                else _a1(max(row, self.max_rows) + 1, col + 1)
+            prev = self.outside.get(self.table or "")
+            self.outside[self.table or ""] = (prev[0] if prev else first, (prev[1] if prev else 0) + count)
+
+    def _emit(self, tag, attrs):
+        a = "".join(f" {k}={_qa(v)}" for k, v in attrs.items())
+        self.out.append(f"<{tag}{a}>")
+
+
+def _repeat(value) -> int:
+    try:
+        n = int(value) if value is not None else 1
+    except ValueError:
+        return 1
+    return n if n >= 1 else 1
+
+
+def _bounded_ods(zf, data: bytes, max_rows: int, max_cols: int, fast: bool = True):
+    """(bytes for calamine, {sheet: (first outside cell, count)}): the file itself when every
+    non-empty cell lies within bounds, otherwise a copy whose content.xml is clipped to them."""
+    scan = _OdsScan(max_rows, max_cols, _Budget())
+    p = expat.ParserCreate()
+    p.buffer_text = True
+    p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = scan.start, scan.end, scan.chars
+    p.Parse(_read_part(zf, "content.xml"), True)
+    if fast and not scan.beyond:
+        return data, {}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("mimetype", _read_part(zf, "mimetype"))
+        for n in ("META-INF/manifest.xml", "styles.xml", "meta.xml"):
+            if n in zf.namelist():
+                z.writestr(n, _read_part(zf, n))
+        z.writestr("content.xml", ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(scan.out)).encode())
+    return out.getvalue(), scan.outside
 
 
 def _find_identity(wb: Workbook) -> None:
