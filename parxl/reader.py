@@ -278,15 +278,31 @@ def _custom_properties(zf, names) -> dict[str, str]:
     return out
 
 
+_ISO_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,30}))?)?"
+                       r"\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?)?")
+
+
 def _timestamp(text: str | None) -> dt.datetime | None:
-    """An ISO 8601 time from document metadata, in UTC when it names no zone, to the second."""
-    if not text:
+    """An ISO 8601 time from document metadata, in UTC when it names no zone, to the second.
+
+    Any number of fractional digits (.NET writes seven), ``Z`` or ±hh[:mm], or a date alone;
+    None for anything else."""
+    if not isinstance(text, str):
         return None
+    m = _ISO_TIME.fullmatch(text.strip()[:80])
+    if not m:
+        return None
+    y, mo, d, h, mi, s, _frac, zone = m.groups()
     try:
-        t = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00")[:32])
-    except ValueError:
+        tz = dt.timezone.utc
+        if zone and zone not in "Zz":
+            sign = -1 if zone[0] == "-" else 1
+            digits = zone[1:].replace(":", "")
+            tz = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
+        t = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), tzinfo=tz)
+    except (ValueError, OverflowError):
         return None
-    return (t if t.tzinfo else t.replace(tzinfo=dt.timezone.utc)).replace(microsecond=0)
+    return t
 
 
 def _core(zf, names) -> tuple[dt.datetime | None, str | None]:

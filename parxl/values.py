@@ -7,6 +7,8 @@ had to be normalised (logged as an ``value.coerced`` info finding), or an error 
 from __future__ import annotations
 
 import datetime as dt
+import decimal
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -34,7 +36,19 @@ BLANK = Parsed()
 
 
 def _blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not raw.strip())
+    return raw is None or (isinstance(raw, str) and not str.strip(raw))
+
+
+def _str(raw, nfc: bool = True) -> str:
+    """The text of any value, NFC unless asked not to: a str subclass as plain str, an int past
+    Python's int → str digit limit through Decimal, an object whose str() fails as its type name."""
+    try:
+        s = str.__str__(raw) if isinstance(raw, str) else str(raw)
+    except ValueError:
+        s = str(decimal.Decimal(raw)) if isinstance(raw, int) else f"<{type(raw).__name__}>"
+    except Exception:  # noqa: BLE001 - any object's __str__ may fail
+        s = f"<{type(raw).__name__}>"
+    return unicodedata.normalize("NFC", s) if nfc else s
 
 
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
@@ -47,12 +61,15 @@ def number(raw, whole: bool = False) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(error="value.not-a-number")
     if isinstance(raw, (int, float)):
-        if raw != raw or raw in (float("inf"), float("-inf")):
+        if isinstance(raw, float) and not math.isfinite(raw):
             return Parsed(error="value.not-a-number")
-        return _range(Fraction(repr(raw)) if isinstance(raw, float) else Fraction(raw), whole, None)
+        try:
+            return _range(Fraction(repr(float(raw))) if isinstance(raw, float) else Fraction(int(raw)), whole, None)
+        except (ValueError, OverflowError, TypeError):
+            return Parsed(error="value.not-a-number")
     if isinstance(raw, (dt.date, dt.datetime)):
         return Parsed(error="value.not-a-number")
-    text = unicodedata.normalize("NFC", str(raw))
+    text = _str(raw)
     s = _SPACES.sub("", text)
     percent = s.endswith("%")
     s = s.rstrip("%")
@@ -103,7 +120,10 @@ def _range(v: Fraction, whole: bool, note: str | None) -> Parsed:
 
 
 def _show(v: Fraction) -> str:
-    return str(v.numerator) if v.denominator == 1 else repr(float(v))
+    try:
+        return str(v.numerator) if v.denominator == 1 else repr(float(v))
+    except (ValueError, OverflowError):     # past the int → str digit limit, or beyond a float
+        return f"~{v.numerator.bit_length() - v.denominator.bit_length()} bits"
 
 
 _DATE_TEXT = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
@@ -121,11 +141,11 @@ def date(raw) -> Parsed:
     if isinstance(raw, bool):
         return Parsed(error="value.bad-date")
     if isinstance(raw, (int, float)):
-        if 1 <= raw < 2958466:
+        if 1 <= raw < 2958466:       # False for NaN; ±inf and huge ints fall outside
             d = EXCEL_EPOCH + dt.timedelta(days=int(raw))
             return Parsed(d, f"{raw!r} → {d:%d/%m/%Y}")
         return Parsed(error="value.bad-date")
-    s = unicodedata.normalize("NFC", str(raw)).strip()
+    s = _str(raw).strip()
     m = _DATE_TEXT.match(s)
     try:
         if m:
@@ -134,7 +154,7 @@ def date(raw) -> Parsed:
             d = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
         else:
             return Parsed(error="value.bad-date")
-    except ValueError:
+    except (ValueError, OverflowError):
         return Parsed(error="value.bad-date")
     return Parsed(d, f"{s!r} → {d:%d/%m/%Y}")
 
@@ -158,7 +178,7 @@ assert set(_STATUS_ALIASES) == set(STATUSES)
 def status(raw) -> Parsed:
     if _blank(raw):
         return BLANK
-    s = unicodedata.normalize("NFC", str(raw)).strip()
+    s = _str(raw).strip()
     if s in STATUSES:
         return Parsed(s)
     canon = _STATUS.get(_fold(s))
@@ -174,13 +194,14 @@ def text(raw, limit: int = MAX_TEXT) -> Parsed:
     """Free text: NFC, trimmed, at most ``limit`` characters; a leading formula character is flagged."""
     if _blank(raw):
         return BLANK
-    if isinstance(raw, float) and raw == int(raw):
+    if isinstance(raw, float) and math.isfinite(raw) and raw.is_integer():
         raw = int(raw)
     if isinstance(raw, (dt.datetime, dt.date)):
-        raw = raw.strftime("%d/%m/%Y")
-    orig = str(raw)
-    s = unicodedata.normalize("NFC", orig).strip()
-    note = "NFC" if unicodedata.normalize("NFC", orig) != orig else None
+        raw = f"{raw.day:02d}/{raw.month:02d}/{raw.year:04d}"
+    orig = _str(raw, nfc=False)
+    nfc = unicodedata.normalize("NFC", orig)
+    s = nfc.strip()
+    note = "NFC" if nfc != orig else None
     if len(s) > limit:
         return Parsed(s[:limit], note, warning="value.text-too-long")
     if s.startswith(FORMULA_LEADS) and not re.fullmatch(r"-\s.*", s, re.S):
