@@ -696,7 +696,7 @@ class _OdsScan:
         self.out: list[str] = []
         self.outside: dict[str, tuple[str, int]] = {}
         self.beyond = False
-        self.skip = 0            # depth inside a dropped subtree
+        self.mute = 0            # depth inside a dropped subtree (not re-emitted)
         self.table: str | None = None
         self.tables = 0
         self.row = 0             # 0-based index of the current row's first instance
@@ -705,25 +705,16 @@ class _OdsScan:
         self.cell_depth = 0      # > 0 inside a cell (nested tables are content, not rows)
         self.cell: tuple | None = None
         self.cell_text = 0
-        self.open_names: list[str] = []
 
     def start(self, tag, attrs):
-        if self.skip:
-            self.skip += 1
-            if self.cell is not None and tag != "text:s":
-                self.cell[3][0] = True          # any child makes the dropped cell non-empty
-            return
         local = _local(tag)
         if local in ("table", "table-row", "table-cell", "covered-table-cell") and \
                 not tag.startswith("table:") and self.cell_depth == 0:
             raise ValueError(f"unexpected element {tag[:40]}")
         if self.cell_depth:
             self.cell_depth += 1
-            if self.cell is not None:
-                self.cell[3][0] = True
-            self._emit(tag, attrs)
-            return
-        if tag == "table:table":
+            self.cell[3][0] = True              # any child (text:p...) makes the cell non-empty
+        elif tag == "table:table":
             self.tables += 1
             if self.tables > MAX_SHEETS:
                 raise _TooLarge(f"hơn {MAX_SHEETS} sheets", f"{MAX_SHEETS}")
@@ -731,55 +722,47 @@ class _OdsScan:
         elif tag == "table:table-row" and self.table is not None:
             rep = _repeat(attrs.get("table:number-rows-repeated"))
             self.row_rep, self.col = rep, 0
-            if self.row >= self.max_rows:
-                self.skip, self.cell = 1, None
-                self.row += rep
-                self._row_dropped = True
+            if self.row >= self.max_rows and not self.mute:
+                self.mute = 1                   # dropped, but its cells are still counted
                 return
-            self._row_dropped = False
             if self.row + rep > self.max_rows:
                 attrs = dict(attrs, **{"table:number-rows-repeated": str(self.max_rows - self.row)})
         elif tag in ("table:table-cell", "table:covered-table-cell") and self.table is not None:
             rep = _repeat(attrs.get("table:number-columns-repeated"))
-            nonempty = [("office:value-type" in attrs) or ("calcext:value-type" in attrs)]
-            self.cell = (self.row, self.col, rep, nonempty)
-            self.cell_text = 0
+            self.cell = (self.row, self.col, rep, [("office:value-type" in attrs) or ("calcext:value-type" in attrs)])
+            self.cell_text, self.cell_depth = 0, 1
             self.col += rep
-            if self.cell[1] >= self.max_cols:
-                self.skip = 1
+            if self.cell[1] >= self.max_cols and not self.mute:
+                self.mute = 1
                 return
-            self.cell_depth = 1
             if self.cell[1] + rep > self.max_cols:
                 attrs = dict(attrs, **{"table:number-columns-repeated": str(self.max_cols - self.cell[1])})
-        self._emit(tag, attrs)
+        if self.mute:
+            self.mute += 1
+        else:
+            self.out.append(f"<{tag}{''.join(f' {k}={_qa(v)}' for k, v in attrs.items())}>")
 
     def chars(self, text):
-        if self.cell is not None and (self.skip or self.cell_depth):
+        if self.cell_depth:
             if text.strip():
                 self.cell[3][0] = True
             self.cell_text += len(text)
-        if not self.skip:
+        if not self.mute:
             self.out.append(_esc(text))
 
     def end(self, tag):
-        if self.skip:
-            self.skip -= 1
-            if self.skip == 0 and tag in ("table:table-cell", "table:covered-table-cell"):
-                self._cell_done()
-            elif self.skip == 0 and tag == "table:table-row":
-                pass
-            return
+        if self.mute:
+            self.mute -= 1
+        else:
+            self.out.append(f"</{tag}>")
         if self.cell_depth:
             self.cell_depth -= 1
-            self.out.append(f"</{tag}>")
             if self.cell_depth == 0:
                 self._cell_done()
-            return
-        if tag == "table:table-row" and self.table is not None:
+        elif tag == "table:table-row" and self.table is not None:
             self.row += self.row_rep
         elif tag == "table:table":
             self.table = None
-        self.out.append(f"</{tag}>")
 
     def _cell_done(self):
         row, col, rep, nonempty = self.cell
@@ -797,10 +780,6 @@ class _OdsScan:
                 else _a1(max(row, self.max_rows) + 1, col + 1)
             prev = self.outside.get(self.table or "")
             self.outside[self.table or ""] = (prev[0] if prev else first, (prev[1] if prev else 0) + count)
-
-    def _emit(self, tag, attrs):
-        a = "".join(f" {k}={_qa(v)}" for k, v in attrs.items())
-        self.out.append(f"<{tag}{a}>")
 
 
 def _repeat(value) -> int:

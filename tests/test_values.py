@@ -59,3 +59,36 @@ def test_text():
     assert V.text("- Công văn số 12").warning is None     # a Vietnamese bullet, not a formula
     long = V.text("Â" * 10000)
     assert long.warning == "value.text-too-long" and len(long.value) == V.MAX_TEXT
+
+
+# -- no raw value makes a coercion raise ---------------------------------------------------------------
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+RAW = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True, allow_infinity=True),
+                st.text(), st.datetimes(), st.dates())
+
+
+@settings(max_examples=500, deadline=None)
+@given(RAW)
+def test_coercions_never_raise(raw):
+    for f in (V.text, V.number, V.date, V.status):
+        assert isinstance(f(raw), V.Parsed)
+
+
+class _Unprintable:
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
+class _OddStr(str):
+    def __str__(self):
+        raise RuntimeError("no text")
+
+
+@pytest.mark.parametrize("raw", [float("nan"), float("inf"), float("-inf"), 1e309, -1e309, 10 ** 400, 10 ** 5000,
+                                 "1" * 5000, True, dt.datetime.max, dt.date.min, _OddStr(" Xong "), _Unprintable()],
+                         ids=["nan", "inf", "-inf", "1e309", "-1e309", "10**400", "10**5000", "5000_digits", "bool",
+                              "datetime_max", "date_min", "str_subclass", "unprintable_object"])
+def test_hostile_raw_values_give_a_parsed(raw):
+    for f in (V.text, V.number, V.date, V.status):
+        assert isinstance(f(raw), V.Parsed)
