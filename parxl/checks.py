@@ -234,6 +234,10 @@ def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings:
         for code in layout_rows:
             if code not in by_code:
                 F("row.missing", sheet=sheet.name, indicator=code)
+    known = _SKIP_SHEETS | {s.name for s in sheets} | claimed | {wb.identity_sheet_name}
+    for name in wb.sheets:
+        if name not in known:  # a scratch sheet, a pasted copy: whatever is on it is not read
+            F("layout.sheet-unknown", sheet=name, seen=name)
     return found
 
 
@@ -280,6 +284,15 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
             findings.add(p.warning, cell=fr.where(key), seen=seen, expected=exp, **loc)
         return p.value
 
+    bound = ind.bound
+
+    def number(key: str, **kw) -> Fraction | None:
+        """A numeric input; above the indicator's plausible maximum it is kept, and reported."""
+        x = get(key, V.number, **kw)
+        if x is not None and bound is not None and x > bound:
+            findings.add("value.implausible", cell=fr.where(key), seen=_num(x), expected=_num(bound), **loc)
+        return x
+
     status = get("status", V.status)
     evidence = get("evidence", V.text)
     doc_date = get("doc_date", V.date)
@@ -315,8 +328,8 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
         return R(MET if status == DONE else NOT_MET)
 
     if ind.measure == "rate":
-        n = get("numerator", V.number, whole=True)
-        d = get("denominator", V.number, whole=True)
+        n = number("numerator", whole=True)
+        d = number("denominator", whole=True)
         if n is None or d is None:
             if status != NOT_APPLICABLE:
                 missing(*[k for k, v in (("numerator", n), ("denominator", d)) if v is None and fr.raw(k) in (None, "")])
@@ -333,7 +346,7 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
         return R(MET if t.holds(value) else NOT_MET, numerator=n, denominator=d, value=value, gap=t.gap(value))
 
     if ind.measure == "count":
-        v = get("value", V.number, whole=True)
+        v = number("value", whole=True)
         if v is None:
             if status != NOT_APPLICABLE and fr.raw("value") in (None, ""):
                 missing("value")
@@ -341,9 +354,9 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
         return R(MET if t.holds(v) else NOT_MET, value=v, current=v, gap=t.gap(v))
 
     # change against a baseline year
-    v = get("value", V.number)
+    v = number("value")
     if "baseline" in inputs:
-        b = get("baseline", V.number)
+        b = number("baseline")
     else:
         b = Fraction(str(t.baseline_value))
     if v is None or b is None:

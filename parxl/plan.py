@@ -29,6 +29,29 @@ _BAD_SHEET_CHARS = set("[]:*?/\\")
 MAX_TARGET_TEXT = 90     # keeps every input message under Excel's 255 characters
 MAX_LABEL = 400
 
+# The largest plausible value of an agency's input, when the plan gives no ``max`` for the
+# indicator.  A value above it is kept but reported (``value.implausible``): a digit typed too
+# many, or đồng typed where the plan asks for triệu đồng, flips a province rate without a word.
+# Each bound is generous for a province (Quảng Nam: ~2,000 TTHC, ~30,000 staff, ~1.5 million
+# hồ sơ a year), so a true figure does not trip it; a plan tightens or widens one with ``max``.
+MAX_RATE_TERM = 10_000_000      # numerator/denominator: hồ sơ, văn bản, TTHC, people an agency handles in a year
+MAX_COUNT = 100_000             # counts (and change figures) of documents, units, procedures, staff, firms
+MAX_BY_UNIT = {                 # count/change figures whose unit says more than "how many"
+    "%": 100,                   # a change indicator in % compares two shares of a whole, each at most 100%
+    "tỷ đồng": 10_000_000,      # about Vietnam's yearly GDP: no province figure reaches it
+    "triệu đồng": 10_000_000_000,
+    "đồng": 10_000_000_000_000_000,
+}
+
+
+def default_max(measure: str, unit: str) -> int | None:
+    """The bound on an indicator's inputs when its plan entry gives no ``max`` (None: no number is typed)."""
+    if measure == "done":
+        return None
+    if measure == "rate":
+        return MAX_RATE_TERM
+    return MAX_BY_UNIT.get(unit.strip(), MAX_COUNT)
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -111,6 +134,14 @@ class IndicatorSpec(_Model):
     numerator: str | None = None        # what the numerator counts (rates)
     denominator: str | None = None
     value_label: str | None = None      # what "Kết quả" holds (counts, changes)
+    max: float | None = Field(default=None, gt=0)   # largest plausible input (counts, numerator/denominator,
+                                                    # value, baseline); default: default_max(measure, unit)
+
+    @property
+    def bound(self) -> Fraction | None:
+        """The largest plausible value of any number the agency types for this indicator."""
+        m = self.max if self.max is not None else default_max(self.measure, self.unit)
+        return None if m is None else Fraction(str(m))
 
     @model_validator(mode="after")
     def _shape(self):
@@ -125,6 +156,15 @@ class IndicatorSpec(_Model):
             raise ValueError(f"a {self.measure} indicator needs a numeric target")
         if len(self.target.text) > MAX_TARGET_TEXT:
             raise ValueError(f"target text longer than {MAX_TARGET_TEXT} characters")
+        if self.measure == "done" and self.max is not None:
+            raise ValueError("a 'done' indicator takes no max: nothing numeric is typed")
+        t, b = self.target, self.bound
+        own = [("target value", t.value), ("target upper", t.upper)] if self.measure == "count" else []
+        own.append(("baseline_value", t.baseline_value))
+        for what, x in own:
+            if x is not None and b is not None and Fraction(str(x)) > b:
+                raise ValueError(f"{what} {fmt_number(x)} is above the plausible maximum {fmt_number(b)}"
+                                 f"{'' if self.max is not None else ' (default for the unit; set max)'}")
         return self
 
 
@@ -181,6 +221,7 @@ class Indicator:
     numerator = property(lambda self: self.spec.numerator)
     denominator = property(lambda self: self.spec.denominator)
     value_label = property(lambda self: self.spec.value_label)
+    bound = property(lambda self: self.spec.bound)   # the largest plausible input value (Fraction) or None
 
     @property
     def aggregation(self) -> str:
@@ -289,6 +330,7 @@ class Plan:
             "indicators": [{"code": i.code, "task": i.task.code, "label": i.label, "unit": i.unit,
                             "measure": i.measure, "reported_by": i.reported_by,
                             "aggregate": i.aggregation,
+                            "max": None if i.bound is None else float(i.bound),
                             "reporters": [r.agency for r in i.reporters],
                             "target": {"op": i.target.op, "value": i.target.value, "upper": i.target.upper,
                                        "baseline_year": i.target.baseline_year}}

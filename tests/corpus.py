@@ -143,6 +143,12 @@ def build_files(plan, period, issued, out: Path, other_plan_file: Path | None = 
     cases.append(Case("return_rows_reordered.xlsx", "row.moved", "BACTRAMY", sheet=s3.name,
                       extra={"indicator": s3.rows[0].indicator.code, "value": 50}))
 
+    def scratch_sheet(wb):
+        ws = wb.create_sheet("Nháp")
+        ws["A1"], ws["B2"] = "Tính nháp", 12345
+    _opx(issued["HIEPDUC"], out / "return_scratch_sheet_added.xlsx", scratch_sheet)
+    cases.append(Case("return_scratch_sheet_added.xlsx", "layout.sheet-unknown", "HIEPDUC", sheet="Nháp"))
+
     s1 = agency_layout(plan, "NAMTRAMY")[0]
     _opx(issued["NAMTRAMY"], out / "return_sheet_renamed.xlsx", lambda wb: setattr(wb[s1.name], "title", "Mục I"))
     cases.append(Case("return_sheet_renamed.xlsx", "layout.sheet-renamed", "NAMTRAMY", sheet="Mục I"))
