@@ -15,7 +15,7 @@ from pathlib import Path
 
 import openpyxl
 
-from parxl import libreoffice, simulate
+from parxl import libreoffice, reader, simulate
 from parxl.layout import COL, IDENTITY_SHEET, agency_layout, cell_name
 
 
@@ -70,6 +70,8 @@ def build_files(plan, period, issued, out: Path, other_plan_file: Path | None = 
     cases.append(Case("return_truncated_zip.xlsx", "file.not-xlsx", accepted=False))
     (out / "return_zip_bomb.xlsx").write_bytes(_zip_bomb(issued["DAILOC"]))
     cases.append(Case("return_zip_bomb.xlsx", "file.too-large", accepted=False))
+    (out / "return_zip_declaring_gigabytes_unpacked.xlsx").write_bytes(_zip_declaring(issued["DAILOC"]))
+    cases.append(Case("return_zip_declaring_gigabytes_unpacked.xlsx", "file.too-large", accepted=False))
     (out / "return_xml_entity_expansion.xlsx").write_bytes(_billion_laughs(issued["DAILOC"]))
     cases.append(Case("return_xml_entity_expansion.xlsx", "file.xml-entities", accepted=False))
     encrypted(issued["SGTVT"], out / "return_password_encrypted.xlsx")
@@ -264,24 +266,58 @@ def encrypted(src: Path, dst: Path, password: str = "matkhau") -> Path:
     return dst
 
 
+_SHEET_HEAD = b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+
+
 def _zip_bomb(template: Path) -> bytes:
-    """A valid-looking workbook whose first sheet inflates to 2 GiB of spaces (about 2 MB zipped)."""
+    """A valid-looking workbook whose first sheet is 2 MiB of spaces deflated about 1000:1.
+
+    The reader refuses a part over 1 MiB unpacked whose ratio passes reader.MAX_RATIO (150:1), from the
+    zip directory, before inflating anything: a 2 MiB part proves that as well as a 2 GiB one, in
+    milliseconds; the ratio, not the size, is what trips."""
+    body = _SHEET_HEAD + b" " * (2 << 20) + b"</sheetData></worksheet>"
+    data = _replace_parts(template, {"xl/worksheets/sheet1.xml": body})
+    _assert_refused(data, "ratio")
+    return data
+
+
+def _zip_declaring(template: Path, parts: int = 3, declared: int = 90 << 20) -> bytes:
+    """A workbook whose zip directory declares three extra 90 MiB parts (270 MiB unpacked in all).
+
+    Each part holds 700 KiB of random bytes (deflate cannot shrink them), so each declared ratio stays
+    under reader.MAX_RATIO and each part under reader.MAX_PART: only the total-unpacked limit
+    (reader.MAX_UNPACKED) refuses it.  The sizes are patched into the central directory, which is what
+    the reader checks before inflating; nothing ever inflates to 270 MiB (inflating would fail the CRC)."""
+    names = [f"xl/media/image{k}.bin" for k in range(1, parts + 1)]
+    data = bytearray(_replace_parts(template, {n: os.urandom(700 << 10) for n in names}))
+    eocd = data.rindex(b"PK\x05\x06")
+    pos = int.from_bytes(data[eocd + 16:eocd + 20], "little")      # offset of the central directory
+    while data[pos:pos + 4] == b"PK\x01\x02":
+        name_len, extra_len, comment_len = (int.from_bytes(data[pos + o:pos + o + 2], "little") for o in (28, 30, 32))
+        if data[pos + 46:pos + 46 + name_len].decode() in names:
+            data[pos + 24:pos + 28] = declared.to_bytes(4, "little")   # uncompressed size
+        pos += 46 + name_len + extra_len + comment_len
+    _assert_refused(bytes(data), "unpacked")
+    return bytes(data)
+
+
+def _replace_parts(template: Path, parts: dict[str, bytes]) -> bytes:
+    """The template's zip with some parts replaced or added (deflated)."""
     src = zipfile.ZipFile(template)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for info in src.infolist():
-            if info.filename == "xl/worksheets/sheet1.xml":
-                zi = zipfile.ZipInfo(info.filename)
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                with z.open(zi, "w", force_zip64=True) as f:
-                    f.write(b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>')
-                    chunk = b" " * (1 << 24)
-                    for _ in range(128):
-                        f.write(chunk)
-                    f.write(b"</sheetData></worksheet>")
-            else:
-                z.writestr(info, src.read(info))
+            z.writestr(info, parts.get(info.filename, src.read(info)), zipfile.ZIP_DEFLATED)
+        for name, body in parts.items():
+            if name not in src.namelist():
+                z.writestr(name, body)
     return buf.getvalue()
+
+
+def _assert_refused(data: bytes, why: str) -> None:
+    """The fixture trips the limit it is named for, not another one."""
+    problem = reader._check_zip(zipfile.ZipFile(io.BytesIO(data)).infolist())
+    assert problem and why in problem[0], problem
 
 
 def _billion_laughs(template: Path) -> bytes:
