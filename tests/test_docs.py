@@ -1,6 +1,7 @@
 """README stays in step with the code: commands, finding codes, and the two set-up commands."""
 from __future__ import annotations
 
+import ast
 import re
 
 from conftest import ROOT
@@ -20,18 +21,58 @@ def test_every_command_is_documented():
         assert f"### `parxl {name}" in README, name
 
 
+_CODE = re.compile(r"(?:file|folder|identity|layout|row|value|return)\.[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def _codes_in(path) -> set[str]:
+    """Every string literal in the module that is a whole finding code, wherever it stands (an argument
+    to Finding()/add(), a ternary, a value returned for a caller to emit), except where the code is only
+    compared against ("== ..." reads a code, it does not emit one) and except the catalog's own
+    declarations Code("...", ...): those are what the scan is checked against."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+    skip: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Compare):
+            skip |= {id(n) for side in (node.left, *node.comparators) for n in ast.walk(side)}
+        elif isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Code" and node.args:
+            skip.add(id(node.args[0]))
+    return {n.value for n in ast.walk(tree)
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in skip
+            and _CODE.fullmatch(n.value)}
+
+
 def test_every_finding_code_used_in_the_code_is_in_the_catalog_and_has_both_messages():
-    used = set()
-    for p in (ROOT / "parxl").glob("*.py"):
-        text = p.read_text(encoding="utf-8")
-        used |= set(re.findall(r'"((?:file|identity|layout|row|value|return)\.[a-z-]+)"', text))
+    used: dict[str, set[str]] = {}
+    for p in sorted((ROOT / "parxl").rglob("*.py")):
+        for code in _codes_in(p):
+            used.setdefault(code, set()).add(str(p.relative_to(ROOT)))
     assert used, "no finding codes found"
-    assert used <= set(CATALOG), used - set(CATALOG)
-    assert set(CATALOG) <= used, set(CATALOG) - used          # no code in the catalog that nothing emits
+    assert set(used) <= set(CATALOG), {c: used[c] for c in set(used) - set(CATALOG)}
     for code in CATALOG.values():
         assert code.vi.strip() and code.en.strip(), code.code
         assert code.vi != code.en
         assert f"`{code.code}`" in README
+
+
+def test_every_code_in_the_catalog_is_emitted_somewhere():
+    """The catalog promises nothing the code never says (its own declarations do not count)."""
+    used = set().union(*(_codes_in(p) for p in (ROOT / "parxl").rglob("*.py")))
+    assert set(CATALOG) <= used, sorted(set(CATALOG) - used)
+
+
+def test_the_code_scan_can_fail(tmp_path):
+    """The scan sees emitted codes in all their forms and ignores declarations and comparisons."""
+    src = tmp_path / "m.py"
+    src.write_text('''
+Code("value.declared-only", E, "vi", "en")
+bad("file.encrypted" if x else \'file.legacy-xls\')
+findings.add("folder.some-code", file=f)
+Finding("row.missing")
+if p.warning == "value.compared-only": pass
+if code in ("value.in-a-tuple",): pass
+msg = "see value.coerced in the README"
+''', encoding="utf-8")
+    assert _codes_in(src) == {"file.encrypted", "file.legacy-xls", "folder.some-code", "row.missing"}
 
 
 def test_ci_runs_readmes_test_command():
