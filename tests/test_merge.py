@@ -111,9 +111,10 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in quarter.rglob("*.xlsx")} == before
     assert not list((tmp_path / "a").glob(".*tmp"))
     d = json.loads((tmp_path / "a" / "r.json").read_text(encoding="utf-8"))
-    assert set(d) == {"plan", "period", "returns", "missing", "results", "indicators", "findings"}
+    assert set(d) == {"plan", "period", "inputs", "returns", "missing", "results", "indicators", "findings"}
     assert d["plan"] == {"id": plan.id, "version": plan.version} and d["period"] == "2024-Q3"
-    assert set(d["returns"][0]) == {"file", "sha256", "agency", "status"}
+    assert set(d["returns"][0]) == {"file", "sha256", "agency", "status", "saved_at", "saved_time_from",
+                                    "superseded_by"}
     assert set(d["results"][0]) == {"agency", "indicator", "numerator", "denominator", "value", "baseline",
                                     "status", "gap"}
     assert set(d["indicators"][0]) == {"indicator", "value", "status", "agencies_reporting", "agencies_met"}
