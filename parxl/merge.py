@@ -30,7 +30,7 @@ READ_MEMORY = 2 << 30        # address space of a reading process: a runaway all
 CLOCK_SLACK = dt.timedelta(days=1)
 
 
-def check_files(entries: Iterable[Entry], plan: Plan, period: Period, key: bytes | None,
+def check_files(entries: Iterable[Entry], plan: Plan, period: Period | None, key: bytes | None,
                 progress: Callable[[Entry], None] | None = None, workers: int | None = None,
                 timeout: float = READ_TIMEOUT) -> Iterator[Checked]:
     """Read and check each file in a worker process of its own, in order; the cell grid is dropped once
@@ -58,7 +58,7 @@ def _check_job(context, job) -> Checked:
         wb.findings.append(Finding("file.output-skipped", file=name, seen=name))
         wb.sheets = {}
         return Checked(wb, findings=Findings(wb.findings))
-    c = check_return(wb, plan, period, key)
+    c = check_return(wb, plan, period or _claimed_period(wb, plan), key)
     c.workbook.sheets = {}
     return c
 
@@ -261,30 +261,21 @@ def check_paths(paths: list[Path], plan: Plan, period: Period | None, key: bytes
                 progress: Callable[[Entry], None] | None = None, timeout: float = READ_TIMEOUT) -> list[Checked]:
     """Check single returns without merging; without a period, each against the period it claims.
 
-    Each file is read in a worker process of its own (a crash or a hang costs that file only); a path
-    that is not a regular file (a FIFO, a folder) is reported, never opened."""
-    out = []
+    Each file is read in a worker process (a crash or a hang costs that file only); a path that is
+    not a regular file (a FIFO, a folder) is reported, never opened."""
+    entries = []
     for p in paths:
         name, bad = safe_name(str(p))
-        per = period or _claimed_period(p, plan, timeout)
-        c = next(check_files([Entry(Path(p), name)], plan, per, key, progress, workers=1, timeout=timeout))
-        if bad:
-            c.findings.add("file.bad-name", file=name, seen=name)
-        out.append(c)
+        entries.append(Entry(Path(p), name, (Finding("file.bad-name", file=name, seen=name),) if bad else ()))
+    out = list(check_files(entries, plan, period, key, progress, workers=1, timeout=timeout))
+    for e, c in zip(entries, out):
+        c.findings.extend(e.findings)
     return out
 
 
-def _claimed_period(path: Path, plan: Plan, timeout: float) -> Period:
-    """The period a return claims in its identity (read in a worker), else the plan year's Q4."""
-    for _, got in isolated_map(_claim_job, [path], (), 1, timeout=timeout, memory_limit=READ_MEMORY):
-        if isinstance(got, str):
-            try:
-                return Period.parse(got)
-            except UsageError:
-                pass
-    return Period.parse(f"{plan.year}-Q4")
-
-
-def _claim_job(context, path) -> str:
-    wb = read_return(path)
-    return (wb.identity_sheet or {}).get("period", "")
+def _claimed_period(wb: Workbook, plan: Plan) -> Period:
+    """The period a return claims in its identity, else the plan year's Q4."""
+    try:
+        return Period.parse((wb.identity_sheet or {}).get("period", ""))
+    except UsageError:
+        return Period.parse(f"{plan.year}-Q4")
