@@ -33,7 +33,8 @@ sys.path.insert(0, str(ROOT))
 
 import xlsxwriter  # noqa: E402
 
-from parxl import simulate, writer  # noqa: E402
+from parxl import writer  # noqa: E402
+from parxl.demo import simulate  # noqa: E402
 from parxl.identity import keygen, load_key  # noqa: E402
 from parxl.merge import find_returns, merge, merge_to_files  # noqa: E402
 from parxl.periods import Period  # noqa: E402

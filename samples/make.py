@@ -14,7 +14,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-from parxl import simulate  # noqa: E402
+from parxl.demo import simulate  # noqa: E402
 from parxl.identity import load_key  # noqa: E402
 from parxl.merge import merge_to_files  # noqa: E402
 from parxl.periods import Period  # noqa: E402

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from parxl import libreoffice
+from parxl.demo import libreoffice
 from parxl.periods import Period
 from parxl.plan import load_plan
 from parxl.writer import generate

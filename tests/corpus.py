@@ -15,7 +15,8 @@ from pathlib import Path
 
 import openpyxl
 
-from parxl import libreoffice, reader, simulate
+from parxl import reader
+from parxl.demo import libreoffice, simulate
 from parxl.layout import COL, IDENTITY_SHEET, agency_layout, cell_name
 
 

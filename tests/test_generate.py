@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from conftest import KEY, PARXL
-from parxl import libreoffice
+from parxl.demo import libreoffice
 from parxl.identity import FIELDS, verify
 from parxl.layout import COL, COLUMNS, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, STATUSES, agency_layout
 from parxl.reader import read_return

@@ -12,9 +12,9 @@ import openpyxl
 import pytest
 
 from conftest import KEY, PARXL, ROOT, WHEN, copy_to
-from parxl import simulate
 from parxl.checks import check_return
 from parxl.consolidate import write_consolidated
+from parxl.demo import simulate
 from parxl.layout import COL, IDENTITY_SHEET, agency_layout
 from parxl.merge import merge, merge_to_files
 from parxl.periods import Period
@@ -204,7 +204,7 @@ def test_self_check_formulas_agree_with_parxl_when_libreoffice_computes_them(pla
 
 @pytest.mark.libreoffice
 def test_consolidated_workbook_opens_in_libreoffice(plan, period, quarter, tmp_path):
-    from parxl import libreoffice
+    from parxl.demo import libreoffice
     rep = merge(plan, period, quarter, KEY)
     out = write_consolidated(rep, tmp_path / "tong-hop.xlsx")
     pdf = libreoffice.convert(out, tmp_path / "pdf", "ods")

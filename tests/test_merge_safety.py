@@ -23,7 +23,7 @@ import openpyxl
 import pytest
 
 from conftest import KEY, PARXL, WHEN, copy_to
-from parxl import simulate
+from parxl.demo import simulate
 from parxl.errors import KeyFileError, UsageError
 from parxl.intake import find_returns, safe_name
 from parxl.merge import check_paths, merge, merge_to_files

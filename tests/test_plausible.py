@@ -13,7 +13,7 @@ import pytest
 
 from conftest import KEY, PLAN, ROOT
 from corpus import where
-from parxl import simulate
+from parxl.demo import simulate
 from parxl.errors import PlanError
 from parxl.findings import Severity
 from parxl.merge import check_paths, merge

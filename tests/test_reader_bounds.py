@@ -18,7 +18,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from parxl import libreoffice, reader
+from parxl import reader
+from parxl.demo import libreoffice
 from parxl.layout import IDENTITY_SHEET
 from parxl.reader import MAX_COLS, MAX_ROWS, _error_scan, _sheet_parts, _timestamp, read_return
 

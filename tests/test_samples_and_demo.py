@@ -5,13 +5,12 @@ import json
 import re
 
 from conftest import ROOT
-from parxl import libreoffice
+from parxl.demo import libreoffice, run_demo
 from parxl.identity import load_key
 from parxl.merge import merge_to_files
 from parxl.periods import Period
 from parxl.plan import load_plan
 from parxl.reader import read_return
-from parxl.demo import run_demo
 
 SAMPLES = ROOT / "samples"
 

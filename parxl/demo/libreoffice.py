@@ -70,7 +70,7 @@ def type_values(jobs: list[dict], locale: str = "en-US", timeout: int = 600) -> 
                                    ensure_ascii=False), encoding="utf-8")
         out = Path(tmp) / "log.json"
         env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-        r = subprocess.run([py, str(HERE / "_uno_typist.py"), str(spec), str(out)], capture_output=True,
+        r = subprocess.run([py, str(HERE / "uno_typist.py"), str(spec), str(out)], capture_output=True,
                            text=True, timeout=timeout, env=env)
         if r.returncode != 0:
             raise RuntimeError(f"LibreOffice typing failed: {r.stderr[-2000:]}")

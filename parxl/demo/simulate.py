@@ -17,11 +17,23 @@ import zipfile
 from fractions import Fraction
 from pathlib import Path
 
-from .layout import COL, DONE, agency_layout, cell_name
-from .periods import Period
-from .plan import Indicator, Plan
+from ..errors import ParxlError
+from ..layout import COL, DONE, agency_layout, cell_name
+from ..periods import Period
+from ..plan import Indicator, Plan
 
 Answer = dict[str, object]   # column key → value (number, date, text)
+
+
+def require_openpyxl():
+    """openpyxl, which only the simulation needs (the pipeline never writes a return); a clear
+    error, not a traceback, when parxl was installed without the ``demo`` extra."""
+    try:
+        import openpyxl
+    except ImportError:
+        raise ParxlError("the demo needs openpyxl, which is not installed: "
+                         "pip install 'parxl[demo]'") from None
+    return openpyxl
 
 
 def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_rate: float = 0.15) -> dict[str, Answer]:
@@ -84,8 +96,7 @@ def cell_map(plan: Plan, agency: str) -> dict[str, tuple[str, int]]:
 def fill_openpyxl(src: str | Path, dst: str | Path, plan: Plan, agency: str, values: dict[str, Answer],
                   modified: dt.datetime | None = None) -> Path:
     """Write answers into a copy of the workbook with openpyxl (no cached formula results)."""
-    import openpyxl
-    wb = openpyxl.load_workbook(src)
+    wb = require_openpyxl().load_workbook(src)
     where = cell_map(plan, agency)
     for code, ans in values.items():
         sheet, row = where[code]

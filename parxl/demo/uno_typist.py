@@ -1,6 +1,6 @@
 """Run by the system python3 (which has Debian's `uno`): type values into workbooks through Calc.
 
-Usage: python3 _uno_typist.py JOBS.json LOG.json  (see parxl.libreoffice.type_values)
+Usage: python3 uno_typist.py JOBS.json LOG.json  (see parxl.demo.libreoffice.type_values)
 Not imported by parxl itself; it runs in LibreOffice's Python.
 
 LibreOffice 7.4 headless crashes when a document that was edited through the dispatcher is

@@ -7,11 +7,11 @@ from pathlib import Path
 from typing import Callable
 
 from . import libreoffice, simulate
-from .identity import KEY_FILE_NAME, resolve_key
-from .merge import merge_to_files
-from .periods import Period
-from .plan import load_plan
-from .writer import generate
+from ..identity import KEY_FILE_NAME, resolve_key
+from ..merge import merge_to_files
+from ..periods import Period
+from ..plan import load_plan
+from ..writer import generate
 
 PERIOD = "2024-Q3"
 
@@ -20,6 +20,7 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
              echo: Callable[[str], None] = print) -> str:
     """Simulate 2024-Q3: most agencies meet most targets, three never return, one returns twice,
     one sends a broken file, one fills through LibreOffice (when soffice is installed)."""
+    simulate.require_openpyxl()          # before anything is written
     out = Path(out_dir)
     issued, returns = out / "issued", out / "returns"
     returns.mkdir(parents=True, exist_ok=True)
