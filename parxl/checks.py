@@ -14,27 +14,27 @@ from typing import Any
 from . import values as V
 from .findings import Findings
 from .identity import FIELDS, verify
-from .layout import (COL, COLUMNS, COVER_SHEET, DONE, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, NOT_APPLICABLE,
+from .layout import (COL, COLUMNS, COVER_SHEET, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET,
                      Row, SheetLayout, agency_layout, agency_layout_hash, cell_name, col_letter)
+from .measures import NUMERIC_KEYS, Inputs, judge, measure_of
 from .periods import Period
 from .plan import Plan
 from .reader import CellError, Sheet, Workbook
-
-MET, NOT_MET, NOT_ASSESSABLE = "met", "not_met", "not_assessable"
-
+from .vocab import TaskStatus, Verdict, format_number
 
 @dataclass(frozen=True)
 class Result:
+    """One agency's result on one indicator, with where each value came from."""
     agency: str
     indicator: str
-    status: str
+    verdict: Verdict
     numerator: Fraction | None = None
     denominator: Fraction | None = None
     value: Fraction | None = None          # the rate (%), the count, or the change (%)
     baseline: Fraction | None = None
     current: Fraction | None = None        # change indicators: this year's figure
     gap: Fraction | None = None
-    reported_status: str | None = None
+    reported_status: TaskStatus | None = None
     evidence: str | None = None
     doc_date: dt.date | None = None
     issues: str | None = None
@@ -42,6 +42,7 @@ class Result:
     sheet: str | None = None
     cell: str | None = None                # the row's "Mã chỉ tiêu" cell
     file: str | None = None
+    cells: tuple[tuple[str, str], ...] = ()   # (input key, A1 cell) of every value read
 
 
 @dataclass
@@ -257,130 +258,124 @@ def _compare_locked(row: Row, fr: FoundRow, F) -> None:
 # -- values and results ------------------------------------------------------------------------
 
 def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: str, findings: Findings) -> Result:
+    """Parse the row's inputs (each problem a finding at its cell), then judge it by the measure's rules."""
     ind = row.indicator
     if fr is None:
-        return Result(agency, ind.code, NOT_ASSESSABLE, file=file)
+        return Result(agency, ind.code, Verdict.MISSING_DATA, file=file)
     loc = dict(file=file, agency=agency, sheet=fr.sheet.name, indicator=ind.code)
-    inputs = set(row.inputs)
-
-    def get(key: str, parse, **kw) -> Any:
+    m = measure_of(ind)
+    keys = m.inputs(ind)
+    inp = Inputs()
+    got: dict[str, Any] = {}
+    for key in keys:
         raw = fr.raw(key)
         if isinstance(raw, CellError):
             findings.add("value.error-cell", cell=fr.where(key), seen=raw.code, **loc)
-            return None
-        p: V.Parsed = parse(raw, **kw)
+            inp.invalid.add(key)
+            continue
+        if key in NUMERIC_KEYS:
+            p = V.number(raw, whole=m.whole(key))
+        else:
+            p = _PARSE[key](raw)
         if p.note:
-            findings.add("value.coerced", cell=fr.where(key), seen=p.note.split(" → ")[0],
-                         expected=p.note.split(" → ")[-1], **loc)
+            before, _, after = p.note.partition(" → ")
+            findings.add("value.coerced", cell=fr.where(key), seen=before, expected=after or before, **loc)
         if p.error:
-            extra = {}
-            if p.error == "value.bad-status":
-                extra["expected"] = ", ".join(V.STATUSES)
+            extra = {"expected": ", ".join(s.value for s in TaskStatus)} if p.error == "value.bad-status" else {}
             findings.add(p.error, cell=fr.where(key), seen=raw, **loc, **extra)
-            return None
+            if key in NUMERIC_KEYS or key == "status":
+                inp.invalid.add(key)
+            continue
         if p.warning:
-            exp = V.MAX_TEXT if p.warning == "value.text-too-long" else None
-            seen = len(str(raw)) if p.warning == "value.text-too-long" else str(p.value)[:1]
-            findings.add(p.warning, cell=fr.where(key), seen=seen, expected=exp, **loc)
-        return p.value
+            findings.add(p.warning, cell=fr.where(key), **loc, **_warning_detail(p, raw))
+        if p.value is not None:
+            got[key] = p.value
+    inp.status = got.get("status")
+    inp.evidence = got.get("evidence")
+    inp.numbers = {k: got.get(k) for k in keys if k in NUMERIC_KEYS}
+    _rescale_percent(ind, inp, fr, findings, loc)
+    _plausible(ind, inp, fr, findings, loc)
+    doc_date = got.get("doc_date")
+    _check_dates(period, doc_date, fr, findings, loc)
+    j = judge(ind, inp)
+    _explain(j.verdict, ind, inp, keys, fr, findings, loc)
+    if inp.status is TaskStatus.DONE and inp.evidence and doc_date is None and "doc_date" not in inp.invalid:
+        findings.add("value.missing", cell=fr.where("doc_date"), expected=_COLUMN_HEADER["doc_date"], **loc)
+    return Result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
+                  inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
+                  fr.where("code"), file, tuple((k, fr.where(k)) for k in keys if k in got))
 
+
+_PARSE = {"status": V.status, "evidence": V.text, "doc_date": V.date, "issues": V.text, "proposals": V.text}
+
+
+def _warning_detail(p: V.Parsed, raw) -> dict:
+    if p.warning == "value.text-too-long":
+        return {"seen": len(str(raw)), "expected": V.MAX_TEXT}
+    if p.warning == "value.dot-not-thousands":
+        return {"seen": str(raw), "expected": _num(p.value)}
+    return {"seen": str(p.value)[:1]}
+
+
+def _rescale_percent(ind, inp: Inputs, fr: FoundRow, findings: Findings, loc: dict) -> None:
+    """A percentage typed as a fraction (0.42 beside a baseline of 40): read as 42, as the self-check does."""
+    for key, other in (("value", "baseline"), ("baseline", "value")):
+        scaled = measure_of(ind).percent_as_fraction(ind, inp, key, other)
+        if scaled is not None:
+            findings.add("value.fraction-for-percent", cell=fr.where(key), seen=_num(inp.numbers[key]),
+                         expected=_num(scaled), **loc)
+            inp.numbers[key] = scaled
+            return
+
+
+def _plausible(ind, inp: Inputs, fr: FoundRow, findings: Findings, loc: dict) -> None:
+    """A value above the indicator's plausible maximum is kept, and reported at its cell."""
     bound = ind.bound
-
-    def number(key: str, **kw) -> Fraction | None:
-        """A numeric input; above the indicator's plausible maximum it is kept, and reported."""
-        x = get(key, V.number, **kw)
-        if x is not None and bound is not None and x > bound:
+    if bound is None:
+        return
+    for key, x in inp.numbers.items():
+        if x is not None and x > bound:
             findings.add("value.implausible", cell=fr.where(key), seen=_num(x), expected=_num(bound), **loc)
-        return x
 
-    status = get("status", V.status)
-    evidence = get("evidence", V.text)
-    doc_date = get("doc_date", V.date)
-    issues = get("issues", V.text)
-    proposals = get("proposals", V.text)
-    if doc_date is not None:
-        year_start, end = dt.date(period.year - 1, 12, 15), period.window[1]
-        if doc_date > period.due:
-            findings.add("value.date-future", cell=fr.where("doc_date"), seen=f"{doc_date:%d/%m/%Y}",
-                         expected=f"{period.due:%d/%m/%Y}", **loc)
-        elif not year_start <= doc_date <= end:
-            findings.add("value.date-outside-window", cell=fr.where("doc_date"), seen=f"{doc_date:%d/%m/%Y}",
-                         expected=f"{year_start:%d/%m/%Y} – {end:%d/%m/%Y}", **loc)
-    if status == DONE and not evidence:
-        findings.add("value.evidence-missing", cell=fr.where("evidence"), **loc)
-    common = dict(reported_status=status, evidence=evidence, doc_date=doc_date, issues=issues,
-                  proposals=proposals, sheet=fr.sheet.name, cell=fr.where("code"), file=file)
-    R = lambda st, **kw: Result(agency, ind.code, st, **common, **kw)  # noqa: E731
-    t = ind.target
 
-    def missing(*keys):
-        for k in keys:
-            findings.add("value.missing", cell=fr.where(k), expected=_COLUMN_HEADER[k], **loc)
+def _check_dates(period: Period, doc_date, fr: FoundRow, findings: Findings, loc: dict) -> None:
+    """The document date lies in the period's evidence window (one definition: Period.evidence_window)."""
+    if doc_date is None:
+        return
+    start, end = period.evidence_window
+    if doc_date > end:
+        findings.add("value.date-future", cell=fr.where("doc_date"), seen=f"{doc_date:%d/%m/%Y}",
+                     expected=f"{end:%d/%m/%Y}", **loc)
+    elif doc_date < start:
+        findings.add("value.date-outside-window", cell=fr.where("doc_date"), seen=f"{doc_date:%d/%m/%Y}",
+                     expected=f"{start:%d/%m/%Y} – {end:%d/%m/%Y}", **loc)
 
-    if ind.measure == "done":
-        if status is None:
-            missing("status")
-            return R(NOT_ASSESSABLE)
-        if status == NOT_APPLICABLE:
-            return R(NOT_ASSESSABLE)
-        if status == DONE and not evidence:
-            return R(NOT_ASSESSABLE)
-        return R(MET if status == DONE else NOT_MET)
 
-    if ind.measure == "rate":
-        n = number("numerator", whole=True)
-        d = number("denominator", whole=True)
-        if n is None or d is None:
-            if status != NOT_APPLICABLE:
-                missing(*[k for k, v in (("numerator", n), ("denominator", d)) if v is None and fr.raw(k) in (None, "")])
-            return R(NOT_ASSESSABLE, numerator=n, denominator=d)
-        if d == 0:
-            if status != NOT_APPLICABLE:
-                findings.add("value.zero-denominator", cell=fr.where("denominator"), **loc)
-            return R(NOT_ASSESSABLE, numerator=n, denominator=d)
-        if n > d:
+def _explain(verdict: Verdict, ind, inp: Inputs, keys, fr: FoundRow, findings: Findings, loc: dict) -> None:
+    """The finding that says why a row is not judged (the value problems were reported as they were read)."""
+    n, d = inp.n("numerator"), inp.n("denominator")
+    if verdict is Verdict.INVALID and not inp.invalid:
+        if n is not None and d is not None and n > d:
             findings.add("value.numerator-gt-denominator", cell=fr.where("numerator"), seen=_num(n),
                          expected=_num(d), **loc)
-            return R(NOT_ASSESSABLE, numerator=n, denominator=d)
-        value = n * 100 / d
-        return R(MET if t.holds(value) else NOT_MET, numerator=n, denominator=d, value=value, gap=t.gap(value))
-
-    if ind.measure == "count":
-        v = number("value", whole=True)
-        if v is None:
-            if status != NOT_APPLICABLE and fr.raw("value") in (None, ""):
-                missing("value")
-            return R(NOT_ASSESSABLE)
-        return R(MET if t.holds(v) else NOT_MET, value=v, current=v, gap=t.gap(v))
-
-    # change against a baseline year
-    v = number("value")
-    if "baseline" in inputs:
-        b = number("baseline")
-    else:
-        b = Fraction(str(t.baseline_value))
-    if v is None or b is None:
-        if status != NOT_APPLICABLE:
-            missing(*[k for k, x in (("value", v), ("baseline", b)) if x is None and fr.raw(k) in (None, "")])
-        return R(NOT_ASSESSABLE, current=v, baseline=b)
-    if ind.unit == "%":
-        if 0 < v <= 1 < b:
-            findings.add("value.fraction-for-percent", cell=fr.where("value"), seen=_num(v), expected=_num(v * 100), **loc)
-            v = v * 100
-        elif 0 < b <= 1 < v and "baseline" in inputs:
-            findings.add("value.fraction-for-percent", cell=fr.where("baseline"), seen=_num(b), expected=_num(b * 100), **loc)
-            b = b * 100
-    if b == 0:
-        findings.add("value.zero-baseline", cell=fr.where("baseline"), **loc)
-        return R(NOT_ASSESSABLE, current=v, baseline=b)
-    change = (v - b) * 100 / b
-    return R(MET if t.holds(change) else NOT_MET, value=change, current=v, baseline=b, gap=t.gap(change))
+        else:
+            findings.add("value.zero-baseline", cell=fr.where("baseline"), **loc)
+    elif verdict is Verdict.NOT_APPLICABLE and inp.status is not TaskStatus.NOT_APPLICABLE:
+        findings.add("value.zero-denominator", cell=fr.where("denominator"), **loc)
+    elif verdict is Verdict.MISSING_EVIDENCE:
+        findings.add("value.evidence-missing", cell=fr.where("evidence"), **loc)
+    elif verdict is Verdict.MISSING_DATA:
+        blank = [k for k in keys if (k in NUMERIC_KEYS and inp.n(k) is None) or (k == "status" and
+                                                                                     measure_of(ind).kind == "done"
+                                                                                     and inp.status is None)]
+        for k in blank:
+            findings.add("value.missing", cell=fr.where(k), expected=_COLUMN_HEADER[k], **loc)
 
 
 _COLUMN_HEADER = {c.key: c.header for c in COLUMNS}
 
 
 def _num(x: Fraction) -> str:
-    return str(x.numerator) if x.denominator == 1 else f"{float(x):.4g}"
+    return format_number(x, 4)
 
 

@@ -187,6 +187,7 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
     from .intake import find_returns
     from .merge import merge_to_files
     from .plan import load_plan
+    from .report import section_line
     with _operator_errors():
         p = load_plan(plan_path, agencies)
         per = Period.parse(period, due)
@@ -199,7 +200,7 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
     click.echo(f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded, "
                f"{c['skipped']} not read; {c['missing']} agencies missing")
     for s in report.by_section():
-        click.echo(f"  {s['code']:<5} met {s['met']:>2} / not met {s['not_met']:>2} / not assessable {s['not_assessable']:>2}")
+        click.echo(section_line(s))
     errors = sum(f.severity.value == "error" for f in report.findings)
     click.echo(f"{errors} error finding(s); consolidated workbook: {out}" + (f"; report: {report_path}" if report_path else ""))
     sys.exit(1 if strict and errors else 0)

@@ -12,13 +12,33 @@ from pathlib import Path
 
 import xlsxwriter
 
-from .checks import MET, NOT_ASSESSABLE, NOT_MET
 from .layout import row_height
 from .outputs import atomic_path
+from .measures import measure_of
 from .report import ACCEPTED, Report
+from .vocab import ProvinceVerdict, ReturnStatus, Role, Verdict
 
-STATUS_VI = {MET: "Đạt", NOT_MET: "Chưa đạt", NOT_ASSESSABLE: "Không đánh giá được"}
-RETURN_VI = {"accepted": "Hợp lệ", "rejected": "Bị từ chối", "superseded": "Bị thay thế", "skipped": "Không đọc"}
+# colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
+# contribution), none (grey)
+_PV = ProvinceVerdict
+PROVINCE_TONE = {_PV.MET: "good", _PV.NOT_MET: "bad", _PV.PROVISIONAL_MET: "part", _PV.PROVISIONAL_NOT_MET: "warn",
+                 _PV.NOT_APPLICABLE: "none", _PV.NOT_ASSESSABLE: "warn"}
+AGENCY_TONE = {Verdict.MET: "good", Verdict.NOT_MET: "bad", Verdict.CONTRIBUTES: "part",
+               Verdict.NOT_APPLICABLE: "none", Verdict.MISSING_DATA: "warn", Verdict.MISSING_EVIDENCE: "warn",
+               Verdict.INVALID: "warn", Verdict.NOT_RETURNED: "bad"}
+SHORT = {Verdict.MET: "Đ", Verdict.NOT_MET: "C", Verdict.CONTRIBUTES: "G", Verdict.NOT_APPLICABLE: "K",
+         Verdict.MISSING_DATA: "?", Verdict.MISSING_EVIDENCE: "M", Verdict.INVALID: "!", Verdict.NOT_RETURNED: "–"}
+RETURN_TONE = {ReturnStatus.ACCEPTED: "good", ReturnStatus.REJECTED: "bad", ReturnStatus.SUPERSEDED: "warn",
+               ReturnStatus.SKIPPED: "none"}
+VERDICT_NOTES = (
+    "Cách đánh giá toàn tỉnh: \"Đạt\"/\"Chưa đạt\" là kết quả chắc chắn — đủ số liệu của mọi cơ quan phải báo cáo, "
+    "hoặc số liệu còn thiếu không thể làm thay đổi kết quả. \"(tạm tính, 34/38)\": mới có số liệu dùng được của 34 "
+    "trong 38 cơ quan; kết quả có thể đổi khi đủ báo cáo.",
+    "\"Không đánh giá được\": chưa cơ quan nào có số liệu dùng được (chưa nộp, bỏ trống, số liệu chưa hợp lệ hoặc "
+    "thiếu minh chứng). \"Không phát sinh\": mọi cơ quan phải báo cáo đều báo không phát sinh.",
+    "Với chỉ tiêu tính theo tỷ lệ cơ quan đạt (\"100% các cơ quan...\"), cơ quan chưa nộp hoặc chưa có số liệu "
+    "được tính là chưa đạt. Tỷ lệ đạt của mỗi lĩnh vực tính trên tổng số chỉ tiêu của lĩnh vực.",
+)
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 RULE_VI = {"ratio": "Σ tử số / Σ mẫu số", "sum": "Tổng các cơ quan", "each": "Tỷ lệ cơ quan đạt"}
 
@@ -67,16 +87,14 @@ class _Consolidated:
                     "valign": "vcenter"}),
             "t": f(base), "n": f({**base, "num_format": "#,##0.##"}), "p": f({**base, "num_format": "0.00"}),
             "d": f({**base, "num_format": "dd/mm/yyyy hh:mm"}),
-            MET: f({**base, "bg_color": "#C6EFCE", "font_color": "#006100"}),
-            NOT_MET: f({**base, "bg_color": "#FFC7CE", "font_color": "#9C0006"}),
-            NOT_ASSESSABLE: f({**base, "bg_color": "#FFEB9C", "font_color": "#9C5700"}),
-            "none": f({**base, "bg_color": "#D9D9D9"}),
             "small": f({**base, "font_size": 9, "align": "center"}),
+            "note": f({"font_name": "Times New Roman", "italic": True, "text_wrap": True, "valign": "top"}),
         }
-        for k in (MET, NOT_MET, NOT_ASSESSABLE, "none"):
-            self.f["small_" + k] = f({**base, "font_size": 9, "align": "center",
-                                      "bg_color": {MET: "#C6EFCE", NOT_MET: "#FFC7CE", NOT_ASSESSABLE: "#FFEB9C",
-                                                   "none": "#D9D9D9"}[k]})
+        tones = {"good": ("#C6EFCE", "#006100"), "bad": ("#FFC7CE", "#9C0006"), "warn": ("#FFEB9C", "#9C5700"),
+                 "part": ("#E2EFDA", "#375623"), "none": ("#D9D9D9", "#000000")}
+        for k, (bg, fg) in tones.items():
+            self.f[k] = f({**base, "bg_color": bg, "font_color": fg})
+            self.f["small_" + k] = f({**base, "font_size": 9, "align": "center", "bg_color": bg, "font_color": fg})
         self.res_by_agency = defaultdict(list)
         for x in report.results:
             self.res_by_agency[x.agency].append(x)
@@ -145,14 +163,21 @@ class _Consolidated:
     # -- sheets ---------------------------------------------------------------------------
     def _summary(self):
         r, plan = self.r, self.r.plan
+        order = (_PV.MET, _PV.PROVISIONAL_MET, _PV.NOT_MET, _PV.PROVISIONAL_NOT_MET, _PV.NOT_ASSESSABLE,
+                 _PV.NOT_APPLICABLE)
         ws = self._sheet("Tổng hợp", "TỔNG HỢP KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC",
-                         ["Mục", "Lĩnh vực", "Số chỉ tiêu", "Đạt", "Chưa đạt", "Không đánh giá được", "Tỷ lệ đạt (%)"],
-                         [8, 60, 12, 10, 10, 14, 14])
+                         ["Mục", "Lĩnh vực", "Số chỉ tiêu", *[v.vi for v in order],
+                          "Tỷ lệ đạt (% trên tổng số chỉ tiêu)"],
+                         [8, 52, 10, 9, 11, 9, 11, 12, 11, 14])
         secs = r.by_section()
-        rows = [[s["code"], s["title"], s["indicators"], s["met"], s["not_met"], s["not_assessable"],
-                 s["share_met"]] for s in secs]
-        self._rows(ws, rows, ["t", "t", "n", "n", "n", "n", "p"])
+        rows = [[s["code"], s["title"], s["indicators"], *[s[v.value] for v in order], s["share_met"]]
+                for s in secs]
+        self._rows(ws, rows, ["t", "t", "n"] + ["n"] * len(order) + ["p"])
         end = 4 + len(rows)
+        for k, note in enumerate(VERDICT_NOTES):
+            ws.merge_range(end + k, 0, end + k, 9, note, self.f["note"])
+            ws.set_row(end + k, 30)
+        end += len(VERDICT_NOTES)
         c = r.counts()
         sev = Counter(f.severity.value for f in r.findings)
         facts = [("Cơ quan phải báo cáo", len(plan.reporting_agencies())), ("Tệp hợp lệ", c["accepted"]),
@@ -164,8 +189,8 @@ class _Consolidated:
             ws.write_string(end + 2 + i, 1, k, self.f["t"])
             ws.write_number(end + 2 + i, 2, v, self.f["n"])
         chart = self.wb.add_chart({"type": "column"})
-        chart.add_series({"name": "Tỷ lệ chỉ tiêu đạt (%)", "categories": ["Tổng hợp", 4, 0, end - 1, 0],
-                          "values": ["Tổng hợp", 4, 6, end - 1, 6], "fill": {"color": "#2E75B6"},
+        chart.add_series({"name": "Tỷ lệ chỉ tiêu đạt (%)", "categories": ["Tổng hợp", 4, 0, 3 + len(rows), 0],
+                          "values": ["Tổng hợp", 4, 9, 3 + len(rows), 9], "fill": {"color": "#2E75B6"},
                           "data_labels": {"value": True, "num_format": "0"}})
         chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực"})
         chart.set_y_axis({"min": 0, "max": 100, "name": "%"})
@@ -174,20 +199,22 @@ class _Consolidated:
         # by lead agency: each agency's own results on the indicators it leads
         top = end + 20
         ws.write_string(top, 0, "Kết quả theo cơ quan chủ trì", self.f["title"])
-        heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Không đánh giá được", "Tỷ lệ đạt (%)"]
+        heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Chưa đánh giá (thiếu, chưa nộp…)",
+                 "Tỷ lệ đạt (%)"]
         for k, h in enumerate(heads):
             ws.write_string(top + 1, k, h, self.f["h"])
         ws.set_row(top + 1, 32)
-        lead_of = {(rep.agency, i.code) for i in plan.indicators for rep in i.reporters if rep.role.startswith("Chủ trì")}
+        lead_of = {(rep.agency, i.code) for i in plan.indicators for rep in i.reporters if rep.kind is Role.LEAD}
         rows = []
         for a in plan.reporting_agencies():
             mine = [x for x in self.res_by_agency[a] if (a, x.indicator) in lead_of]
             if not mine:
                 continue
-            st = Counter(x.status for x in mine)
-            assessed = st[MET] + st[NOT_MET]
-            rows.append([a, plan.registry.name(a), len(mine), st[MET], st[NOT_MET], st[NOT_ASSESSABLE],
-                         st[MET] * 100 / assessed if assessed else None])
+            st = Counter(x.verdict for x in mine)
+            judged = st[Verdict.MET] + st[Verdict.NOT_MET]
+            rows.append([a, plan.registry.name(a), len(mine), st[Verdict.MET], st[Verdict.NOT_MET],
+                         len(mine) - judged - st[Verdict.CONTRIBUTES] - st[Verdict.NOT_APPLICABLE],
+                         st[Verdict.MET] * 100 / judged if judged else None])
         for i, row in enumerate(rows):
             for k, v in enumerate(row):
                 self._cell(ws, top + 2 + i, k, v, ["t", "t", "n", "n", "n", "n", "p"][k])
@@ -197,33 +224,40 @@ class _Consolidated:
         ws = self._sheet("Chỉ tiêu", "KẾT QUẢ TOÀN TỈNH THEO CHỈ TIÊU",
                          ["Mã chỉ tiêu", "Lĩnh vực", "Nhiệm vụ", "Chỉ tiêu", "Mục tiêu", "Cách tính toàn tỉnh",
                           "Giá trị toàn tỉnh", "Tử số", "Mẫu số", "Đánh giá", "Cơ quan phải báo cáo",
-                          "Cơ quan có số liệu", "Cơ quan đạt"],
-                         [11, 8, 40, 40, 22, 18, 12, 10, 10, 14, 12, 12, 10])
+                          "Đã nộp", "Có số liệu dùng được", "Không phát sinh", "Cơ quan tự đạt"],
+                         [11, 8, 40, 40, 22, 18, 12, 10, 10, 16, 11, 9, 11, 11, 10])
         rows = []
         for fig in self.r.indicators:
             i = plan.indicator(fig.indicator)
-            unit = "%" if (i.unit == "%" or fig.rule == "each" or i.measure == "change") else i.unit
+            unit = measure_of(i).unit(i, fig.rule)
             rows.append([i.code, i.task.section, f"{i.task.code}. {i.task.title}", i.label, i.target_vi(),
                          RULE_VI[fig.rule] + (f" ({unit})" if unit else ""), fig.value, fig.numerator,
-                         fig.denominator, (STATUS_VI[fig.status], fig.status), fig.agencies_expected,
-                         fig.agencies_reporting, fig.agencies_met])
-        self._rows(ws, rows, ["t", "t", "t", "t", "t", "t", "p", "n", "n", "t", "n", "n", "n"])
+                         fig.denominator, (fig.verdict_vi(), PROVINCE_TONE[fig.verdict]), fig.required,
+                         fig.returned, fig.assessed, fig.not_applicable, fig.met])
+        self._rows(ws, rows, ["t", "t", "t", "t", "t", "t", "p", "n", "n", "t", "n", "n", "n", "n", "n"])
+        end = 4 + len(rows) + 1
+        for k, note in enumerate(VERDICT_NOTES):
+            ws.merge_range(end + k, 0, end + k, 9, note, self.f["note"])
+            ws.set_row(end + k, 30)
 
     def _agencies(self):
         plan = self.r.plan
         ws = self._sheet("Cơ quan", "TÌNH HÌNH BÁO CÁO THEO CƠ QUAN",
                          ["Mã", "Cơ quan", "Nhóm", "Đã nộp", "Thời điểm lưu tệp", "Tệp", "Số chỉ tiêu", "Đạt",
-                          "Chưa đạt", "Không đánh giá được", "Số lỗi"],
-                         [11, 40, 22, 9, 17, 34, 10, 8, 9, 12, 8])
+                          "Chưa đạt", "Đã ghi nhận (tổng tỉnh)", "Không phát sinh", "Chưa đánh giá được", "Số lỗi"],
+                         [11, 40, 22, 9, 17, 34, 10, 8, 9, 11, 11, 12, 8])
         errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
         rows = []
         for a in plan.reporting_agencies():
-            st = Counter(x.status for x in self.res_by_agency[a])
+            st = Counter(x.verdict for x in self.res_by_agency[a])
             e = self.ret_by_agency.get(a)
+            total = sum(st.values())
+            done = st[Verdict.MET] + st[Verdict.NOT_MET] + st[Verdict.CONTRIBUTES] + st[Verdict.NOT_APPLICABLE]
             rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name,
-                         ("Có", MET) if e else ("Không", NOT_MET), e.modified if e else None, e.file if e else None,
-                         sum(st.values()), st[MET], st[NOT_MET], st[NOT_ASSESSABLE], errors.get(a, 0)])
-        self._rows(ws, rows, ["t", "t", "t", "t", "d", "t", "n", "n", "n", "n", "n"])
+                         ("Có", "good") if e else ("Không", "bad"), e.saved_at if e else None, e.file if e else None,
+                         total, st[Verdict.MET], st[Verdict.NOT_MET], st[Verdict.CONTRIBUTES],
+                         st[Verdict.NOT_APPLICABLE], total - done, errors.get(a, 0)])
+        self._rows(ws, rows, ["t", "t", "t", "t", "d", "t", "n", "n", "n", "n", "n", "n", "n"])
         # chart: returns received by agency group
         groups = []
         for a in plan.reporting_agencies():
@@ -251,8 +285,9 @@ class _Consolidated:
     def _matrix(self):
         plan = self.r.plan
         ws = self.wb.add_worksheet("Ma trận")
-        ws.write_string(0, 0, "MA TRẬN CƠ QUAN × CHỈ TIÊU (Đ: đạt; C: chưa đạt; ?: không đánh giá được; ô xám: không giao)",
-                        self.f["title"])
+        ws.write_string(0, 0, "MA TRẬN CƠ QUAN × CHỈ TIÊU (Đ: đạt; C: chưa đạt; G: đã ghi nhận vào tổng tỉnh; "
+                        "K: không phát sinh; ?: thiếu số liệu; M: thiếu minh chứng; !: số liệu chưa hợp lệ; "
+                        "–: chưa nộp; ô xám: không giao)", self.f["title"])
         inds = plan.indicators
         ws.write_string(2, 0, "Mã", self.f["h"])
         ws.write_string(2, 1, "Cơ quan", self.f["h"])
@@ -263,17 +298,16 @@ class _Consolidated:
         vert = self.wb.add_format({"rotation": 90, "font_size": 8, "border": 1, "bold": True, "align": "center"})
         for k, i in enumerate(inds):
             ws.write_string(2, 2 + k, i.code, vert)
-        status = {(x.agency, x.indicator): x.status for x in self.r.results}
-        short = {MET: "Đ", NOT_MET: "C", NOT_ASSESSABLE: "?"}
+        verdict = {(x.agency, x.indicator): x.verdict for x in self.r.results}
         for r, a in enumerate(plan.reporting_agencies(), 3):
             ws.write_string(r, 0, a, self.f["t"])
             ws.write_string(r, 1, plan.registry.name(a), self.f["t"])
             for k, i in enumerate(inds):
-                s = status.get((a, i.code))
-                if s is None:
+                v = verdict.get((a, i.code))
+                if v is None:
                     ws.write_blank(r, 2 + k, None, self.f["small_none"])
                 else:
-                    ws.write_string(r, 2 + k, short[s], self.f["small_" + s])
+                    ws.write_string(r, 2 + k, SHORT[v], self.f["small_" + AGENCY_TONE[v]])
         ws.freeze_panes(3, 2)
         ws.set_landscape()
         ws.set_paper(9)
@@ -295,7 +329,7 @@ class _Consolidated:
         order = {"error": 0, "warning": 1, "info": 2}
         rows = []
         for f in sorted(self.r.findings, key=lambda f: order[f.severity.value]):
-            fm = {"error": NOT_MET, "warning": NOT_ASSESSABLE, "info": "t"}[f.severity.value]
+            fm = {"error": "bad", "warning": "warn", "info": "t"}[f.severity.value]
             rows.append([(SEVERITY_VI[f.severity.value], fm), f.code, f.agency, f.file, f.sheet, f.cell,
                          f.indicator, f.message])
         self._rows(ws, rows)
@@ -314,8 +348,8 @@ class _Consolidated:
             i = plan.indicator(x.indicator)
             rows.append([x.agency, plan.registry.name(x.agency), plan.registry.group_of(x.agency).name,
                          i.task.section, i.task.code, i.code, i.label, i.target_vi(), role[(x.agency, i.code)],
-                         x.reported_status, x.numerator, x.denominator, x.current, x.baseline, x.value, x.gap,
-                         (STATUS_VI[x.status], x.status), x.evidence,
+                         x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
+                         x.current, x.baseline, x.value, x.gap, (x.verdict.vi, AGENCY_TONE[x.verdict]), x.evidence,
                          x.doc_date.strftime("%d/%m/%Y") if x.doc_date else None, x.issues, x.proposals, x.file,
                          x.sheet, x.cell])
         self._rows(ws, rows, ["t"] * 10 + ["n", "n", "n", "n", "p", "p"] + ["t"] * 8)
@@ -324,13 +358,12 @@ class _Consolidated:
         ws = self._sheet("Tệp nhận được", "CÁC TỆP ĐÃ NHẬN",
                          ["Tệp", "Cơ quan", "Trạng thái", "Lý do", "Mã biểu mẫu", "Thời điểm lưu tệp", "Phần mềm",
                           "SHA-256"], [34, 11, 13, 50, 30, 17, 26, 66])
-        fm = {"accepted": MET, "rejected": NOT_MET, "superseded": NOT_ASSESSABLE, "skipped": "none"}
         first = {}
         for f in self.r.findings:
             if f.file and f.file not in first and (f.rejects or f.code == "file.output-skipped"
                                                    or f.code == "file.not-spreadsheet"):
                 first[f.file] = f.message
-        rows = [[e.file, e.agency, (RETURN_VI[e.status], fm[e.status]), _why(e, first.get(e.file)), e.template_id,
+        rows = [[e.file, e.agency, (e.status.vi, RETURN_TONE[e.status]), _why(e, first.get(e.file)), e.template_id,
                  e.modified, e.application, e.sha256] for e in self.r.returns]
         self._rows(ws, rows, ["t", "t", "t", "t", "t", "d", "t", "t"])
 
@@ -342,8 +375,8 @@ _SOURCE_VI = {"document": "thời điểm lưu ghi trong tệp", "file": "thời
 def _why(e, rejection: str | None) -> str | None:
     """Why this file has its status: which return won for the agency and by what time, or why it was not used."""
     when = f"{e.saved_at:%d/%m/%Y %H:%M} ({_SOURCE_VI[e.saved_source]})" if e.saved_at and e.saved_source else ""
-    if e.status == "accepted":
+    if e.status is ReturnStatus.ACCEPTED:
         return f"Bản mới nhất trong {e.rivals + 1} bản hợp lệ: lưu lúc {when}" if e.rivals else None
-    if e.status == "superseded":
+    if e.status is ReturnStatus.SUPERSEDED:
         return f"Đã có bản mới hơn: {e.superseded_by}; bản này lưu lúc {when}"
     return rejection

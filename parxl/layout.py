@@ -9,6 +9,7 @@ import json
 import math
 from dataclasses import dataclass
 
+from .measures import measure_of
 from .plan import Indicator, Plan
 
 COVER_SHEET = "Hướng dẫn"
@@ -19,9 +20,6 @@ FORMAT = "parxl-return/1"
 HEADER_ROW = 3          # zero-based: the header is on Excel row 4
 FIRST_ROW = HEADER_ROW + 1
 
-STATUSES = ("Hoàn thành", "Đang thực hiện", "Chưa thực hiện", "Không phát sinh")
-DONE, NOT_APPLICABLE = STATUSES[0], STATUSES[3]
-SELF_CHECK = ("Đạt", "Chưa đạt", "Thiếu số liệu", "Thiếu minh chứng", "Không phát sinh")
 MAX_TEXT = 2000
 
 
@@ -55,15 +53,6 @@ COL = {c.key: i for i, c in enumerate(COLUMNS)}
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS)
 LOCKED_KEYS = tuple(c.key for c in COLUMNS if c.kind == "locked")
 
-_TEXT_INPUTS = ("status", "evidence", "doc_date", "issues", "proposals")
-INPUTS_BY_MEASURE = {
-    "rate": _TEXT_INPUTS + ("numerator", "denominator"),
-    "count": _TEXT_INPUTS + ("value",),
-    "change": _TEXT_INPUTS + ("value", "baseline"),
-    "done": _TEXT_INPUTS,
-}
-
-
 @dataclass(frozen=True)
 class Row:
     indicator: Indicator
@@ -72,10 +61,8 @@ class Row:
 
     @property
     def inputs(self) -> tuple[str, ...]:
-        keys = INPUTS_BY_MEASURE[self.indicator.measure]
-        if self.indicator.measure == "change" and self.indicator.target.baseline_value is not None:
-            keys = tuple(k for k in keys if k != "baseline")  # the plan knows it: prefilled, locked
-        return keys
+        """The cells the agency fills on this row (the measure decides)."""
+        return measure_of(self.indicator).inputs(self.indicator)
 
     def locked_text(self) -> dict[str, str]:
         i = self.indicator

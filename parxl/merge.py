@@ -10,20 +10,21 @@ import datetime as dt
 import hashlib
 import os
 from collections import Counter
-from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .checks import MET, NOT_ASSESSABLE, NOT_MET, Checked, Result, check_return
+from .checks import Checked, Result, check_return
 from .errors import KeyFileError, UsageError
 from .findings import Finding, Findings
 from .intake import Entry, find_returns, safe_name
 from .outputs import OutputLock, atomic_paths, check_output_paths
 from .periods import Period
-from .plan import Indicator, Plan
+from .measures import measure_of
+from .plan import Plan
 from .pool import Failure, isolated_map
 from .reader import Workbook, read_return
-from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, ProvinceFigure, Report, ReturnEntry
+from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
+from .vocab import Verdict
 
 READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
 READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
@@ -194,40 +195,11 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
         rows = []
         for rep in ind.reporters:
             c = chosen.get(rep.agency)
-            rows.append(c.results[ind.code] if c else Result(rep.agency, ind.code, NOT_ASSESSABLE))
+            rows.append(c.results[ind.code] if c else Result(rep.agency, ind.code, Verdict.NOT_RETURNED))
         report.results.extend(rows)
-        report.indicators.append(province_figure(ind, rows))
+        returned = sum(rep.agency in chosen for rep in ind.reporters)
+        report.indicators.append(measure_of(ind).aggregate(ind, rows, returned))
     return report
-
-
-def province_figure(ind: Indicator, results: list[Result]) -> ProvinceFigure:
-    """The indicator's province-wide figure from the agencies that reported, by the plan's rule."""
-    assessed = [r for r in results if r.status in (MET, NOT_MET)]
-    met = sum(r.status == MET for r in assessed)
-    value = num = den = None
-    rule = ind.aggregation
-    t = ind.target
-    if rule == "ratio":
-        num = sum((r.numerator for r in assessed), Fraction(0))
-        den = sum((r.denominator for r in assessed), Fraction(0))
-        value = num * 100 / den if den else None
-    elif rule == "sum" and ind.measure == "count":
-        value = sum((r.value for r in assessed), Fraction(0)) if assessed else None
-    elif rule == "sum":  # change: Σ this year against Σ baseline
-        num = sum((r.current for r in assessed), Fraction(0))
-        den = sum((r.baseline for r in assessed), Fraction(0))
-        value = (num - den) * 100 / den if den else None
-    else:  # each: the share of reporting agencies that meet the target
-        num, den = Fraction(met), Fraction(len(assessed))
-        value = num * 100 / den if den else None
-    if value is None:
-        status = NOT_ASSESSABLE
-    elif rule == "each":
-        share_target = t if (ind.measure == "done" and t.op != "done") else None
-        status = MET if (share_target.holds(value) if share_target else value >= 100) else NOT_MET
-    else:
-        status = MET if t.holds(value) else NOT_MET
-    return ProvinceFigure(ind.code, status, value, num, den, len(results), len(assessed), met, rule)
 
 
 def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str | Path, key: bytes | None,

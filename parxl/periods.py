@@ -47,6 +47,17 @@ class Period:
         return start, end
 
     @property
+    def evidence_window(self) -> tuple[dt.date, dt.date]:
+        """The dates a document cited as evidence may bear: from the start of the reporting year's data
+        (15/12 of the year before: a task done in an earlier quarter still counts) to the due date.
+        One definition, used by the date validation, the cover text and the merge's date check."""
+        return dt.date(self.year - 1, 12, 15), self.due
+
+    def evidence_window_vi(self) -> str:
+        a, b = self.evidence_window
+        return f"{a:%d/%m/%Y} – {b:%d/%m/%Y}"
+
+    @property
     def label_vi(self) -> str:
         return f"{_KIND_VI[self.quarter]} năm {self.year}"
 

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .agencies import Assignee, Registry
 from .errors import PlanError, Problem, RegistryError, toml_location as _loc
+from .vocab import Role, format_number
 
 Op = Literal[">", ">=", "=", "<=", "<", "between", "done"]
 Measure = Literal["rate", "count", "change", "done"]
@@ -28,30 +29,6 @@ ReportedBy = Literal["lead", "coordinators", "both"]
 _BAD_SHEET_CHARS = set("[]:*?/\\")
 MAX_TARGET_TEXT = 90     # keeps every input message under Excel's 255 characters
 MAX_LABEL = 400
-
-# The largest plausible value of an agency's input, when the plan gives no ``max`` for the
-# indicator.  A value above it is kept but reported (``value.implausible``): a digit typed too
-# many, or đồng typed where the plan asks for triệu đồng, flips a province rate without a word.
-# Each bound is generous for a province (Quảng Nam: ~2,000 TTHC, ~30,000 staff, ~1.5 million
-# hồ sơ a year), so a true figure does not trip it; a plan tightens or widens one with ``max``.
-MAX_RATE_TERM = 10_000_000      # numerator/denominator: hồ sơ, văn bản, TTHC, people an agency handles in a year
-MAX_COUNT = 100_000             # counts (and change figures) of documents, units, procedures, staff, firms
-MAX_BY_UNIT = {                 # count/change figures whose unit says more than "how many"
-    "%": 100,                   # a change indicator in % compares two shares of a whole, each at most 100%
-    "tỷ đồng": 10_000_000,      # about Vietnam's yearly GDP: no province figure reaches it
-    "triệu đồng": 10_000_000_000,
-    "đồng": 10_000_000_000_000_000,
-}
-
-
-def default_max(measure: str, unit: str) -> int | None:
-    """The bound on an indicator's inputs when its plan entry gives no ``max`` (None: no number is typed)."""
-    if measure == "done":
-        return None
-    if measure == "rate":
-        return MAX_RATE_TERM
-    return MAX_BY_UNIT.get(unit.strip(), MAX_COUNT)
-
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -116,11 +93,8 @@ class Target(_Model):
 
 
 def fmt_number(x: float | Fraction | None) -> str:
-    """A number as Vietnamese writes it: no trailing zeros, decimal comma."""
-    if x is None:
-        return ""
-    f = float(x)
-    return str(int(f)) if f == int(f) else f"{f:.2f}".rstrip("0").rstrip(".").replace(".", ",")
+    """A number as Vietnamese writes it (vocab.format_number, to 2 decimals)."""
+    return format_number(x)
 
 
 class IndicatorSpec(_Model):
@@ -140,26 +114,20 @@ class IndicatorSpec(_Model):
     @property
     def bound(self) -> Fraction | None:
         """The largest plausible value of any number the agency types for this indicator."""
-        m = self.max if self.max is not None else default_max(self.measure, self.unit)
+        from .measures import MEASURES
+        m = self.max if self.max is not None else MEASURES[self.measure].default_max(self.unit)
         return None if m is None else Fraction(str(m))
 
     @model_validator(mode="after")
     def _shape(self):
-        if self.measure == "rate":
-            if not (self.numerator and self.denominator):
-                raise ValueError("a rate needs numerator and denominator labels")
-            if self.unit != "%":
-                raise ValueError("a rate's unit is '%'")
-        if self.measure == "change" and self.target.baseline_year is None:
-            raise ValueError("a change target needs baseline_year")
-        if self.measure != "done" and self.target.op == "done":
-            raise ValueError(f"a {self.measure} indicator needs a numeric target")
+        from .measures import MEASURES
+        problem = MEASURES[self.measure].spec_problem(self)
+        if problem:
+            raise ValueError(problem)
         if len(self.target.text) > MAX_TARGET_TEXT:
             raise ValueError(f"target text longer than {MAX_TARGET_TEXT} characters")
-        if self.measure == "done" and self.max is not None:
-            raise ValueError("a 'done' indicator takes no max: nothing numeric is typed")
         t, b = self.target, self.bound
-        own = [("target value", t.value), ("target upper", t.upper)] if self.measure == "count" else []
+        own = [("target value", t.value), ("target upper", t.upper)] if MEASURES[self.measure].bounds_target else []
         own.append(("baseline_value", t.baseline_value))
         for what, x in own:
             if x is not None and b is not None and Fraction(str(x)) > b:
@@ -203,7 +171,13 @@ class _PlanFile(_Model):
 @dataclass(frozen=True)
 class Reporter:
     agency: str
-    role: str  # "Chủ trì" | "Phối hợp" | "Chủ trì (tổng hợp cấp xã)" ...
+    kind: Role
+    on_behalf_of: str | None = None   # the group it reports for (a district for its communes), by name
+
+    @property
+    def role(self) -> str:
+        """As the workbook shows it: "Chủ trì", "Phối hợp", "Chủ trì (tổng hợp cấp xã)"."""
+        return self.kind.vi + (f" (tổng hợp {self.on_behalf_of})" if self.on_behalf_of else "")
 
 
 @dataclass(frozen=True)
@@ -225,7 +199,8 @@ class Indicator:
 
     @property
     def aggregation(self) -> str:
-        return self.spec.aggregate or {"rate": "ratio", "count": "sum", "change": "sum", "done": "each"}[self.measure]
+        from .measures import MEASURES
+        return self.spec.aggregate or MEASURES[self.measure].default_rule
 
     def target_vi(self) -> str:
         t = self.target
@@ -275,10 +250,9 @@ class Plan:
                     if a.agency in seen or not registry.agencies[a.agency].reports:
                         continue
                     seen.add(a.agency)
-                    role = "Chủ trì" if a.agency in task.lead else "Phối hợp"
-                    if a.on_behalf_of:
-                        role += f" (tổng hợp {registry.groups[a.on_behalf_of].name})"
-                    reps.append(Reporter(a.agency, role))
+                    kind = Role.LEAD if a.agency in task.lead else Role.COORDINATOR
+                    behalf = registry.groups[a.on_behalf_of].name if a.on_behalf_of else None
+                    reps.append(Reporter(a.agency, kind, behalf))
                 if not reps:
                     problems.append(Problem(source, f"{where}.indicator[{n-1}]", "no agency of the registry reports this indicator"))
                 self.indicators.append(Indicator(f"{t.code}/{n}", task, spec, tuple(reps)))

@@ -1,18 +1,23 @@
-"""The merge's outcome as data, and its JSON form for scripts."""
+"""The merge's outcome as data, and its JSON form for scripts (schema 1, documented in README)."""
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from .checks import MET, NOT_ASSESSABLE, NOT_MET, Result
+from .checks import Result
 from .findings import Finding, Severity
+from .measures import ProvinceFigure, measure_of
 from .periods import Period
 from .plan import Plan
+from .vocab import ProvinceVerdict, ReturnStatus
 
-ACCEPTED, REJECTED, SUPERSEDED, SKIPPED = "accepted", "rejected", "superseded", "skipped"
+SCHEMA = 1
+ACCEPTED, REJECTED, SUPERSEDED, SKIPPED = (ReturnStatus.ACCEPTED, ReturnStatus.REJECTED, ReturnStatus.SUPERSEDED,
+                                           ReturnStatus.SKIPPED)
 
 
 @dataclass(frozen=True)
@@ -20,7 +25,7 @@ class ReturnEntry:
     file: str
     sha256: str
     agency: str | None
-    status: str
+    status: ReturnStatus
     template_id: str | None = None
     modified: dt.datetime | None = None
     application: str | None = None
@@ -28,19 +33,6 @@ class ReturnEntry:
     saved_at: dt.datetime | None = None   # what decided which return is newest ...
     saved_source: str | None = None       # ... "document" (its own save time) or "file" (the file's time)
     rivals: int = 0                       # other valid returns of the same agency this one won over
-
-
-@dataclass(frozen=True)
-class ProvinceFigure:
-    indicator: str
-    status: str
-    value: Fraction | None
-    numerator: Fraction | None
-    denominator: Fraction | None
-    agencies_expected: int
-    agencies_reporting: int
-    agencies_met: int
-    rule: str
 
 
 @dataclass
@@ -58,69 +50,100 @@ class Report:
         return any(f.severity is Severity.ERROR for f in self.findings)
 
     def accepted(self) -> list[ReturnEntry]:
-        return [r for r in self.returns if r.status == ACCEPTED]
+        return [r for r in self.returns if r.status is ACCEPTED]
 
     def counts(self) -> dict[str, int]:
-        c = {ACCEPTED: 0, REJECTED: 0, SUPERSEDED: 0, SKIPPED: 0}
-        for r in self.returns:
-            c[r.status] += 1
-        c["missing"] = len(self.missing)
-        return c
+        c = Counter(r.status.value for r in self.returns)
+        out = {s.value: c.get(s.value, 0) for s in ReturnStatus}
+        out["missing"] = len(self.missing)
+        return out
 
     def by_section(self) -> list[dict]:
-        """Province-wide figures counted by plan section."""
+        """Province-wide figures counted by plan section (every indicator counted, whatever its verdict)."""
         out = []
         for s in self.plan.sections:
             figs = [f for f in self.indicators if self.plan.indicator(f.indicator).task.section == s.code]
-            out.append(_tally(s.code, s.title, figs))
+            out.append(tally(s.code, s.title, figs))
         return out
-
-    def to_dict(self) -> dict:
-        return {
-            "plan": {"id": self.plan.id, "version": self.plan.version},
-            "period": self.period.code,
-            "inputs": self.inputs_digest(),
-            "returns": [{"file": r.file, "sha256": r.sha256, "agency": r.agency, "status": r.status,
-                         "saved_at": r.saved_at.isoformat() if r.saved_at else None,
-                         "saved_time_from": r.saved_source, "superseded_by": r.superseded_by}
-                        for r in self.returns],
-            "missing": list(self.missing),
-            "results": [{"agency": r.agency, "indicator": r.indicator, "numerator": num(r.numerator),
-                         "denominator": num(r.denominator), "value": num(r.value), "baseline": num(r.baseline),
-                         "status": r.status, "gap": num(r.gap)} for r in self.results],
-            "indicators": [{"indicator": f.indicator, "value": num(f.value), "status": f.status,
-                            "agencies_reporting": f.agencies_reporting, "agencies_met": f.agencies_met}
-                           for f in self.indicators],
-            "findings": [f.to_dict() for f in self.findings],
-        }
 
     def inputs_digest(self) -> str:
         """A fingerprint of what this report was made from (plan, period, each file's name, hash and status):
         the consolidated workbook carries it too, so a workbook and a report can be matched as a pair."""
         h = hashlib.sha256(f"{self.plan.id}\0{self.plan.version}\0{self.period.code}".encode())
         for r in self.returns:
-            h.update(f"\0{r.file}\0{r.sha256}\0{r.status}".encode("utf-8", "replace"))
+            h.update(f"\0{r.file}\0{r.sha256}\0{r.status.value}".encode("utf-8", "replace"))
         return h.hexdigest()
+
+    def to_dict(self) -> dict:
+        superseding = {}
+        for r in self.returns:
+            if r.superseded_by:
+                superseding[r.file] = r.superseded_by
+        return {
+            "schema": SCHEMA,
+            "plan": {"id": self.plan.id, "version": self.plan.version},
+            "period": self.period.code,
+            "inputs": self.inputs_digest(),
+            "returns": [{"file": r.file, "sha256": r.sha256, "agency": r.agency, "status": r.status.value,
+                         "template_id": r.template_id,
+                         "saved_at": r.saved_at.isoformat() if r.saved_at else None,
+                         "saved_time_from": r.saved_source, "application": r.application,
+                         "superseded_by": r.superseded_by}
+                        for r in self.returns],
+            "missing": list(self.missing),
+            "results": [_result(r) for r in self.results],
+            "indicators": [self._indicator(f) for f in self.indicators],
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+    def _indicator(self, f: ProvinceFigure) -> dict:
+        ind = self.plan.indicator(f.indicator)
+        t = ind.target
+        return {"indicator": f.indicator, "rule": f.rule, "unit": measure_of(ind).unit(ind, f.rule),
+                "target": {"op": t.op, "value": t.value, "upper": t.upper, "baseline_year": t.baseline_year,
+                           "text": ind.target_vi()},
+                "value": num(f.value), "numerator": num(f.numerator), "denominator": num(f.denominator),
+                "verdict": f.verdict.value, "final": f.verdict.final,
+                "coverage": {"required": f.required, "returned": f.returned, "assessed": f.assessed,
+                             "not_applicable": f.not_applicable, "met": f.met}}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
 
 
-def _tally(code: str, title: str, figs: list[ProvinceFigure]) -> dict:
-    met = sum(f.status == MET for f in figs)
-    not_met = sum(f.status == NOT_MET for f in figs)
-    na = sum(f.status == NOT_ASSESSABLE for f in figs)
-    assessed = met + not_met
-    return {"code": code, "title": title, "indicators": len(figs), "met": met, "not_met": not_met,
-            "not_assessable": na, "share_met": (met * 100 / assessed) if assessed else None}
+def _result(r: Result) -> dict:
+    return {"agency": r.agency, "indicator": r.indicator, "verdict": r.verdict.value,
+            "numerator": num(r.numerator), "denominator": num(r.denominator), "value": num(r.value),
+            "current": num(r.current), "baseline": num(r.baseline), "gap": num(r.gap),
+            "status": r.reported_status.value if r.reported_status else None, "evidence": r.evidence,
+            "doc_date": r.doc_date.isoformat() if r.doc_date else None,
+            "issues": r.issues, "proposals": r.proposals,
+            "source": {"file": r.file, "sheet": r.sheet, "row_cell": r.cell, "cells": dict(r.cells)}
+            if r.file and r.sheet else None}
+
+
+def tally(code: str, title: str, figs: list[ProvinceFigure]) -> dict:
+    """Indicators by verdict; the share met is over all indicators of the section, not only the assessable."""
+    c = Counter(f.verdict for f in figs)
+    out = {"code": code, "title": title, "indicators": len(figs)}
+    out.update({v.value: c.get(v, 0) for v in ProvinceVerdict})
+    out["share_met"] = (c.get(ProvinceVerdict.MET, 0) * 100 / len(figs)) if figs else None
+    return out
+
+
+def section_line(s: dict) -> str:
+    """One line of a section's tally for the terminal."""
+    share = "—" if s["share_met"] is None else f"{float(s['share_met']):.0f}%"
+    return (f"  {s['code']:<5} {s['met']:>2} met, {s['provisional_met']:>2} met provisionally, "
+            f"{s['not_met']:>2} not met, {s['provisional_not_met']:>2} not met provisionally, "
+            f"{s['not_assessable']:>2} not assessable, {s['not_applicable']:>2} not applicable "
+            f"({share} of {s['indicators']} met)")
 
 
 def num(x: Fraction | None) -> float | int | None:
-    """A JSON number: exact integers stay integers, others are rounded to 4 decimals."""
+    """A JSON number, unrounded: exact integers stay integers, others are the nearest float."""
     if x is None:
         return None
     if x.denominator == 1:
         return int(x)
-    return round(float(x), 4)
-
-
+    return float(x)

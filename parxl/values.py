@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .layout import MAX_TEXT, STATUSES
+from .layout import MAX_TEXT
+from .vocab import TaskStatus, format_number
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
@@ -35,8 +36,14 @@ class Parsed:
 BLANK = Parsed()
 
 
+def trim(s: str) -> str:
+    """Excel's TRIM: spaces (U+0020 only) stripped at both ends and runs inside made one."""
+    return " ".join(p for p in s.split(" ") if p)
+
+
 def _blank(raw) -> bool:
-    return raw is None or (isinstance(raw, str) and not str.strip(raw))
+    """Blank as the workbook's self-check sees it: empty, or only spaces (TRIM(x)="")."""
+    return raw is None or (isinstance(raw, str) and not trim(str.__str__(raw)))
 
 
 def _str(raw, nfc: bool = True) -> str:
@@ -51,11 +58,10 @@ def _str(raw, nfc: bool = True) -> str:
     return unicodedata.normalize("NFC", s) if nfc else s
 
 
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
-
-
 def number(raw, whole: bool = False) -> Parsed:
-    """A non-negative amount; text in Vietnamese or English notation is accepted and noted."""
+    """A non-negative amount.  Text is read as the workbook's self-check reads it (see
+    :func:`text_number`: Vietnamese notation), and noted; a dot that cannot be a thousands
+    separator ("1.5" read as 15) is warned about."""
     if _blank(raw):
         return BLANK
     if isinstance(raw, bool):
@@ -69,46 +75,49 @@ def number(raw, whole: bool = False) -> Parsed:
             return Parsed(error="value.not-a-number")
     if isinstance(raw, (dt.date, dt.datetime)):
         return Parsed(error="value.not-a-number")
-    text = _str(raw)
-    s = _SPACES.sub("", text)
-    percent = s.endswith("%")
-    s = s.rstrip("%")
-    value = parse_decimal(s, whole)
+    text = _str(raw, nfc=False)
+    value = text_number(text)
     if value is None:
         return Parsed(error="value.not-a-number")
-    return _range(value, whole, f"{text!r} → {_show(value)}{'%' if percent else ''}")
+    got = _range(value, whole, f"{text!r} → {_show(value)}")
+    if got.error is None and _odd_dots(text):
+        return Parsed(got.value, got.note, warning="value.dot-not-thousands")
+    return got
 
 
-def parse_decimal(s: str, whole: bool = False) -> Fraction | None:
-    """'1.234' / '1,234' → 1234 when the separator groups thousands; '95,5' → 95.5; '1.234,5' → 1234.5."""
-    m = re.fullmatch(r"([+-]?)([0-9.,]*[0-9])", s)
+_TEXT_NUMBER = re.compile(r"([+-]?)([0-9.]*)(?:,([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
+_GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})*(?:,.*)?")
+
+
+def text_number(s: str) -> Fraction | None:
+    """A number typed as text, read exactly as the self-check's
+    ``NUMBERVALUE(SUBSTITUTE(SUBSTITUTE(x;"%";"");" ";"");",";".")`` reads it in LibreOffice (measured):
+    "%" and spaces removed, tabs and line breaks ignored, the comma is the decimal separator, dots
+    before it are ignored, an exponent is allowed.  None when it is not a number."""
+    t = re.sub(r"[ \t\r\n%]", "", s)
+    m = _TEXT_NUMBER.fullmatch(t)
     if not m:
         return None
-    sign, body = m.groups()
-    dots, commas = body.count("."), body.count(",")
-    if dots and commas:
-        dec = "." if body.rfind(".") > body.rfind(",") else ","
-        thou = "," if dec == "." else "."
-        if body.count(dec) > 1:
-            return None
-        intpart, frac = body.split(dec)
-        if not re.fullmatch(r"\d{1,3}(\%s\d{3})*" % thou, intpart):
-            return None
-        body = intpart.replace(thou, "") + "." + frac
-    elif dots or commas:
-        sep = "." if dots else ","
-        groups = body.split(sep)
-        thousands = all(len(g) == 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3
-        if len(groups) > 2 and not thousands:
-            return None
-        if thousands and (len(groups) > 2 or whole or sep == "."):
-            body = "".join(groups)          # "1.234" (vi) or "1,234" in a whole-number cell
-        else:
-            body = groups[0] + "." + groups[1]   # "95,5", "1,5", "1.5"
-    try:
-        return Fraction(sign + body)
-    except (ValueError, ZeroDivisionError):
+    sign, whole, frac, exp = m.groups()
+    whole = whole.replace(".", "")
+    if not whole and not frac:
         return None
+    try:
+        v = Fraction(f"{whole or 0}.{frac or 0}")
+        if exp:
+            e = int(exp)
+            if abs(e) > 400:
+                return None
+            v *= Fraction(10) ** e
+    except (ValueError, OverflowError):
+        return None
+    return -v if sign == "-" else v
+
+
+def _odd_dots(text: str) -> bool:
+    """A dot that does not group thousands ("1.5", "12.34"): it was likely meant as a decimal point."""
+    t = re.sub(r"[ \t\r\n%]", "", text)
+    return "." in t.split(",")[0] and not _GROUPED.fullmatch(t)
 
 
 def _range(v: Fraction, whole: bool, note: str | None) -> Parsed:
@@ -120,10 +129,7 @@ def _range(v: Fraction, whole: bool, note: str | None) -> Parsed:
 
 
 def _show(v: Fraction) -> str:
-    try:
-        return str(v.numerator) if v.denominator == 1 else repr(float(v))
-    except (ValueError, OverflowError):     # past the int → str digit limit, or beyond a float
-        return f"~{v.numerator.bit_length() - v.denominator.bit_length()} bits"
+    return format_number(v, 6)
 
 
 _DATE_TEXT = re.compile(r"^(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})$")
@@ -159,32 +165,16 @@ def date(raw) -> Parsed:
     return Parsed(d, f"{s!r} → {d:%d/%m/%Y}")
 
 
-def _fold(s: str) -> str:
-    s = unicodedata.normalize("NFD", s.casefold()).replace("đ", "d")
-    s = "".join(c for c in s if unicodedata.category(c) != "Mn")
-    return re.sub(r"[^a-z0-9]+", " ", s).strip()
-
-
-_STATUS_ALIASES = {
-    "Hoàn thành": ("hoan thanh", "da hoan thanh", "xong", "ht", "hoan tat", "da thuc hien", "done", "completed"),
-    "Đang thực hiện": ("dang thuc hien", "dang trien khai", "dang th", "in progress"),
-    "Chưa thực hiện": ("chua thuc hien", "chua hoan thanh", "chua trien khai", "not started"),
-    "Không phát sinh": ("khong phat sinh", "kps", "khong co", "n a", "na", "not applicable"),
-}
-_STATUS = {alias: canon for canon, aliases in _STATUS_ALIASES.items() for alias in aliases}
-assert set(_STATUS_ALIASES) == set(STATUSES)
-
-
 def status(raw) -> Parsed:
+    """One of the list (TaskStatus), as the self-check compares it: TRIM'd, case-insensitive, exact
+    otherwise (no alias, no accent folding: what the workbook cannot recognise, the merge does not either)."""
     if _blank(raw):
         return BLANK
-    s = _str(raw).strip()
-    if s in STATUSES:
-        return Parsed(s)
-    canon = _STATUS.get(_fold(s))
-    if canon is None:
-        return Parsed(error="value.bad-status")
-    return Parsed(canon, f"{s!r} → {canon!r}")
+    s = trim(_str(raw, nfc=False))
+    for st in TaskStatus:
+        if s.lower() == st.value.lower():
+            return Parsed(st, None if s == st.value else f"{s!r} → {st.value!r}")
+    return Parsed(error="value.bad-status")
 
 
 FORMULA_LEADS = ("=", "+", "-", "@")
@@ -200,7 +190,7 @@ def text(raw, limit: int = MAX_TEXT) -> Parsed:
         raw = f"{raw.day:02d}/{raw.month:02d}/{raw.year:04d}"
     orig = _str(raw, nfc=False)
     nfc = unicodedata.normalize("NFC", orig)
-    s = nfc.strip()
+    s = nfc.strip(" ")
     note = "NFC" if nfc != orig else None
     if len(s) > limit:
         return Parsed(s[:limit], note, warning="value.text-too-long")

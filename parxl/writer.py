@@ -16,10 +16,12 @@ import xlsxwriter
 from . import __version__
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT,
-                     STATUSES, Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
-from .periods import Period
-from .plan import Indicator, Plan, fmt_number
+                     Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
+from .measures import NUMERIC_KEYS, Excel, Inputs, judge, measure_of, self_check_formula
 from .outputs import atomic_path
+from .periods import Period
+from .plan import Indicator, Plan
+from .vocab import TaskStatus, Verdict
 from .pool import ordered_map
 
 MAX_TITLE, MAX_MESSAGE = 32, 255
@@ -192,9 +194,16 @@ class _Book:
             "2. Chỉ nhập vào các ô màu trắng. Ô màu xám là nội dung của Kế hoạch hoặc không áp dụng cho dòng đó và đã được khóa.",
             "3. Chỉ tiêu tỷ lệ: nhập Tử số và Mẫu số (số nguyên); phần mềm tự tính tỷ lệ, không nhập tỷ lệ %.",
             "4. Chỉ tiêu số lượng: nhập số vào cột Kết quả. Chỉ tiêu so với năm gốc: nhập số liệu năm nay vào Kết quả và số liệu năm gốc.",
-            "5. Chọn Tình trạng trong danh sách; khi chọn \"Hoàn thành\" phải ghi Minh chứng (số, ký hiệu văn bản) và Ngày văn bản (dd/mm/yyyy).",
-            "6. Cột Tự kiểm tra cho biết ngay chỉ tiêu Đạt / Chưa đạt / Thiếu số liệu theo số liệu vừa nhập.",
-            "7. Không đổi tên, xóa, chèn sheet, dòng hoặc cột; không sửa sheet ẩn. Lưu tệp dạng .xlsx và gửi lại đúng tệp này.",
+            f"5. Chọn Tình trạng trong danh sách. Khi chọn \"Hoàn thành\" phải ghi Minh chứng (số, ký hiệu văn bản), "
+            f"nếu không chỉ tiêu bị tính là Thiếu minh chứng; nên ghi cả Ngày văn bản (dd/mm/yyyy, trong khoảng "
+            f"{per.evidence_window_vi()}).",
+            "6. \"Không phát sinh\": trong kỳ không có việc, hồ sơ hay trường hợp nào thuộc chỉ tiêu; chỉ tiêu đó không được "
+            "tính cho cơ quan. Chỉ tiêu tỷ lệ có Mẫu số bằng 0 cũng được tính là Không phát sinh.",
+            "7. Cột Tự kiểm tra cho biết ngay kết quả theo số liệu vừa nhập, đúng như khi Sở Nội vụ tổng hợp: Đạt / Chưa đạt / "
+            "Đã ghi nhận (chỉ tiêu tính trên tổng toàn tỉnh) / Không phát sinh / Thiếu số liệu / Thiếu minh chứng / "
+            "Số liệu chưa hợp lệ (không phải số, số âm, tử số lớn hơn mẫu số, số lẻ ở ô phải là số nguyên).",
+            "8. Số có thể gõ theo cách viết Việt Nam: dấu phẩy cho phần thập phân (95,5), dấu chấm phân cách hàng nghìn (1.234).",
+            "9. Không đổi tên, xóa, chèn sheet, dòng hoặc cột; không sửa sheet ẩn. Lưu tệp dạng .xlsx và gửi lại đúng tệp này.",
         ]
         for s in steps:
             ws.write_string(r, 1, s, self.fmt["text"])
@@ -207,7 +216,8 @@ class _Book:
         for text, fm in legend:
             ws.write_string(r, 1, text, fm)
             r += 1
-        for text, fm in (("Đạt", self.ok_fmt), ("Chưa đạt", self.bad_fmt), ("Thiếu số liệu / Thiếu minh chứng", self.miss_fmt)):
+        for text, fm in (("Đạt, Đã ghi nhận", self.ok_fmt), ("Chưa đạt", self.bad_fmt),
+                         ("Thiếu số liệu / Thiếu minh chứng / Số liệu chưa hợp lệ", self.miss_fmt)):
             ws.write_string(r, 1, text, fm)
             r += 1
         ws.set_landscape()
@@ -234,11 +244,11 @@ class _Book:
         first, lastrow = s.rows[0].excel_row, s.rows[-1].excel_row
         sc = COL["self_check"]
         rng = (first, sc, lastrow, sc)
-        for text, fm in (("Đạt", self.ok_fmt), ("Chưa đạt", self.bad_fmt), ("Thiếu", self.miss_fmt)):
-            crit = {"type": "text", "criteria": "begins with" if text == "Thiếu" else "containing", "value": text,
-                    "format": fm}
-            if text == "Đạt":
-                crit = {"type": "cell", "criteria": "==", "value": '"Đạt"', "format": fm}
+        tones = ((Verdict.MET, self.ok_fmt), (Verdict.CONTRIBUTES, self.ok_fmt), (Verdict.NOT_MET, self.bad_fmt),
+                 (Verdict.MISSING_DATA, self.miss_fmt), (Verdict.MISSING_EVIDENCE, self.miss_fmt),
+                 (Verdict.INVALID, self.miss_fmt))
+        for verdict, fm in tones:
+            crit = {"type": "cell", "criteria": "==", "value": f'"{verdict.vi}"', "format": fm}
             _ok(ws.conditional_format(*rng, crit), "conditional format")
         ws.freeze_panes(HEADER_ROW + 1, 2)
         ws.set_landscape()
@@ -258,35 +268,32 @@ class _Book:
             if c.kind != "input":
                 continue
             j = COL[c.key]
+        m = measure_of(ind)
+        R = lambda k: cell_name(r, COL[k])  # noqa: E731
+        computed = m.computed_formula(ind, Excel(R))
+        for c in COLUMNS:
+            j = COL[c.key]
             if c.key in inputs:
-                fm = {"numerator": "input_num", "denominator": "input_num", "doc_date": "input_date",
-                      "value": "input_num" if ind.measure == "count" else "input_dec",
-                      "baseline": "input_dec"}.get(c.key, "input")
+                fm = ("input_date" if c.key == "doc_date" else "input" if c.key not in NUMERIC_KEYS
+                      else "input_num" if m.whole(c.key) else "input_dec")
                 ws.write_blank(r, j, None, self.fmt[fm])
                 self._validate(ws, r, j, c.key, ind)
-            elif c.key == "baseline" and ind.measure == "change":
+            elif c.key == "baseline" and ind.target.baseline_value is not None:
                 ws.write_number(r, j, ind.target.baseline_value, self.fmt["locked"])
-            elif not (c.key == "value" and ind.measure == "rate"):
+            elif computed and c.key == computed[0]:
+                # formulas carry their correct initial result: LibreOffice keeps cached values.
+                ws.write_formula(r, j, computed[1], self.fmt["formula"], "")
+            elif c.kind in ("input", "formula") and c.key != "self_check":
                 ws.write_blank(r, j, None, self.fmt["na"])
-        # formulas carry their correct initial result: LibreOffice keeps cached values.
-        R = lambda k: cell_name(r, COL[k])  # noqa: E731
-        if ind.measure == "rate":
-            n, d = R("numerator"), R("denominator")
-            ws.write_formula(r, COL["value"], f'=IF(OR({n}="",{d}="",{d}=0),"",ROUND({n}/{d}*100,2))',
-                             self.fmt["formula"], "")
-        if ind.measure == "change":
-            v, b = R("value"), R("baseline")
-            ws.write_formula(r, COL["change"], f'=IF(OR({v}="",{b}="",{b}=0),"",ROUND(({v}-{b})/{b}*100,2))',
-                             self.fmt["formula"], "")
-        else:
-            ws.write_blank(r, COL["change"], None, self.fmt["na"])
-        ws.write_formula(r, COL["self_check"], self_check_formula(row), self.fmt["formula"], "Thiếu số liệu")
+        # the cached result is the Python twin's verdict on a blank row
+        ws.write_formula(r, COL["self_check"], self_check_formula(ind, R), self.fmt["formula"],
+                         judge(ind, Inputs()).verdict.vi)
         ws.set_row(r, max(45, row_height([(COLUMNS[COL[k]].width, t) for k, t in locked.items()])))
 
     def _validate(self, ws, r: int, j: int, key: str, ind: Indicator):
         target = f"Mục tiêu: {ind.target_vi()}."
         if key == "status":
-            v = {"validate": "list", "source": f"={LIST_SHEET}!$A$1:$A${len(STATUSES)}",
+            v = {"validate": "list", "source": f"={LIST_SHEET}!$A$1:$A${len(TaskStatus)}",
                  "input_title": "Tình trạng", "input_message": f"Chọn trong danh sách. {target}",
                  "error_message": "Chỉ chọn một tình trạng trong danh sách."}
         elif key == "numerator":
@@ -300,7 +307,7 @@ class _Book:
             v = {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Mẫu số",
                  "input_message": f"{ind.denominator}. Số nguyên ≥ 0.",
                  "error_message": "Mẫu số phải là số nguyên không âm."}
-        elif key == "value" and ind.measure == "count":
+        elif key == "value" and measure_of(ind).whole("value"):
             v = {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Kết quả",
                  "input_message": f"{ind.value_label or ind.label}. Số nguyên ≥ 0. {target}",
                  "error_message": "Kết quả phải là số nguyên không âm."}
@@ -314,10 +321,10 @@ class _Book:
                  "input_message": f"Số liệu cùng loại của năm {ind.target.baseline_year} (năm gốc), lớn hơn 0.",
                  "error_message": "Số liệu năm gốc phải là số lớn hơn 0."}
         elif key == "doc_date":
-            v = {"validate": "date", "criteria": "between",
-                 "minimum": dt.date(self.period.year - 1, 1, 1), "maximum": self.period.due,
+            lo, hi = self.period.evidence_window
+            v = {"validate": "date", "criteria": "between", "minimum": lo, "maximum": hi,
                  "input_title": "Ngày văn bản", "input_message": "Ngày ban hành văn bản minh chứng, dạng dd/mm/yyyy.",
-                 "error_message": f"Ngày phải từ 01/01/{self.period.year - 1} đến hạn gửi {self.period.due:%d/%m/%Y}."}
+                 "error_message": f"Ngày phải từ {lo:%d/%m/%Y} đến hạn gửi {hi:%d/%m/%Y}."}
         else:
             title = {"evidence": "Minh chứng", "issues": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}[key]
             msg = {"evidence": "Số, ký hiệu, ngày của văn bản hoặc đường dẫn minh chứng."}.get(
@@ -333,8 +340,8 @@ class _Book:
 
     def _lists(self):
         ws = self.wb.add_worksheet(LIST_SHEET)
-        for k, s in enumerate(STATUSES):
-            ws.write_string(k, 0, s)
+        for k, s in enumerate(TaskStatus):
+            ws.write_string(k, 0, s.value)
         ws.hide()
         self._protect(ws)
 
@@ -359,33 +366,3 @@ class _Book:
 
 def _fit(text: str, n: int) -> str:
     return text if len(text) <= n else text[: n - 1] + "…"
-
-
-def self_check_formula(row: Row) -> str:
-    """Excel formula showing Đạt / Chưa đạt / Thiếu số liệu as the agency types, in exact arithmetic."""
-    ind, r = row.indicator, row.excel_row
-    R = lambda k: cell_name(r, COL[k])  # noqa: E731
-    st = R("status")
-    na = f'{st}="Không phát sinh"'
-    if ind.measure == "done":
-        return (f'=IF({st}="","Thiếu số liệu",IF({na},"Không phát sinh",IF({st}="Hoàn thành",'
-                f'IF({R("evidence")}="","Thiếu minh chứng","Đạt"),"Chưa đạt")))')
-    t = ind.target
-    if ind.measure == "rate":
-        n, d = R("numerator"), R("denominator")
-        missing = f'OR({n}="",{d}="",{d}=0)'
-        lhs, scale = f"{n}*100", d               # n/d*100 op v  <=>  n*100 op v*d (d > 0)
-    elif ind.measure == "change":
-        v, b = R("value"), R("baseline")
-        missing = f'OR({v}="",{b}="",{b}<=0)'
-        lhs, scale = f"({v}-{b})*100", b
-    else:
-        v = R("value")
-        missing = f'{v}=""'
-        lhs, scale = v, None
-    def rhs(x):
-        num = fmt_number(x).replace(",", ".")
-        return f"{num}*{scale}" if scale else num
-    cond = (f"AND({lhs}>={rhs(t.value)},{lhs}<={rhs(t.upper)})" if t.op == "between"
-            else f"{lhs}{t.op}{rhs(t.value)}")
-    return f'=IF({na},"Không phát sinh",IF({missing},"Thiếu số liệu",IF({cond},"Đạt","Chưa đạt")))'

@@ -10,7 +10,8 @@ import pytest
 from conftest import KEY, PARXL
 from parxl.demo import libreoffice
 from parxl.identity import FIELDS, verify
-from parxl.layout import COL, COLUMNS, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, STATUSES, agency_layout
+from parxl.layout import COL, COLUMNS, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, agency_layout
+from parxl.vocab import TaskStatus
 from parxl.reader import read_return
 from parxl.writer import generate, workbook_name
 
@@ -44,7 +45,7 @@ def test_every_input_cell_has_its_validation_and_protection(plan, issued, agency
     wb = openpyxl.load_workbook(issued[agency])
     assert wb.sheetnames[0] == "Hướng dẫn"
     assert wb[LIST_SHEET].sheet_state == "hidden" and wb[IDENTITY_SHEET].sheet_state == "hidden"
-    assert [wb[LIST_SHEET].cell(k + 1, 1).value for k in range(len(STATUSES))] == list(STATUSES)
+    assert [wb[LIST_SHEET].cell(k + 1, 1).value for k in range(len(TaskStatus))] == [s.value for s in TaskStatus]
     for ws in wb.worksheets:
         assert ws.protection.sheet, ws.title
     for s in agency_layout(plan, agency):

@@ -70,26 +70,28 @@ def test_statuses_and_province_figures(plan, period, quarter):
     st = {e.file: e.status for e in rep.returns}
     assert st == {"tamky.xlsx": "accepted", "hoian_lan1.xlsx": "superseded", "sub/hoian_lan2.xlsx": "accepted"}
     r = result(rep, "TAMKY", "III.4.2/1")
-    assert (r.status, r.value, r.gap) == ("met", Fraction(96), 0)
+    assert (r.verdict, r.value, r.gap) == ("met", Fraction(96), 0)
     r = result(rep, "TAMKY", "III.4.3/1")
-    assert (r.status, r.value, r.gap) == ("not_met", Fraction(95), 0)  # gap to "> 95" is not a number: 0 < x
+    assert (r.verdict, r.value, r.gap) == ("not_met", Fraction(95), 0)  # gap to "> 95" is not a number: 0 < x
     assert result(rep, "HOIAN", "III.4.2/1").value == Fraction(95)
-    assert result(rep, "HOIAN", "III.4.2/1").status == "not_met"
-    # Σ numerators / Σ denominators over those that reported: 2860 / 3000
+    assert result(rep, "HOIAN", "III.4.2/1").verdict == "not_met"
+    # Σ numerators / Σ denominators over those that reported: 2860 / 3000 — 2 of the 18 districts: provisional
     f = figure(rep, "III.4.2/1")
-    assert f.value == Fraction(2860 * 100, 3000) and f.status == "met"
-    assert (f.agencies_reporting, f.agencies_met, f.agencies_expected) == (2, 1, 18)
-    # per-agency target: share of agencies meeting it
+    assert f.value == Fraction(2860 * 100, 3000) and f.verdict == "provisional_met"
+    assert (f.returned, f.assessed, f.met, f.required) == (2, 2, 1, 18)
+    # per-agency target: share of agencies meeting it, a missing agency counting as not meeting it;
+    # Hội An's 0 already makes 100% out of reach: final
     f = figure(rep, "I.5/1")
-    assert (f.value, f.status, f.agencies_reporting, f.agencies_met) == (50, "not_met", 2, 1)
+    n = len(plan.indicator("I.5/1").reporters)
+    assert (f.value, f.verdict, f.assessed, f.met) == (Fraction(100, n), "not_met", 2, 1)
     # change against the baseline year: each, and Σ this year vs Σ baseline (27 vs 30 = -10 %, not < -10)
-    assert result(rep, "TAMKY", "IV.3/1").value == -20 and result(rep, "TAMKY", "IV.3/1").status == "met"
-    assert result(rep, "HOIAN", "IV.3/1").value == -5 and result(rep, "HOIAN", "IV.3/1").status == "not_met"
+    assert result(rep, "TAMKY", "IV.3/1").value == -20 and result(rep, "TAMKY", "IV.3/1").verdict == "met"
+    assert result(rep, "HOIAN", "IV.3/1").value == -5 and result(rep, "HOIAN", "IV.3/1").verdict == "not_met"
     f = figure(rep, "IV.3/1")
-    assert f.value == -10 and f.status == "not_met"
+    assert f.value == -10 and f.verdict == "provisional_not_met"
     # done: evidence required
-    assert result(rep, "TAMKY", "III.4.4/1").status == "met"
-    assert result(rep, "HOIAN", "III.4.4/1").status == "not_assessable"
+    assert result(rep, "TAMKY", "III.4.4/1").verdict == "met"
+    assert result(rep, "HOIAN", "III.4.4/1").verdict == "missing_evidence"
     codes = {(f.code, f.agency, f.cell) for f in rep.findings}
     assert ("value.evidence-missing", "HOIAN", where(plan, "HOIAN", "III.4.4/1", "evidence")) in codes
     assert ("return.superseded", "HOIAN", None) in codes
@@ -99,7 +101,7 @@ def test_statuses_and_province_figures(plan, period, quarter):
                                         where(plan, "HOIAN", "III.4.2/1", "denominator"),
                                         where(plan, "HOIAN", "III.4.4/1", "status")}
     assert "MISSING" not in rep.missing and len(rep.missing) == 46
-    assert result(rep, "SNV", "I.1/1").status == "not_assessable"
+    assert result(rep, "SNV", "I.1/1").verdict == "not_returned"
 
 
 def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quarter, tmp_path):
@@ -111,14 +113,28 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in quarter.rglob("*.xlsx")} == before
     assert not list((tmp_path / "a").glob(".*tmp"))
     d = json.loads((tmp_path / "a" / "r.json").read_text(encoding="utf-8"))
-    assert set(d) == {"plan", "period", "inputs", "returns", "missing", "results", "indicators", "findings"}
+    # schema 1, pinned (README, "JSON report"): a change here is a change of schema
+    assert d["schema"] == 1
+    assert set(d) == {"schema", "plan", "period", "inputs", "returns", "missing", "results", "indicators",
+                      "findings"}
     assert d["plan"] == {"id": plan.id, "version": plan.version} and d["period"] == "2024-Q3"
-    assert set(d["returns"][0]) == {"file", "sha256", "agency", "status", "saved_at", "saved_time_from",
-                                    "superseded_by"}
-    assert set(d["results"][0]) == {"agency", "indicator", "numerator", "denominator", "value", "baseline",
-                                    "status", "gap"}
-    assert set(d["indicators"][0]) == {"indicator", "value", "status", "agencies_reporting", "agencies_met"}
+    assert set(d["returns"][0]) == {"file", "sha256", "agency", "status", "template_id", "saved_at",
+                                    "saved_time_from", "application", "superseded_by"}
+    assert set(d["results"][0]) == {"agency", "indicator", "verdict", "numerator", "denominator", "value",
+                                    "current", "baseline", "gap", "status", "evidence", "doc_date", "issues",
+                                    "proposals", "source"}
+    assert set(d["indicators"][0]) == {"indicator", "rule", "unit", "target", "value", "numerator", "denominator",
+                                       "verdict", "final", "coverage"}
+    assert set(d["indicators"][0]["coverage"]) == {"required", "returned", "assessed", "not_applicable", "met"}
     assert set(d["findings"][0]) == {"code", "severity", "file", "agency", "sheet", "cell", "indicator", "message"}
+    tamky = next(r for r in d["results"] if r["agency"] == "TAMKY" and r["indicator"] == "III.4.2/1")
+    assert tamky["numerator"] == 960 and tamky["verdict"] == "met"
+    assert tamky["source"] == {"file": "tamky.xlsx", "sheet": "III. Thủ tục hành chính",
+                               "row_cell": where(plan, "TAMKY", "III.4.2/1", "code"),
+                               "cells": {"numerator": where(plan, "TAMKY", "III.4.2/1", "numerator"),
+                                         "denominator": where(plan, "TAMKY", "III.4.2/1", "denominator")}}
+    hoian = next(r for r in d["returns"] if r["file"] == "hoian_lan1.xlsx")
+    assert hoian["superseded_by"] == "sub/hoian_lan2.xlsx" and hoian["saved_at"].startswith("2024-09-14")
     assert len(a.results) == sum(len(i.reporters) for i in plan.indicators)
 
 
@@ -162,8 +178,8 @@ def test_forged_other_period_and_tampered_returns_are_rejected_others_merged(pla
     assert "identity.mismatch" in by_file["dailoc.xlsx"]
     edited = next(f for f in rep.findings if f.code == "layout.locked-cell-edited")
     assert (edited.sheet, edited.cell, edited.indicator) == (sheet, target_cell, "III.4.2/1")
-    assert result(rep, "TAMKY", "III.4.2/1").status == "met"
-    assert figure(rep, "III.4.2/1").agencies_reporting == 1
+    assert result(rep, "TAMKY", "III.4.2/1").verdict == "met"
+    assert figure(rep, "III.4.2/1").assessed == 1
 
 
 def test_cli_merge_exit_codes(plan, quarter, tmp_path):
@@ -191,13 +207,11 @@ def test_self_check_formulas_agree_with_parxl_when_libreoffice_computes_them(pla
         assert "LibreOffice" in (wb.application or "")
         checked = check_return(wb, plan, period, KEY)
         assert checked.accepted, [f.code for f in checked.findings]
-        words = {"Đạt": "met", "Chưa đạt": "not_met", "Thiếu số liệu": "not_assessable",
-                 "Thiếu minh chứng": "not_assessable", "Không phát sinh": "not_assessable"}
         seen = set()
         for s in agency_layout(plan, agency):
             for row in s.rows:
                 shown = wb.sheets[s.name].cell(row.excel_row, COL["self_check"])
-                assert words[shown] == checked.results[row.indicator.code].status, (agency, row.indicator.code)
+                assert shown == checked.results[row.indicator.code].verdict.vi, (agency, row.indicator.code)
                 seen.add(shown)
         assert {"Đạt", "Chưa đạt"} <= seen
 
@@ -235,7 +249,7 @@ def test_a_baseline_the_plan_knows_is_prefilled_and_used(tmp_path, period):
     simulate.fill_openpyxl(issued, tmp_path / "r" / "skhdt.xlsx", plan, "SKHDT", {"VIII.2/1": {"value": 1500}}, WHEN)
     rep = merge(plan, period, tmp_path / "r", KEY)
     r = result(rep, "SKHDT", "VIII.2/1")
-    assert (r.baseline, r.current, r.value, r.status) == (1250, 1500, 20, "met")
+    assert (r.baseline, r.current, r.value, r.verdict) == (1250, 1500, 20, "met")
 
 
 def test_a_process_pool_gives_the_same_report(plan, period, issued, tmp_path):
@@ -271,12 +285,12 @@ def test_consolidated_workbook_says_what_the_report_says(plan, period, quarter, 
     ws = wb["Chỉ tiêu"]
     head = [c.value for c in ws[4]]
     col = {h: i for i, h in enumerate(head)}
-    words = {"met": "Đạt", "not_met": "Chưa đạt", "not_assessable": "Không đánh giá được"}
-    rows = {r[col["Mã chỉ tiêu"]].value: r for r in ws.iter_rows(min_row=5)}
+    codes = {i.code for i in plan.indicators}
+    rows = {r[col["Mã chỉ tiêu"]].value: r for r in ws.iter_rows(min_row=5) if r[0].value in codes}
     assert len(rows) == len(plan.indicators)
     for fig in rep.indicators:
         r = rows[fig.indicator]
-        assert r[col["Đánh giá"]].value == words[fig.status], fig.indicator
+        assert r[col["Đánh giá"]].value == fig.verdict_vi(), fig.indicator
         if fig.value is not None:
             assert r[col["Giá trị toàn tỉnh"]].value == pytest.approx(float(fig.value), abs=0.01)
     assert rows["III.4.2/1"][col["Giá trị toàn tỉnh"]].value == pytest.approx(95.33, abs=0.01)

@@ -30,7 +30,7 @@ def test_samples_merge_to_the_committed_report_and_workbook(tmp_path):
     assert {("identity.other-period", "STP"), ("value.numerator-gt-denominator", "HOIAN"),
             ("value.evidence-missing", "HOIAN"), ("value.coerced", "HOIAN")} <= codes
     tamky = next(r for r in d["results"] if r["agency"] == "TAMKY" and r["indicator"] == "III.4.2/1")
-    assert (tamky["numerator"], tamky["denominator"], tamky["status"]) == (1874, 1950, "met")
+    assert (tamky["numerator"], tamky["denominator"], tamky["verdict"]) == (1874, 1950, "met")
     assert round(tamky["value"], 4) == round(1874 * 100 / 1950, 4)
     assert "LibreOffice" in read_return(SAMPLES / "returns" / "2024-Q3_SNV_libreoffice.xlsx").application
 

@@ -9,22 +9,33 @@ import pytest
 from parxl import values as V
 
 
+# Text in a number cell is read as the workbook's self-check reads it (NUMBERVALUE with Vietnamese
+# separators, measured in LibreOffice): comma for decimals, dots ignored, spaces and "%" dropped.
 @pytest.mark.parametrize("raw,whole,value,noted", [
     (12, True, 12, False), (12.0, True, 12, False), (0.95, False, Fraction("0.95"), False),
-    (" 12 ", True, 12, True), ("95,5", False, Fraction("95.5"), True), ("95.5", False, Fraction("95.5"), True),
+    (" 12 ", True, 12, True), ("95,5", False, Fraction("95.5"), True),
     ("1.234", True, 1234, True), ("1.234", False, 1234, True),            # Vietnamese thousands
-    ("1,234", True, 1234, True), ("1,234", False, Fraction("1.234"), True),  # vi decimal in a decimal cell
+    ("1,234", False, Fraction("1.234"), True),                             # a decimal comma
     ("1.234.567", True, 1234567, True), ("1.234,5", False, Fraction("1234.5"), True),
-    ("1,234.5", False, Fraction("1234.5"), True), ("95%", False, 95, True), ("1\u00a0234", True, 1234, True),
+    ("95%", False, 95, True), ("1 234", True, 1234, True), ("95,5%", False, Fraction("95.5"), True),
+    ("1.5", False, 15, True), ("1,5e2", False, 150, True), ("+5", True, 5, True),
 ])
 def test_numbers(raw, whole, value, noted):
     p = V.number(raw, whole=whole)
     assert p.error is None and p.value == value and (p.note is not None) == noted
 
 
+def test_a_dot_that_cannot_group_thousands_is_warned_about():
+    assert V.number("1.5").warning == "value.dot-not-thousands"
+    assert V.number("12.34").warning == "value.dot-not-thousands"
+    assert V.number("1.234").warning is None and V.number("1.234,5").warning is None
+
+
 @pytest.mark.parametrize("raw,whole,code", [
     ("mười", True, "value.not-a-number"), ("-5", True, "value.negative"), (-1, False, "value.negative"),
-    (4.5, True, "value.not-whole"), (1.234, True, "value.not-whole"), ("1.2.3", False, "value.not-a-number"),
+    (4.5, True, "value.not-whole"), (1.234, True, "value.not-whole"), ("1,2,3", False, "value.not-a-number"),
+    ("1,234.5", False, "value.not-a-number"), ("1,234", True, "value.not-whole"),
+    ("1\u00a0234", True, "value.not-a-number"), ("%", False, "value.not-a-number"),
     (True, True, "value.not-a-number"), (dt.date(2024, 1, 1), True, "value.not-a-number"),
 ])
 def test_bad_numbers(raw, whole, code):
@@ -41,13 +52,13 @@ def test_dates():
         assert V.date(bad).error == "value.bad-date", bad
 
 
-def test_statuses():
-    for raw in ("Hoàn thành", "hoàn thành", "HOÀN THÀNH", " Hoàn  thành ", "hoan thanh", "Đã hoàn thành",
-                "Hoa\u0300n tha\u0300nh"):
+def test_statuses_are_compared_as_the_self_check_compares_them():
+    """TRIM'd and case-insensitive, like Excel's "="; nothing the workbook cannot recognise."""
+    for raw in ("Hoàn thành", "hoàn thành", "HOÀN THÀNH", " Hoàn  thành "):
         assert V.status(raw).value == "Hoàn thành", raw
-    assert V.status("Hoàn thành").note is None
-    assert V.status("khong phat sinh").value == "Không phát sinh"
-    assert V.status("Tốt").error == "value.bad-status"
+    assert V.status("Hoàn thành").note is None and V.status("hoàn thành").note
+    for raw in ("hoan thanh", "Đã hoàn thành", "Hoa\u0300n tha\u0300nh", "xong", "Tốt", "Hoàn thành\t", 5):
+        assert V.status(raw).error == "value.bad-status", raw
 
 
 def test_text():

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 import random
 from pathlib import Path
 from typing import Callable
@@ -11,6 +12,7 @@ from ..identity import KEY_FILE_NAME, resolve_key
 from ..merge import merge_to_files
 from ..periods import Period
 from ..plan import load_plan
+from ..report import section_line
 from ..writer import generate
 
 PERIOD = "2024-Q3"
@@ -72,13 +74,10 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
              + (f"{lo_agency} saved its return with LibreOffice" if lo_used else "LibreOffice not used"),
              f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded; "
              f"{c['missing']} agencies missing",
-             "agency results: " + ", ".join(f"{sum(r.status == k for r in report.results)} {k.replace('_', ' ')}"
-                                            for k in ("met", "not_met", "not_assessable")),
-             "targets met by section (province-wide):"]
-    for s in report.by_section():
-        share = "—" if s["share_met"] is None else f"{float(s['share_met']):.0f}%"
-        lines.append(f"  {s['code']:<5} {s['met']:>2} met, {s['not_met']:>2} not met, "
-                     f"{s['not_assessable']:>2} not assessable ({share})")
+             "agency results: " + ", ".join(f"{n} {v.value.replace('_', ' ')}" for v, n in
+                                            Counter(r.verdict for r in report.results).most_common()),
+             "targets by section (province-wide):"]
+    lines += [section_line(s) for s in report.by_section()]
     lines += [f"consolidated workbook: {out / 'tong-hop-2024-Q3.xlsx'}",
               f"JSON report:           {out / 'report-2024-Q3.json'}",
               f"key:                   {kpath}"]

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import math
 import random
 import re
 import shutil
 import zipfile
-from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ParxlError
-from ..layout import COL, DONE, agency_layout, cell_name
+from ..layout import COL, agency_layout, cell_name
+from ..measures import measure_of
 from ..periods import Period
-from ..plan import Indicator, Plan
+from ..plan import Plan
+from ..vocab import TaskStatus
 
 Answer = dict[str, object]   # column key → value (number, date, text)
 
@@ -44,10 +44,10 @@ def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_ra
         for row in s.rows:
             ind = row.indicator
             meet = rng.random() >= miss_rate
-            a = _numbers(ind, meet, rng)
+            a = measure_of(ind).example(ind, meet, rng)
             day = start + dt.timedelta(days=rng.randrange((end - start).days))
-            done = meet or ind.measure != "done"
-            a["status"] = DONE if done else rng.choice(["Đang thực hiện", "Chưa thực hiện"])
+            done = meet or bool(a)      # a numeric indicator is judged by its numbers; its task is done
+            a["status"] = (TaskStatus.DONE if done else rng.choice([TaskStatus.IN_PROGRESS, TaskStatus.NOT_STARTED])).value
             if done:
                 a["evidence"] = f"Báo cáo số {rng.randrange(10, 999)}/BC-{agency} ngày {day:%d/%m/%Y}"
                 a["doc_date"] = day
@@ -56,36 +56,6 @@ def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_ra
                 a["proposals"] = "Đề nghị tỉnh bổ sung kinh phí và tập huấn."
             out[ind.code] = a
     return out
-
-
-def _numbers(ind: Indicator, meet: bool, rng: random.Random) -> Answer:
-    t = ind.target
-    if ind.measure == "rate":
-        d = rng.randrange(20, 2000)
-        lo = Fraction(str(t.value)) * d / 100
-        if meet:
-            if t.op == "between":
-                n = min(d, math.ceil(lo) + rng.randrange(0, max(1, d // 20)))
-            else:
-                n = min(d, math.floor(lo) + 1 + rng.randrange(0, max(1, (d - math.floor(lo)))))
-                if t.op == ">=" and t.value == 100:
-                    n = d
-        else:
-            n = max(0, math.ceil(lo) - 1 - rng.randrange(0, max(1, d // 10)))
-        return {"numerator": n, "denominator": d}
-    if ind.measure == "count":
-        v = int(t.value)
-        if t.op == "=":
-            return {"value": v if meet else v + 1 + rng.randrange(3)}
-        return {"value": v + rng.randrange(0, 4) if meet else max(0, v - 1 - rng.randrange(max(1, v)))}
-    if ind.measure == "change":
-        base = rng.randrange(50, 5000)
-        pct = float(t.value) + (rng.uniform(2, 8) if t.op in (">", ">=") else -rng.uniform(2, 8))
-        if not meet:
-            pct = float(t.value) - (rng.uniform(2, 8) if t.op in (">", ">=") else -rng.uniform(2, 8))
-        cur = round(base * (1 + pct / 100))
-        return {"value": cur, "baseline": base} if t.baseline_value is None else {"value": cur}
-    return {}
 
 
 def cell_map(plan: Plan, agency: str) -> dict[str, tuple[str, int]]:

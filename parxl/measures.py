@@ -1,0 +1,595 @@
+"""Each kind of indicator in one place: what the agency types, how its result is judged — in Python
+for the merge and as the Excel formula of the workbook's self-check, side by side — how the province
+figure is aggregated, and its display unit.  No other module branches on the measure kind.
+
+The rules every kind shares are stated once, in this order (the self-check formula follows it too):
+
+1. a status that is not one of the list, or a number the rules refuse → "Số liệu chưa hợp lệ";
+2. status "Không phát sinh" → "Không phát sinh";
+3. the kind's own refusals (numerator > denominator, a zero baseline) → "Số liệu chưa hợp lệ",
+   and the kind's own "nothing arose" (a rate whose denominator is 0) → "Không phát sinh";
+4. status "Hoàn thành" without evidence → "Thiếu minh chứng";
+5. an input left blank → "Thiếu số liệu";
+6. the target: "Đạt" / "Chưa đạt" (or "Đã ghi nhận" for a share of a province total).
+
+A number typed as text is read in Vietnamese notation — comma for decimals, dots (thousands) and
+spaces ignored, a trailing % dropped — exactly as the formula's ``NUMBERVALUE(…; ","; ".")`` does.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Callable, ClassVar
+
+from .plan import Indicator, Target
+from .vocab import ProvinceVerdict, TaskStatus, Verdict
+
+NUMERIC_KEYS = ("numerator", "denominator", "value", "baseline")
+TEXT_KEYS = ("status", "evidence", "doc_date", "issues", "proposals")
+
+
+# -- what was typed ----------------------------------------------------------------------------------
+
+@dataclass
+class Inputs:
+    """One row of a return, parsed: blank inputs are None; refused ones are listed in ``invalid``."""
+    status: TaskStatus | None = None
+    evidence: str | None = None
+    numbers: dict[str, Fraction | None] = field(default_factory=dict)
+    invalid: set[str] = field(default_factory=set)   # input keys the rules refuse (status included)
+
+    def n(self, key: str) -> Fraction | None:
+        return self.numbers.get(key)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    verdict: Verdict
+    value: Fraction | None = None        # the rate (%), the count, or the change (%)
+    numerator: Fraction | None = None
+    denominator: Fraction | None = None
+    current: Fraction | None = None      # change: this year's figure
+    baseline: Fraction | None = None
+    gap: Fraction | None = None          # how far from the target (0 when met)
+
+
+# -- the shared rules --------------------------------------------------------------------------------
+
+def judge(ind: Indicator, inp: Inputs) -> Judgement:
+    """The agency's verdict on one indicator, by the shared rules and its kind's own."""
+    m = measure_of(ind)
+    if inp.invalid:
+        return Judgement(Verdict.INVALID)
+    if inp.status is TaskStatus.NOT_APPLICABLE:
+        return Judgement(Verdict.NOT_APPLICABLE)
+    early = m.refuse(ind, inp)
+    if early is not None:
+        return Judgement(early)
+    if inp.status is TaskStatus.DONE and not inp.evidence:
+        return Judgement(Verdict.MISSING_EVIDENCE)
+    if m.missing(ind, inp):
+        return Judgement(Verdict.MISSING_DATA)
+    return m.verdict(ind, inp)
+
+
+class Excel:
+    """Builds the self-check formula from cell references: the Excel twin of :func:`judge`."""
+
+    def __init__(self, cell: Callable[[str], str]):
+        self.cell = cell
+
+    def num(self, key: str) -> str:
+        x = self.cell(key)
+        return (f'IF(ISNUMBER({x}),{x},_xlfn.NUMBERVALUE(SUBSTITUTE(SUBSTITUTE({x},"%","")," ",""),",","."))')
+
+    def blank(self, key: str) -> str:
+        return f'TRIM({self.cell(key)})=""'
+
+    def refused(self, key: str, whole: bool) -> str:
+        n = self.num(key)
+        tests = [f"ISERROR({n})", f"{n}<0"]
+        if whole:
+            tests.append(f"{n}<>INT({n})")
+        # IFERROR guards the comparisons: an unreadable text makes them errors, caught by ISERROR first
+        return f'AND(NOT({self.blank(key)}),IFERROR(OR({",".join(tests)}),TRUE))'
+
+    def status_is(self, status: TaskStatus) -> str:
+        return f'TRIM({self.cell("status")})="{status.value}"'
+
+    def status_refused(self) -> str:
+        st = f'TRIM({self.cell("status")})'
+        listed = ",".join(f'{st}="{s.value}"' for s in TaskStatus)
+        return f'AND({st}<>"",NOT(OR({listed})))'
+
+
+def _word(v: Verdict) -> str:
+    return f'"{v.vi}"'
+
+
+def self_check_formula(ind: Indicator, cell: Callable[[str], str]) -> str:
+    """The workbook's self-check for one row: the shared rules, in :func:`judge`'s order, around the kind's."""
+    m = measure_of(ind)
+    x = Excel(cell)
+    refused = ([f"ISERROR({cell(k)})" for k in m.inputs(ind) if k not in NUMERIC_KEYS] + [x.status_refused()]
+               + [x.refused(k, m.whole(k)) for k in m.inputs(ind) if k in NUMERIC_KEYS])
+    kind_refused, kind_na = m.refuse_formula(ind, x)
+    missing = m.missing_formula(ind, x)
+    body = m.verdict_formula(ind, x)
+    parts = [(f"IFERROR(OR({','.join(refused)}),TRUE)", Verdict.INVALID),
+             (x.status_is(TaskStatus.NOT_APPLICABLE), Verdict.NOT_APPLICABLE)]
+    # AND() evaluates every argument: a blank input's NUMBERVALUE error must not escape
+    if kind_refused:
+        parts.append((f"IFERROR({kind_refused},FALSE)", Verdict.INVALID))
+    if kind_na:
+        parts.append((f"IFERROR({kind_na},FALSE)", Verdict.NOT_APPLICABLE))
+    parts.append((f'AND({x.status_is(TaskStatus.DONE)},{x.blank("evidence")})', Verdict.MISSING_EVIDENCE))
+    if missing:
+        parts.append((missing, Verdict.MISSING_DATA))
+    out = body
+    for cond, verdict in reversed(parts):
+        out = f"IF({cond},{_word(verdict)},{out})"
+    return "=" + out
+
+
+def _excel_number(x: Fraction | float) -> str:
+    f = Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
+    return str(f.numerator) if f.denominator == 1 else f"({f.numerator}/{f.denominator})"
+
+
+def target_formula(t: Target, lhs: str, scale: str | None = None) -> str:
+    """``lhs op target`` in exact arithmetic: a rate n/d*100 ≥ v is written n*100 ≥ v*d (d > 0)."""
+    def rhs(v):
+        return f"{_excel_number(v)}*{scale}" if scale else _excel_number(v)
+    if t.op == "between":
+        return f"AND({lhs}>={rhs(t.value)},{lhs}<={rhs(t.upper)})"
+    op = "=" if t.op == "=" else t.op
+    return f"{lhs}{op}{rhs(t.value)}"
+
+
+# -- the kinds ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProvinceFigure:
+    indicator: str
+    verdict: ProvinceVerdict
+    value: Fraction | None
+    numerator: Fraction | None       # ratio: Σ numerators; change: Σ this year; each: agencies meeting
+    denominator: Fraction | None     # ratio: Σ denominators; change: Σ baselines; each: agencies counted
+    required: int                    # agencies that must report it
+    returned: int                    # ... whose valid return was merged
+    assessed: int                    # ... whose data counted
+    not_applicable: int              # ... that declared "Không phát sinh" (or had nothing arise)
+    met: int                         # ... that met it on their own
+    rule: str                        # "ratio" | "sum" | "each"
+
+    @property
+    def unassessed(self) -> int:
+        return self.required - self.not_applicable - self.assessed
+
+    @property
+    def coverage(self) -> str:
+        """'34/38': agencies whose data counted, of those the indicator applies to."""
+        return f"{self.assessed}/{self.required - self.not_applicable}"
+
+    def verdict_vi(self) -> str:
+        if self.verdict in (ProvinceVerdict.PROVISIONAL_MET, ProvinceVerdict.PROVISIONAL_NOT_MET):
+            return f"{self.verdict.vi[:-1]}, {self.coverage})"
+        return self.verdict.vi
+
+
+# The largest plausible value of an agency's input, when the plan gives no ``max`` for the
+# indicator.  A value above it is kept but reported (``value.implausible``): a digit typed too
+# many, or đồng typed where the plan asks for triệu đồng, flips a province rate without a word.
+# Each bound is generous for a province (Quảng Nam: ~2,000 TTHC, ~30,000 staff, ~1.5 million
+# hồ sơ a year), so a true figure does not trip it; a plan tightens or widens one with ``max``.
+MAX_RATE_TERM = 10_000_000      # numerator/denominator: hồ sơ, văn bản, TTHC, people an agency handles in a year
+MAX_COUNT = 100_000             # counts (and change figures) of documents, units, procedures, staff, firms
+MAX_BY_UNIT = {                 # count/change figures whose unit says more than "how many"
+    "%": 100,                   # a change indicator in % compares two shares of a whole, each at most 100%
+    "tỷ đồng": 10_000_000,      # about Vietnam's yearly GDP: no province figure reaches it
+    "triệu đồng": 10_000_000_000,
+    "đồng": 10_000_000_000_000_000,
+}
+
+
+class Measure:
+    kind: ClassVar[str]
+    default_rule: ClassVar[str]
+    bounds_target: ClassVar[bool] = False   # the target itself is an input-sized figure (a count)
+
+    # the plan ----------------------------------------------------------------------------------------
+    def spec_problem(self, spec) -> str | None:
+        """What is wrong with a plan's indicator of this kind, if anything."""
+        if spec.target.op == "done":
+            return f"a {self.kind} indicator needs a numeric target"
+        return None
+
+    def default_max(self, unit: str) -> int | None:
+        """The bound on the inputs when the plan gives no ``max`` (None: nothing numeric is typed)."""
+        return MAX_BY_UNIT.get(unit.strip(), MAX_COUNT)
+
+    def example(self, ind: Indicator, meet: bool, rng) -> dict:
+        """Numbers an agency that meets (or misses) the target would type: for the demo and the tests."""
+        return {}
+
+    def inputs(self, ind: Indicator) -> tuple[str, ...]:
+        """Every input the agency fills for this indicator (text inputs first)."""
+        raise NotImplementedError
+
+    def whole(self, key: str) -> bool:
+        return False
+
+    def unit(self, ind: Indicator, rule: str) -> str:
+        """The unit of the province figure."""
+        return "%" if rule == "each" else ind.unit
+
+    # Python twins ------------------------------------------------------------------------------------
+    def percent_as_fraction(self, ind: Indicator, inp: Inputs, key: str, other: str) -> Fraction | None:
+        """``key``'s value read as a percentage when it was typed as a fraction (0.42 for 42%), else None."""
+        return None
+
+    def refuse(self, ind: Indicator, inp: Inputs) -> Verdict | None:
+        return None
+
+    def missing(self, ind: Indicator, inp: Inputs) -> bool:
+        return any(inp.n(k) is None for k in self.inputs(ind) if k in NUMERIC_KEYS)
+
+    def verdict(self, ind: Indicator, inp: Inputs) -> Judgement:
+        raise NotImplementedError
+
+    # Excel twins -------------------------------------------------------------------------------------
+    def refuse_formula(self, ind: Indicator, x: Excel) -> tuple[str | None, str | None]:
+        return None, None
+
+    def missing_formula(self, ind: Indicator, x: Excel) -> str | None:
+        keys = [k for k in self.inputs(ind) if k in NUMERIC_KEYS]
+        return f"OR({','.join(x.blank(k) for k in keys)})" if keys else None
+
+    def verdict_formula(self, ind: Indicator, x: Excel) -> str:
+        raise NotImplementedError
+
+    def computed_formula(self, ind: Indicator, x: Excel) -> tuple[str, str] | None:
+        """A column the workbook computes for the agency to see (key, formula), if any."""
+        return None
+
+    # province ----------------------------------------------------------------------------------------
+    def aggregate(self, ind: Indicator, results: list, returned: int) -> ProvinceFigure:
+        rule = ind.aggregation
+        if rule == "each":
+            return _each(ind, results, returned, self.share_target(ind))
+        raise ValueError(f"{self.kind} indicators cannot be aggregated by {rule!r}")
+
+    def share_target(self, ind: Indicator) -> Target:
+        """For the rule "each": what share of the agencies must meet it (100% unless the plan says)."""
+        return Target(op=">=", value=100, text="100%")
+
+
+def _met(t: Target, value: Fraction) -> Judgement:
+    return Judgement(Verdict.MET if t.holds(value) else Verdict.NOT_MET, value=value, gap=t.gap(value))
+
+
+class Rate(Measure):
+    kind, default_rule = "rate", "ratio"
+
+    def spec_problem(self, spec):
+        if not (spec.numerator and spec.denominator):
+            return "a rate needs numerator and denominator labels"
+        if spec.unit != "%":
+            return "a rate's unit is '%'"
+        return super().spec_problem(spec)
+
+    def default_max(self, unit):
+        return MAX_RATE_TERM
+
+    def example(self, ind, meet, rng):
+        t = ind.target
+        d = rng.randrange(20, 2000)
+        lo = Fraction(str(t.value)) * d / 100
+        if meet:
+            if t.op == "between":
+                n = min(d, math.ceil(lo) + rng.randrange(0, max(1, d // 20)))
+            else:
+                n = min(d, math.floor(lo) + 1 + rng.randrange(0, max(1, (d - math.floor(lo)))))
+                if t.op == ">=" and t.value == 100:
+                    n = d
+        else:
+            n = max(0, math.ceil(lo) - 1 - rng.randrange(0, max(1, d // 10)))
+        return {"numerator": n, "denominator": d}
+
+    def inputs(self, ind):
+        return TEXT_KEYS + ("numerator", "denominator")
+
+    def whole(self, key):
+        return key in ("numerator", "denominator")
+
+    def unit(self, ind, rule):
+        return "%"
+
+    def refuse(self, ind, inp):
+        n, d = inp.n("numerator"), inp.n("denominator")
+        if d is not None and n is not None and n > d:
+            return Verdict.INVALID
+        if d == 0 and not n:
+            return Verdict.NOT_APPLICABLE        # nothing arose: 0 cases, so no rate
+        return None
+
+    def verdict(self, ind, inp):
+        n, d = inp.n("numerator"), inp.n("denominator")
+        j = _met(ind.target, n * 100 / d)
+        return Judgement(j.verdict, j.value, n, d, gap=j.gap)
+
+    def refuse_formula(self, ind, x):
+        n, d = x.num("numerator"), x.num("denominator")
+        both = f'NOT({x.blank("numerator")}),NOT({x.blank("denominator")})'
+        return (f"AND({both},{n}>{d})",
+                f'AND(NOT({x.blank("denominator")}),{d}=0,OR({x.blank("numerator")},{n}=0))')
+
+    def verdict_formula(self, ind, x):
+        n, d = x.num("numerator"), x.num("denominator")
+        return f'IF({target_formula(ind.target, f"{n}*100", d)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
+
+    def computed_formula(self, ind, x):
+        n, d = x.num("numerator"), x.num("denominator")
+        return "value", (f'=IFERROR(IF(OR({x.blank("numerator")},{x.blank("denominator")},{d}<=0),"",'
+                         f'ROUND({n}/{d}*100,2)),"")')
+
+    def aggregate(self, ind, results, returned):
+        if ind.aggregation != "ratio":
+            return super().aggregate(ind, results, returned)
+        used = [r for r in results if r.verdict.assessed]
+        num = sum((r.numerator for r in used), Fraction(0))
+        den = sum((r.denominator for r in used), Fraction(0))
+        value = num * 100 / den if den else None
+        return _figure(ind, results, returned, value, num, den, None)
+
+
+class Count(Measure):
+    kind, default_rule = "count", "sum"
+    bounds_target = True
+
+    def example(self, ind, meet, rng):
+        t = ind.target
+        v = int(t.value)
+        if t.op == "=":
+            return {"value": v if meet else v + 1 + rng.randrange(3)}
+        return {"value": v + rng.randrange(0, 4) if meet else max(0, v - 1 - rng.randrange(max(1, v)))}
+
+    def inputs(self, ind):
+        return TEXT_KEYS + ("value",)
+
+    def whole(self, key):
+        return key == "value"
+
+    @staticmethod
+    def _province_total(ind: Indicator) -> bool:
+        """A target on the province's total that several agencies add to (VI.3: at least 2 units)."""
+        return ind.aggregation == "sum" and len(ind.reporters) > 1
+
+    @staticmethod
+    def _ceiling(t: Target) -> Fraction | None:
+        """The largest total that can meet the target, when it has one."""
+        if t.op in ("<=", "="):
+            return Fraction(repr(t.value))
+        if t.op == "between":
+            return Fraction(repr(t.upper))
+        return None
+
+    def verdict(self, ind, inp):
+        v, t = inp.n("value"), ind.target
+        if self._province_total(ind):
+            ceiling = self._ceiling(t)
+            over = (v >= Fraction(repr(t.value))) if t.op == "<" else (ceiling is not None and v > ceiling)
+            # alone it already breaks the province's ceiling; otherwise it is a contribution
+            j = Judgement(Verdict.NOT_MET if over else Verdict.CONTRIBUTES, value=v, current=v)
+            return j
+        j = _met(t, v)
+        return Judgement(j.verdict, v, current=v, gap=j.gap)
+
+    def verdict_formula(self, ind, x):
+        v, t = x.num("value"), ind.target
+        if self._province_total(ind):
+            ceiling = self._ceiling(t)
+            if t.op == "<":
+                over = f"{v}>={_excel_number(t.value)}"
+            elif ceiling is not None:
+                over = f"{v}>{_excel_number(ceiling)}"
+            else:
+                return _word(Verdict.CONTRIBUTES)
+            return f"IF({over},{_word(Verdict.NOT_MET)},{_word(Verdict.CONTRIBUTES)})"
+        return f'IF({target_formula(t, v)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
+
+    def aggregate(self, ind, results, returned):
+        if ind.aggregation != "sum":
+            return super().aggregate(ind, results, returned)
+        used = [r for r in results if r.verdict.assessed]
+        value = sum((r.value for r in used), Fraction(0)) if used else None
+        return _figure(ind, results, returned, value, None, None, "increasing")
+
+
+class Change(Measure):
+    kind, default_rule = "change", "sum"
+
+    def spec_problem(self, spec):
+        if spec.target.baseline_year is None:
+            return "a change target needs baseline_year"
+        return super().spec_problem(spec)
+
+    def example(self, ind, meet, rng):
+        t = ind.target
+        base = rng.randrange(50, 5000)
+        step = rng.uniform(2, 8) if t.op in (">", ">=") else -rng.uniform(2, 8)
+        pct = float(t.value) + (step if meet else -step)
+        cur = round(base * (1 + pct / 100))
+        return {"value": cur, "baseline": base} if t.baseline_value is None else {"value": cur}
+
+    def inputs(self, ind):
+        keys = TEXT_KEYS + ("value", "baseline")
+        if ind.target.baseline_value is not None:
+            keys = keys[:-1]          # the plan knows the baseline: prefilled and locked
+        return keys
+
+    def unit(self, ind, rule):
+        return "%"
+
+    def _baseline(self, ind, inp) -> Fraction | None:
+        if ind.target.baseline_value is not None:
+            return Fraction(repr(ind.target.baseline_value))
+        return inp.n("baseline")
+
+    def percent_as_fraction(self, ind, inp, key, other):
+        """A share typed as 0.42 beside a figure above 1 (42 or 40%) meant 42%: both sides then read alike."""
+        if ind.unit != "%" or key not in self.inputs(ind):
+            return None
+        x = inp.n(key)
+        y = self._baseline(ind, inp) if other == "baseline" else inp.n(other)
+        if x is not None and y is not None and 0 < x <= 1 < y:
+            return x * 100
+        return None
+
+    def refuse(self, ind, inp):
+        b = self._baseline(ind, inp)
+        return Verdict.INVALID if b == 0 else None
+
+    def verdict(self, ind, inp):
+        v, b = inp.n("value"), self._baseline(ind, inp)
+        j = _met(ind.target, (v - b) * 100 / b)
+        return Judgement(j.verdict, j.value, current=v, baseline=b, gap=j.gap)
+
+    def _raw_b(self, ind, x):
+        if ind.target.baseline_value is not None:
+            return _excel_number(ind.target.baseline_value)
+        return x.num("baseline")
+
+    def _v(self, ind, x):
+        """This year's figure as judged: rescaled like percent_as_fraction."""
+        v, b = x.num("value"), self._raw_b(ind, x)
+        return f"IF(AND({v}>0,{v}<=1,{b}>1),{v}*100,{v})" if ind.unit == "%" else v
+
+    def _b(self, ind, x):
+        v, b = x.num("value"), self._raw_b(ind, x)
+        if ind.unit != "%" or ind.target.baseline_value is not None:
+            return b
+        return f"IF(AND({b}>0,{b}<=1,{v}>1),{b}*100,{b})"
+
+    def refuse_formula(self, ind, x):
+        if ind.target.baseline_value is not None:
+            return None, None
+        return f'AND(NOT({x.blank("baseline")}),{x.num("baseline")}=0)', None
+
+    def verdict_formula(self, ind, x):
+        v, b = self._v(ind, x), self._b(ind, x)
+        return f'IF({target_formula(ind.target, f"({v}-{b})*100", b)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
+
+    def computed_formula(self, ind, x):
+        v, b = self._v(ind, x), self._b(ind, x)
+        blank_b = x.blank("baseline") if ind.target.baseline_value is None else "FALSE"
+        return "change", (f'=IFERROR(IF(OR({x.blank("value")},{blank_b},{b}<=0),"",'
+                          f'ROUND(({v}-{b})/{b}*100,2)),"")')
+
+    def aggregate(self, ind, results, returned):
+        if ind.aggregation != "sum":
+            return super().aggregate(ind, results, returned)
+        used = [r for r in results if r.verdict.assessed]
+        cur = sum((r.current for r in used), Fraction(0))
+        base = sum((r.baseline for r in used), Fraction(0))
+        value = (cur - base) * 100 / base if base else None
+        return _figure(ind, results, returned, value, cur, base, None)
+
+
+class Done(Measure):
+    kind, default_rule = "done", "each"
+
+    def spec_problem(self, spec):
+        if spec.max is not None:
+            return "a 'done' indicator takes no max: nothing numeric is typed"
+        return None
+
+    def default_max(self, unit):
+        return None
+
+    def inputs(self, ind):
+        return TEXT_KEYS
+
+    def missing(self, ind, inp):
+        return inp.status is None
+
+    def missing_formula(self, ind, x):
+        return x.blank("status")
+
+    def verdict(self, ind, inp):
+        return Judgement(Verdict.MET if inp.status is TaskStatus.DONE else Verdict.NOT_MET)
+
+    def verdict_formula(self, ind, x):
+        return f'IF({x.status_is(TaskStatus.DONE)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
+
+    def share_target(self, ind):
+        return ind.target if ind.target.op != "done" else super().share_target(ind)
+
+
+MEASURES: dict[str, Measure] = {m.kind: m for m in (Rate(), Count(), Change(), Done())}
+
+
+def measure_of(ind: Indicator) -> Measure:
+    return MEASURES[ind.measure]
+
+
+# -- province figures, honest about coverage -----------------------------------------------------------
+
+def _counts(results: list) -> tuple[int, int, int]:
+    assessed = sum(r.verdict.assessed for r in results)
+    na = sum(r.verdict is Verdict.NOT_APPLICABLE for r in results)
+    met = sum(r.verdict is Verdict.MET for r in results)
+    return assessed, na, met
+
+
+def _figure(ind, results, returned, value, num, den, monotone: str | None) -> ProvinceFigure:
+    """A total over the agencies that reported.  Final only when every agency it applies to counted,
+    or when no further agency could change the outcome (``monotone="increasing"``: values only add)."""
+    assessed, na, met = _counts(results)
+    unassessed = len(results) - na - assessed
+    t = ind.target
+    if value is None:
+        verdict = ProvinceVerdict.NOT_APPLICABLE if results and na == len(results) else ProvinceVerdict.NOT_ASSESSABLE
+    else:
+        holds = t.holds(value)
+        final = unassessed == 0 or (monotone == "increasing" and _settled(t, value, holds))
+        verdict = ((ProvinceVerdict.MET if holds else ProvinceVerdict.NOT_MET) if final else
+                   (ProvinceVerdict.PROVISIONAL_MET if holds else ProvinceVerdict.PROVISIONAL_NOT_MET))
+    return ProvinceFigure(ind.code, verdict, value, num, den, len(results), returned, assessed, na, met,
+                          ind.aggregation)
+
+
+def _settled(t: Target, total: Fraction, holds: bool) -> bool:
+    """Whether adding any amount ≥ 0 to ``total`` leaves the verdict as it is."""
+    if t.op in (">", ">="):
+        return holds                       # at least N: once reached, more cannot undo it
+    if t.op in ("<", "<=", "="):
+        return not holds and total > Fraction(repr(t.value))   # already over the ceiling
+    if t.op == "between":
+        return total > Fraction(repr(t.upper))
+    return False
+
+
+def _each(ind, results, returned, share: Target) -> ProvinceFigure:
+    """The share of agencies that meet it, counting an agency without usable data as not meeting it:
+    final when that share holds, or when it fails even if every missing agency met it."""
+    assessed, na, met = _counts(results)
+    applies = len(results) - na
+    if applies == 0:
+        verdict = ProvinceVerdict.NOT_APPLICABLE if results else ProvinceVerdict.NOT_ASSESSABLE
+        return ProvinceFigure(ind.code, verdict, None, Fraction(met), Fraction(0), len(results), returned,
+                              assessed, na, met, "each")
+    unassessed = applies - assessed
+    low = Fraction(met * 100, applies)
+    high = Fraction((met + unassessed) * 100, applies)
+    if share.holds(low):
+        verdict = ProvinceVerdict.MET
+    elif not share.holds(high):
+        verdict = ProvinceVerdict.NOT_MET
+    else:
+        verdict = ProvinceVerdict.PROVISIONAL_NOT_MET
+    if assessed == 0:
+        verdict = ProvinceVerdict.NOT_ASSESSABLE
+    return ProvinceFigure(ind.code, verdict, low, Fraction(met), Fraction(applies), len(results), returned,
+                          assessed, na, met, "each")

@@ -1,0 +1,124 @@
+"""The domain's words as types: task statuses, verdicts, return statuses, roles — and how numbers are
+written for people.  Code compares enum members; Vietnamese labels are rendered only at the edges
+(workbooks, messages), through ``.vi``.
+"""
+from __future__ import annotations
+
+import enum
+from fractions import Fraction
+
+
+class TaskStatus(str, enum.Enum):
+    """What an agency says of a task (the "Tình trạng" list in its workbook)."""
+    DONE = "Hoàn thành"
+    IN_PROGRESS = "Đang thực hiện"
+    NOT_STARTED = "Chưa thực hiện"
+    NOT_APPLICABLE = "Không phát sinh"
+
+    @property
+    def vi(self) -> str:
+        return self.value
+
+
+class Verdict(str, enum.Enum):
+    """One agency's result on one indicator: what its workbook's self-check shows and the merge decides."""
+    MET = "met"
+    NOT_MET = "not_met"
+    CONTRIBUTES = "contributes"          # a share of a province total: no verdict an agency could meet alone
+    NOT_APPLICABLE = "not_applicable"    # the agency declared "Không phát sinh", or nothing arose (0 cases)
+    MISSING_DATA = "missing_data"
+    MISSING_EVIDENCE = "missing_evidence"
+    INVALID = "invalid"                  # a value the rules refuse (not a number, negative, numerator > denominator…)
+    NOT_RETURNED = "not_returned"        # no valid return from the agency
+
+    @property
+    def vi(self) -> str:
+        return _VERDICT_VI[self]
+
+    @property
+    def assessed(self) -> bool:
+        """Counts toward the province figure."""
+        return self in (Verdict.MET, Verdict.NOT_MET, Verdict.CONTRIBUTES)
+
+
+_VERDICT_VI = {
+    Verdict.MET: "Đạt",
+    Verdict.NOT_MET: "Chưa đạt",
+    Verdict.CONTRIBUTES: "Đã ghi nhận",
+    Verdict.NOT_APPLICABLE: "Không phát sinh",
+    Verdict.MISSING_DATA: "Thiếu số liệu",
+    Verdict.MISSING_EVIDENCE: "Thiếu minh chứng",
+    Verdict.INVALID: "Số liệu chưa hợp lệ",
+    Verdict.NOT_RETURNED: "Chưa nộp",
+}
+SELF_CHECK_WORDS = tuple(_VERDICT_VI[v] for v in Verdict if v is not Verdict.NOT_RETURNED)
+
+
+class ProvinceVerdict(str, enum.Enum):
+    """A province figure's verdict, honest about coverage (see README, "How targets are computed")."""
+    MET = "met"                              # holds, whatever the missing agencies would report
+    NOT_MET = "not_met"                      # fails, whatever the missing agencies would report
+    PROVISIONAL_MET = "provisional_met"      # holds on the agencies that reported; others are missing
+    PROVISIONAL_NOT_MET = "provisional_not_met"
+    NOT_APPLICABLE = "not_applicable"        # every required agency declared "Không phát sinh"
+    NOT_ASSESSABLE = "not_assessable"        # no agency gave usable data
+
+    @property
+    def vi(self) -> str:
+        return _PROVINCE_VI[self]
+
+    @property
+    def final(self) -> bool:
+        return self in (ProvinceVerdict.MET, ProvinceVerdict.NOT_MET)
+
+
+_PROVINCE_VI = {
+    ProvinceVerdict.MET: "Đạt",
+    ProvinceVerdict.NOT_MET: "Chưa đạt",
+    ProvinceVerdict.PROVISIONAL_MET: "Đạt (tạm tính)",
+    ProvinceVerdict.PROVISIONAL_NOT_MET: "Chưa đạt (tạm tính)",
+    ProvinceVerdict.NOT_APPLICABLE: "Không phát sinh",
+    ProvinceVerdict.NOT_ASSESSABLE: "Không đánh giá được",
+}
+
+
+class ReturnStatus(str, enum.Enum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    SUPERSEDED = "superseded"
+    SKIPPED = "skipped"
+
+    @property
+    def vi(self) -> str:
+        return {"accepted": "Hợp lệ", "rejected": "Bị từ chối", "superseded": "Bị thay thế",
+                "skipped": "Không đọc"}[self.value]
+
+
+class Role(str, enum.Enum):
+    LEAD = "lead"
+    COORDINATOR = "coordinator"
+
+    @property
+    def vi(self) -> str:
+        return "Chủ trì" if self is Role.LEAD else "Phối hợp"
+
+
+def format_number(x: Fraction | float | int | None, decimals: int = 2, unit: str = "") -> str:
+    """A number as Vietnamese writes it: dot for thousands, comma for decimals, no trailing zeros
+    (1.234,5); ``unit`` "%" is glued on, another unit follows a space."""
+    if x is None:
+        return ""
+    q = Fraction(repr(x)) if isinstance(x, float) else Fraction(x)
+    if abs(q) >= 10 ** 30:                    # a typo of that size: its order of magnitude says enough
+        exp = len(str(abs(q.numerator) // q.denominator)) - 1 if abs(q) < 10 ** 4000 else "4000+"
+        return f"{'-' if q < 0 else ''}~10^{exp}" + (f" {unit}" if unit and unit != "%" else unit)
+    sign = "-" if q < 0 else ""
+    whole, rem = divmod(round(abs(q) * 10 ** decimals), 10 ** decimals)
+    digits = f"{whole:,}".replace(",", ".")
+    tail = f"{rem:0{decimals}d}".rstrip("0") if decimals else ""
+    if not whole and not rem:
+        sign = ""
+    s = sign + digits + ("," + tail if tail else "")
+    if unit == "%":
+        return s + "%"
+    return f"{s} {unit}" if unit else s

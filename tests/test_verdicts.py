@@ -1,0 +1,143 @@
+"""Province verdicts honest about coverage, against hand-computed cases; and an agency's own verdict.
+
+The rules (README, "How targets are computed"): a province verdict is final ("Đạt"/"Chưa đạt") only
+when every agency the indicator applies to gave usable data, or when the missing ones could not change
+it; otherwise it is provisional, with its coverage.  For "each" rules a missing agency counts as not
+meeting the target.  A share of a province total gets no verdict of its own.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction as F
+
+import pytest
+
+from conftest import KEY, WHEN
+from parxl.checks import Result
+from parxl.demo import simulate
+from parxl.measures import measure_of
+from parxl.merge import merge
+from parxl.vocab import ProvinceVerdict as PV, Verdict as V
+
+EVID = {"status": "Hoàn thành", "evidence": "Văn bản 12/BC-UBND", "doc_date": dt.date(2024, 8, 1)}
+
+
+def _rows(ind, verdicts, **values):
+    """Results for the indicator's first len(verdicts) reporters; the rest did not return."""
+    out = []
+    for k, rep in enumerate(ind.reporters):
+        v = verdicts[k] if k < len(verdicts) else V.NOT_RETURNED
+        extra = {key: F(vals[k]) for key, vals in values.items()} if k < len(verdicts) and v.assessed else {}
+        out.append(Result(rep.agency, ind.code, v, **extra))
+    return out
+
+
+def _agg(ind, rows):
+    returned = sum(r.verdict is not V.NOT_RETURNED for r in rows)
+    return measure_of(ind).aggregate(ind, rows, returned)
+
+
+def test_ratio_on_partial_coverage_is_provisional_with_its_coverage(plan):
+    ind = plan.indicator("III.5.1/1")           # rate, Σ numerators / Σ denominators: "100%", 38 agencies
+    n = len(ind.reporters)
+    assert n == 38 and ind.aggregation == "ratio"
+    rows = _rows(ind, [V.MET] * 34, numerator=[100] * 34, denominator=[100] * 34)
+    fig = _agg(ind, rows)
+    assert fig.value == 100 and fig.verdict is PV.PROVISIONAL_MET
+    assert (fig.required, fig.returned, fig.assessed, fig.met) == (38, 34, 34, 34)
+    assert fig.verdict_vi() == "Đạt (tạm tính, 34/38)"
+    full = _agg(ind, _rows(ind, [V.MET] * 38, numerator=[100] * 38, denominator=[100] * 38))
+    assert full.verdict is PV.MET and full.verdict_vi() == "Đạt"
+
+
+def test_each_rule_counts_a_missing_agency_as_not_meeting(plan):
+    ind = plan.indicator("I.4/1")               # done, each: every lead agency must complete it
+    n = len(ind.reporters)
+    fig = _agg(ind, _rows(ind, [V.MET] * (n - 4)))
+    assert fig.verdict is PV.PROVISIONAL_NOT_MET      # could still hold if the 4 missing all complete it
+    assert fig.value == F((n - 4) * 100, n)
+    one_fails = _agg(ind, _rows(ind, [V.NOT_MET] + [V.MET] * (n - 5)))
+    assert one_fails.verdict is PV.NOT_MET            # 100% is out of reach whatever the missing report
+    na = _agg(ind, _rows(ind, [V.NOT_APPLICABLE] * 4 + [V.MET] * (n - 4)))
+    assert na.verdict is PV.MET and na.value == 100   # "Không phát sinh" agencies leave the denominator
+
+
+def test_each_rule_with_a_share_target_is_final_once_reached(plan):
+    ind = plan.indicator("VII.2.1/1")           # rate each: 100% of the departments at ≥ 80%
+    n = len(ind.reporters)
+    fig = _agg(ind, _rows(ind, [V.MET] * n, numerator=[90] * n, denominator=[100] * n))
+    assert fig.verdict is PV.MET
+
+
+def test_count_total_at_least_n_is_final_once_reached_and_agencies_only_contribute(plan):
+    ind = plan.indicator("VI.3/1")              # count, Σ over 38 agencies ≥ 2
+    assert ind.target.op == ">=" and ind.target.value == 2
+    fig = _agg(ind, _rows(ind, [V.CONTRIBUTES] * 3, value=[1, 1, 0]))
+    assert fig.value == 2 and fig.verdict is PV.MET   # more returns can only add
+    short = _agg(ind, _rows(ind, [V.CONTRIBUTES] * 3, value=[1, 0, 0]))
+    assert short.verdict is PV.PROVISIONAL_NOT_MET
+
+
+def test_count_with_a_ceiling_is_final_once_broken(plan):
+    ind = plan.indicator("III.1.a/1")           # count "= 0": no procedure issued beyond authority
+    rows = [Result(ind.reporters[0].agency, ind.code, V.NOT_MET, value=F(1))]
+    assert _agg(ind, rows).verdict is PV.NOT_MET
+
+
+def test_change_on_partial_coverage_is_provisional(plan):
+    ind = plan.indicator("IV.3/1")              # change, Σ this year vs Σ 2021 < -10%
+    fig = _agg(ind, _rows(ind, [V.MET] * 10, current=[8] * 10, baseline=[10] * 10))
+    assert fig.value == -20 and fig.verdict is PV.PROVISIONAL_MET
+
+
+def test_no_usable_data_is_not_assessable_and_all_not_applicable_is_said(plan):
+    ind = plan.indicator("III.4.2/1")
+    assert _agg(ind, _rows(ind, [])).verdict is PV.NOT_ASSESSABLE
+    n = len(ind.reporters)
+    assert _agg(ind, _rows(ind, [V.NOT_APPLICABLE] * n)).verdict is PV.NOT_APPLICABLE
+
+
+# -- on real files -----------------------------------------------------------------------------------
+
+def _fill(issued, plan, agency, dst, values):
+    return simulate.fill_openpyxl(issued[agency], dst, plan, agency, values, WHEN)
+
+
+def test_merge_of_two_districts_is_provisional_and_missing_agencies_are_not_returned(plan, period, issued,
+                                                                                       returns_dir):
+    _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {
+        "III.4.2/1": {"numerator": 96, "denominator": 100},
+        "VI.3/1": {"value": 1}, "I.4/1": EVID})
+    _fill(issued, plan, "HOIAN", returns_dir / "hoian.xlsx", {
+        "III.4.2/1": {"numerator": 99, "denominator": 100},
+        "VI.3/1": {"value": 1}, "I.4/1": {"status": "Đang thực hiện"}})
+    report = merge(plan, period, returns_dir, KEY)
+    fig = {f.indicator: f for f in report.indicators}
+    assert fig["III.4.2/1"].value == F(195, 2) and fig["III.4.2/1"].verdict is PV.PROVISIONAL_MET
+    assert fig["III.4.2/1"].verdict_vi() == f"Đạt (tạm tính, 2/{len(plan.indicator('III.4.2/1').reporters)})"
+    assert fig["VI.3/1"].value == 2 and fig["VI.3/1"].verdict is PV.MET
+    assert fig["I.4/1"].verdict is PV.NOT_MET           # Hội An has not completed it: 100% is out of reach
+    by = {(r.agency, r.indicator): r.verdict for r in report.results}
+    assert by[("TAMKY", "VI.3/1")] is V.CONTRIBUTES     # 1 of "at least 2 in the province": no red mark
+    assert by[("DIENBAN", "III.4.2/1")] is V.NOT_RETURNED
+
+
+@pytest.mark.parametrize("values,verdict", [
+    ({"numerator": 96, "denominator": 100}, V.MET),
+    ({"numerator": 95, "denominator": 100}, V.NOT_MET),
+    ({"numerator": "95,5", "denominator": 100}, V.INVALID),                 # a numerator must be whole
+    ({"numerator": 0, "denominator": 0}, V.NOT_APPLICABLE),                 # nothing arose
+    ({"numerator": 5, "denominator": 0}, V.INVALID),
+    ({"numerator": 96, "denominator": 100, "status": "Hoàn thành"}, V.MISSING_EVIDENCE),
+    ({"numerator": 96, "denominator": 100, "status": "Không phát sinh"}, V.NOT_APPLICABLE),
+    ({"numerator": 96, "denominator": 100, "status": "xong"}, V.INVALID),   # not one of the list
+    ({"numerator": 96, "denominator": 100, "status": "  hoàn   thành ", "evidence": "CV 1"}, V.MET),
+    ({"numerator": "96", "denominator": "1.000"}, V.NOT_MET),               # 9.6%: dots group thousands
+    ({"numerator": 96}, V.MISSING_DATA),
+    ({"numerator": -1, "denominator": 100}, V.INVALID),
+])
+def test_agency_verdict_on_a_rate_row(plan, period, issued, returns_dir, values, verdict):
+    _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {"III.4.2/1": values})
+    report = merge(plan, period, returns_dir, KEY)
+    got = next(r for r in report.results if r.agency == "TAMKY" and r.indicator == "III.4.2/1")
+    assert got.verdict is verdict
