@@ -120,7 +120,7 @@ class _Consolidated:
         for c, (h, w) in enumerate(zip(headers, widths)):
             ws.write_string(3, c, h, self.f["h"])
             ws.set_column(c, c, w)
-        ws.set_row(3, 32)
+        ws.set_row(3, max(32, row_height(list(zip(widths, headers)))))   # headers wrap whole
         ws.freeze_panes(4, 0)
         ws.repeat_rows(3)
         ws.set_paper(9)
@@ -128,6 +128,14 @@ class _Consolidated:
         if landscape:
             ws.set_landscape()
         return ws
+
+    def _notes(self, ws, row: int, ncols: int = 10) -> int:
+        """The verdict words explained, under a table that uses them; returns the next free row."""
+        width = sum(self.widths[ws.name][:ncols])
+        for k, note in enumerate(VERDICT_NOTES):
+            ws.merge_range(row + k, 0, row + k, ncols - 1, note, self.f["note"])
+            ws.set_row(row + k, row_height([(width, note)]))
+        return row + len(VERDICT_NOTES)
 
     def _cell(self, ws, r, c, v, fmt="t"):
         fm = self.f[fmt]
@@ -174,10 +182,7 @@ class _Consolidated:
                 for s in secs]
         self._rows(ws, rows, ["t", "t", "n"] + ["n"] * len(order) + ["p"])
         end = 4 + len(rows)
-        for k, note in enumerate(VERDICT_NOTES):
-            ws.merge_range(end + k, 0, end + k, 9, note, self.f["note"])
-            ws.set_row(end + k, 30)
-        end += len(VERDICT_NOTES)
+        end = self._notes(ws, end)
         c = r.counts()
         sev = Counter(f.severity.value for f in r.findings)
         facts = [("Cơ quan phải báo cáo", len(plan.reporting_agencies())), ("Tệp hợp lệ", c["accepted"]),
@@ -235,10 +240,7 @@ class _Consolidated:
                          fig.denominator, (fig.verdict_vi(), PROVINCE_TONE[fig.verdict]), fig.required,
                          fig.returned, fig.assessed, fig.not_applicable, fig.met])
         self._rows(ws, rows, ["t", "t", "t", "t", "t", "t", "p", "n", "n", "t", "n", "n", "n", "n", "n"])
-        end = 4 + len(rows) + 1
-        for k, note in enumerate(VERDICT_NOTES):
-            ws.merge_range(end + k, 0, end + k, 9, note, self.f["note"])
-            ws.set_row(end + k, 30)
+        self._notes(ws, 4 + len(rows) + 1)
 
     def _agencies(self):
         plan = self.r.plan
