@@ -31,24 +31,29 @@ class Column:
     kind: str  # "locked" | "input" | "formula"
 
 
+# Code, indicator and target first (frozen on screen, repeated on every printed page), the self-check
+# right beside the numbers being typed, the long task text last.
 COLUMNS: tuple[Column, ...] = (
-    Column("code", "Mã chỉ tiêu", 11, "locked"),
-    Column("task", "Nhiệm vụ", 40, "locked"),
-    Column("label", "Chỉ tiêu", 40, "locked"),
-    Column("target", "Mục tiêu", 22, "locked"),
-    Column("role", "Vai trò", 14, "locked"),
-    Column("status", "Tình trạng", 16, "input"),
-    Column("numerator", "Tử số", 11, "input"),
-    Column("denominator", "Mẫu số", 11, "input"),
-    Column("value", "Kết quả", 12, "input"),
-    Column("baseline", "Số liệu năm gốc", 13, "input"),
-    Column("change", "Mức thay đổi (%)", 12, "formula"),
-    Column("evidence", "Minh chứng", 30, "input"),
-    Column("doc_date", "Ngày văn bản", 13, "input"),
-    Column("issues", "Khó khăn, vướng mắc", 30, "input"),
-    Column("proposals", "Đề xuất, kiến nghị", 30, "input"),
-    Column("self_check", "Tự kiểm tra", 15, "formula"),
+    Column("code", "Mã chỉ tiêu", 9, "locked"),
+    Column("label", "Chỉ tiêu", 28, "locked"),
+    Column("target", "Mục tiêu", 16, "locked"),
+    Column("self_check", "Tự kiểm tra", 12, "formula"),
+    Column("status", "Tình trạng", 13, "input"),
+    Column("numerator", "Tử số", 9, "input"),
+    Column("denominator", "Mẫu số", 9, "input"),
+    Column("value", "Kết quả", 9, "input"),
+    Column("baseline", "Số liệu năm gốc", 10, "input"),
+    Column("change", "Mức thay đổi (%)", 9, "formula"),
+    Column("evidence", "Minh chứng", 22, "input"),
+    Column("doc_date", "Ngày văn bản", 11, "input"),
+    Column("issues", "Khó khăn, vướng mắc", 22, "input"),
+    Column("proposals", "Đề xuất, kiến nghị", 22, "input"),
+    Column("task", "Nhiệm vụ", 30, "locked"),
+    Column("role", "Vai trò", 11, "locked"),
 )
+KEY_COLUMNS = 3          # code, indicator, target: frozen on screen and repeated on paper
+PRINT_SCALE = 75         # 11 pt prints at 8.25 pt
+PRINTED = "proposals"    # the last printed column: task text and role are read on screen
 COL = {c.key: i for i, c in enumerate(COLUMNS)}
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS)
 LOCKED_KEYS = tuple(c.key for c in COLUMNS if c.kind == "locked")

@@ -15,7 +15,8 @@ import xlsxwriter
 
 from . import __version__
 from .identity import FIELDS, sign, template_id
-from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT,
+from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
+                     PRINT_SCALE, PRINTED,
                      Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
 from .measures import NUMERIC_KEYS, Excel, Inputs, judge, measure_of, self_check_formula
 from .outputs import atomic_path
@@ -193,7 +194,9 @@ class _Book:
             "1. Mỗi sheet nhập liệu ứng với một lĩnh vực của Kế hoạch; mỗi dòng là một chỉ tiêu được giao cho cơ quan.",
             "2. Chỉ nhập vào các ô màu trắng. Ô màu xám là nội dung của Kế hoạch hoặc không áp dụng cho dòng đó và đã được khóa.",
             "3. Chỉ tiêu tỷ lệ: nhập Tử số và Mẫu số (số nguyên); phần mềm tự tính tỷ lệ, không nhập tỷ lệ %.",
-            "4. Chỉ tiêu số lượng: nhập số vào cột Kết quả. Chỉ tiêu so với năm gốc: nhập số liệu năm nay vào Kết quả và số liệu năm gốc.",
+            "4. Chỉ tiêu số lượng: nhập số vào cột Kết quả. Chỉ tiêu so với năm gốc (\"giảm 10% so với năm 2021\"): "
+            "nhập số liệu năm nay vào Kết quả và số liệu cùng loại của năm gốc nêu trong Mục tiêu (ở ví dụ này: "
+            "năm 2021) vào cột \"Số liệu năm gốc\"; nếu Kế hoạch đã có số liệu năm gốc, ô này được điền sẵn và khóa.",
             f"5. Chọn Tình trạng trong danh sách. Khi chọn \"Hoàn thành\" phải ghi Minh chứng (số, ký hiệu văn bản), "
             f"nếu không chỉ tiêu bị tính là Thiếu minh chứng; nên ghi cả Ngày văn bản (dd/mm/yyyy, trong khoảng "
             f"{per.evidence_window_vi()}).",
@@ -202,8 +205,15 @@ class _Book:
             "7. Cột Tự kiểm tra cho biết ngay kết quả theo số liệu vừa nhập, đúng như khi Sở Nội vụ tổng hợp: Đạt / Chưa đạt / "
             "Đã ghi nhận (chỉ tiêu tính trên tổng toàn tỉnh) / Không phát sinh / Thiếu số liệu / Thiếu minh chứng / "
             "Số liệu chưa hợp lệ (không phải số, số âm, tử số lớn hơn mẫu số, số lẻ ở ô phải là số nguyên).",
-            "8. Số có thể gõ theo cách viết Việt Nam: dấu phẩy cho phần thập phân (95,5), dấu chấm phân cách hàng nghìn (1.234).",
-            "9. Không đổi tên, xóa, chèn sheet, dòng hoặc cột; không sửa sheet ẩn. Lưu tệp dạng .xlsx và gửi lại đúng tệp này.",
+            "8. Số có thể gõ theo cách viết Việt Nam: dấu phẩy cho phần thập phân (95,5), dấu chấm phân cách hàng nghìn "
+            "(1.234). Ngày gõ dạng ngày/tháng/năm, ví dụ 15/08/2024.",
+            "9. Cột Vai trò: \"Chủ trì\" — cơ quan chủ trì nhiệm vụ; \"Phối hợp\" — cơ quan phối hợp, báo cáo phần việc của "
+            "mình; \"Chủ trì (tổng hợp …)\" — cơ quan báo cáo thay cho các đơn vị cấp dưới (ví dụ UBND cấp huyện cộng "
+            "số liệu của các xã).",
+            "10. Màn hình: các cột Mã chỉ tiêu, Chỉ tiêu, Mục tiêu luôn hiện bên trái khi cuộn; Tự kiểm tra nằm ngay cạnh "
+            "các ô nhập. Khi in (bản nháp làm việc), mỗi sheet in trên 2 trang khổ ngang A4, lặp lại 3 cột này; "
+            "cột Nhiệm vụ và Vai trò chỉ xem trên máy.",
+            "11. Không đổi tên, xóa, chèn sheet, dòng hoặc cột; không sửa sheet ẩn. Lưu tệp dạng .xlsx và gửi lại đúng tệp này.",
         ]
         for s in steps:
             ws.write_string(r, 1, s, self.fmt["text"])
@@ -220,10 +230,19 @@ class _Book:
                          ("Thiếu số liệu / Thiếu minh chứng / Số liệu chưa hợp lệ", self.miss_fmt)):
             ws.write_string(r, 1, text, fm)
             r += 1
-        ws.set_landscape()
-        ws.set_paper(9)
+        self._paper(ws)
         ws.fit_to_pages(1, 0)
         self._protect(ws)
+
+    def _paper(self, ws):
+        """A4 landscape; a footer naming the agency, period and template, and the page x/y."""
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        agency = self.plan.registry.name(self.agency).replace("&", "&&")
+        footer = (f"&L&8{agency} — {self.period.label_vi}&C&8{self.fields['template_id']}"
+                  f"&R&8Trang &P/&N")
+        _ok(ws.set_footer(footer), "footer")
 
     # -- input sheets --------------------------------------------------------------------
     def _input_sheet(self, s: SheetLayout):
@@ -250,12 +269,14 @@ class _Book:
         for verdict, fm in tones:
             crit = {"type": "cell", "criteria": "==", "value": f'"{verdict.vi}"', "format": fm}
             _ok(ws.conditional_format(*rng, crit), "conditional format")
-        ws.freeze_panes(HEADER_ROW + 1, 2)
-        ws.set_landscape()
-        ws.set_paper(9)
+        ws.freeze_panes(HEADER_ROW + 1, KEY_COLUMNS)
+        self._paper(ws)
         ws.repeat_rows(HEADER_ROW)
-        ws.fit_to_pages(1, 0)
-        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+        ws.repeat_columns(0, KEY_COLUMNS - 1)
+        ws.set_print_scale(PRINT_SCALE)
+        # two pages wide: the numbers and the self-check, then evidence and the agency's own words
+        ws.set_v_pagebreaks([COL["evidence"]])
+        ws.print_area(0, 0, s.rows[-1].excel_row, COL[PRINTED])
         self._protect(ws)
 
     def _row(self, ws, row: Row):
