@@ -108,6 +108,7 @@ class IndicatorSpec(_Model):
     numerator: str | None = None        # what the numerator counts (rates)
     denominator: str | None = None
     value_label: str | None = None      # what "Kết quả" holds (counts, changes)
+    review: str | None = None           # what `plan import` was unsure of; read it, then delete it
     max: float | None = Field(default=None, gt=0)   # largest plausible input (counts, numerator/denominator,
                                                     # value, baseline); default: default_max(measure, unit)
 
@@ -148,6 +149,7 @@ class TaskSpec(_Model):
     coordinators_text: str | None = None
     result: str
     note: str | None = None             # how a row broken by extraction was rebuilt
+    review: str | None = None           # what `plan import` was unsure of; read it, then delete it
     indicators: tuple[IndicatorSpec, ...] = Field(default=(), alias="indicator")
 
 

@@ -1,0 +1,599 @@
+"""A draft plan TOML from the appendix table of a plan document (.docx or .xlsx).
+
+The appendix of a provincial PAR plan is a table
+``Số TT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì | Cơ quan phối hợp | Kết quả/sản phẩm``
+with section rows in roman numerals spanning the row, headings ("1. Kiểm soát ...", "2.2 ...")
+with numbered ("2.1") or unnumbered rows under them, merged cells, line breaks inside cells and
+several agencies per cell.  :func:`import_plan` reads it and writes a draft in the bundled plan's
+conventions (see templates/quangnam-2024/plan.toml); every decision it is unsure of is written
+down in a ``review = "..."`` line next to it, and counted in the summary.
+"""
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .agencies import Registry, normalize_phrase
+from .targets import ParsedTarget, find_targets, fold
+
+__all__ = ["import_plan", "read_appendix", "split_agencies", "ImportSummary", "AppendixError"]
+
+_ROMAN = re.compile(r"^([IVX]+)\s*[.:)]?\s*(.*)$", re.S)
+_NUMBER = re.compile(r"^(\d+(?:\.\d+)*)\.?$")
+_COLUMNS = {  # folded header words → column
+    "stt": ("so tt", "stt", "tt"),
+    "title": ("nhiem vu", "noi dung"),
+    "deadline": ("tien do", "thoi gian", "thoi han"),
+    "lead": ("chu tri",),
+    "coordinators": ("phoi hop",),
+    "result": ("ket qua", "san pham"),
+}
+
+
+class AppendixError(Exception):
+    """The file holds no table this importer can read (the operator must fix it)."""
+
+
+@dataclass
+class ImportSummary:
+    source: str
+    sections: int = 0
+    tasks: int = 0
+    targets: int = 0
+    reviews: list[tuple[str, str]] = field(default_factory=list)   # (task code or indicator, what to check)
+    unknown_phrases: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        """The summary as ``parxl plan import`` prints it."""
+        lines = [f"{self.source}: {self.sections} sections, {self.tasks} tasks, {self.targets} numeric targets, "
+                 f"{len(self.reviews)} to review"]
+        for where, what in self.reviews:
+            lines.append(f"  review {where}: {what}")
+        if self.unknown_phrases:
+            lines.append("  agency phrases the registry does not know (add them as aliases, or fix the draft): "
+                         + "; ".join(sorted(set(self.unknown_phrases))))
+        return "\n".join(lines)
+
+
+# -- reading the table ---------------------------------------------------------------------------------
+
+def read_appendix(path: str | Path) -> list[list[str]]:
+    """The appendix table's rows as lists of cell texts, merged cells repeated in every cell they cover."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".docx":
+        tables = _docx_tables(path)
+    elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
+        tables = _sheet_tables(path)
+    else:
+        raise AppendixError(f"{path}: expected a .docx or .xlsx appendix, got {suffix or 'no extension'}")
+    for rows in tables:
+        if _header_index(rows) is not None:
+            return rows
+    raise AppendixError(f"{path}: no table with the header 'Số TT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì | "
+                        "Cơ quan phối hợp | Kết quả/sản phẩm'")
+
+
+def _docx_tables(path: Path) -> list[list[list[str]]]:
+    import docx   # python-docx
+    out = []
+    for table in docx.Document(str(path)).tables:
+        # row.cells repeats a horizontally merged cell across its grid columns and gives the top cell
+        # of a vertically merged one in each row it covers: exactly "repeated in every cell it covers"
+        out.append([[_cell_text(c.text) for c in row.cells] for row in table.rows])
+    return out
+
+
+def _sheet_tables(path: Path) -> list[list[list[str]]]:
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(str(path))
+    out = []
+    for name in wb.sheet_names:
+        sheet = wb.get_sheet_by_name(name)
+        rows = [[_cell_text(_as_text(v)) for v in r] for r in sheet.to_python(skip_empty_area=False)]
+        width = max((len(r) for r in rows), default=0)
+        rows = [r + [""] * (width - len(r)) for r in rows]
+        for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or []):
+            if r1 >= len(rows):
+                continue
+            top = rows[r1][c1]
+            for r in range(r1, min(r2, len(rows) - 1) + 1):
+                for c in range(c1, min(c2, width - 1) + 1):
+                    rows[r][c] = top
+        out.append(rows)
+    return out
+
+
+def _as_text(v) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _cell_text(s: str) -> str:
+    s = unicodedata.normalize("NFC", s).replace("\r\n", "\n").replace("\r", "\n").replace("\xa0", " ")
+    return "\n".join(re.sub(r"[ \t]+", " ", ln).strip() for ln in s.split("\n")).strip()
+
+
+def _header_index(rows) -> int | None:
+    for i, row in enumerate(rows[:40]):
+        cols = _columns(row)
+        if cols and {"title", "lead"} <= cols.keys():
+            return i
+    return None
+
+
+def _columns(row: list[str]) -> dict[str, int]:
+    cols: dict[str, int] = {}
+    for j, cell in enumerate(row):
+        f = fold(cell).replace("\n", " ")
+        for key, words in _COLUMNS.items():
+            if key not in cols and any(re.search(rf"\b{w}\b", f) for w in words):
+                if key == "stt" and len(f) > 8:
+                    continue
+                cols[key] = j
+                break
+    return cols
+
+
+# -- agencies -------------------------------------------------------------------------------------------
+
+_AGENCY_START = ("so ", "ban ", "uy ban", "ubnd", "phong ", "trung tam", "cuc ", "chi cuc", "doan ", "hoi ",
+                 "dai ", "bao ", "van phong", "cong an", "bo chi huy", "kho bac", "thanh tra", "vien ", "truong ",
+                 "benh vien", "cac ", "co quan", "don vi", "hdnd", "dai bieu", "lien doan", "mat tran", "tinh doan")
+
+
+@dataclass
+class AgencyCell:
+    phrases: list[str]           # one per agency or group named, as the cell writes it
+    unknown: list[str]           # parts that look like names the registry does not know
+    says_more: bool              # the cell says more than the names (who monitors, who advises ...)
+
+
+def split_agencies(cell: str, registry: Registry) -> AgencyCell:
+    """The agency phrases of a lead/coordinator cell, each resolvable by ``registry`` when it can be."""
+    phrases: list[str] = []
+    unknown: list[str] = []
+    says_more = False
+    for clause in re.split(r"\n|;", cell):
+        clause = re.sub(r"^\s*[-–•+*]\s*", "", clause).strip().rstrip(".").strip()
+        if not clause:
+            continue
+        if ":" in clause:
+            clause, _, _rest = clause.partition(":")
+            says_more = True
+        parts = [p for p in re.split(r"(,\s*|\s+và\s+)", clause)]
+        words, seps = parts[0::2], parts[1::2]
+        i = 0
+        while i < len(words):
+            def joined(k):
+                s = words[i]
+                for j in range(1, k):
+                    s += seps[i + j - 1] + words[i + j]
+                return s.strip()
+            got = None
+            for k in range(min(6, len(words) - i), 0, -1):
+                cand = joined(k)
+                if registry.resolve(cand) is not None:
+                    got = (cand, k)
+                    break
+                # elision: "UBND cấp huyện, cấp xã"
+                if (k == 1 and phrases and fold(cand).startswith("cap ") and fold(phrases[-1]).startswith("ubnd cap")
+                        and registry.resolve("UBND " + cand) is not None):
+                    got = ("UBND " + cand, 1)
+                    break
+            if got:
+                phrases.append(_cap(got[0]))
+                i += got[1]
+                continue
+            # a name followed by what it does: "Sở Nội vụ theo dõi, đôn đốc ..."
+            prefix = None
+            for k in range(min(6, len(words) - i), 0, -1):
+                ws = joined(k).split()
+                for j in range(len(ws) - 1, 0, -1):
+                    if registry.resolve(" ".join(ws[:j])) is not None:
+                        prefix = " ".join(ws[:j])
+                        break
+                if prefix:
+                    break
+            if prefix:
+                phrases.append(_cap(prefix))
+                says_more = True
+                break       # the rest of the clause is what it does and to whom
+            part = words[i].strip()
+            if part and fold(part).startswith(_AGENCY_START) and len(part.split()) <= 12:
+                unknown.append(part)
+                phrases.append(_cap(part))
+            elif part:
+                says_more = True
+                break
+            i += 1
+    return AgencyCell(_uniq(phrases), _uniq(unknown), says_more)
+
+
+def _cap(s: str) -> str:
+    return s[:1].upper() + s[1:] if s else s
+
+
+def _uniq(xs):
+    seen, out = set(), []
+    for x in xs:
+        k = normalize_phrase(x)
+        if k not in seen:
+            seen.add(k)
+            out.append(x)
+    return out
+
+
+# -- rows → tasks --------------------------------------------------------------------------------------
+
+@dataclass
+class _Task:
+    code: str
+    section: str
+    group: str | None
+    title: str
+    deadline: str
+    lead_cell: str
+    coord_cell: str
+    result: str
+    row: int
+    reviews: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    numbered: bool = True
+
+
+@dataclass
+class _Heading:
+    num: str | None
+    title: str
+    tasks: list = field(default_factory=list)
+
+
+def _rows_to_plan(rows: list[list[str]]):
+    h = _header_index(rows)
+    cols = _columns(rows[h])
+    header_fold = [fold(c) for c in rows[h]]
+
+    def cell(row, key):
+        j = cols.get(key)
+        return row[j] if j is not None and j < len(row) else ""
+
+    sections: list[tuple[str, str]] = []
+    tasks: list[_Task] = []
+    heads: list[_Heading] = []
+    sec = None
+    last_num: str | None = None
+    for r, row in enumerate(rows[h + 1:], start=h + 2):
+        if not any(c.strip() for c in row):
+            continue
+        if [fold(c) for c in row] == header_fold:
+            continue                                  # header repeated at a page break
+        if all(re.fullmatch(r"\(?\d{1,2}\)?", c.strip()) or not c.strip() for c in row):
+            continue                                  # the (1) (2) (3) ... numbering row
+        stt, title = cell(row, "stt").strip(), cell(row, "title").strip()
+        rest = [cell(row, k).strip() for k in ("deadline", "lead", "coordinators", "result")]
+        spans = all(not x or x == title or x == stt for x in rest)
+        m = _ROMAN.match(stt)
+        if m and (spans or not any(rest)):
+            code = m.group(1)
+            name = m.group(2).strip() or title
+            if stt == title:                          # the whole row is one merged cell "I. TITLE"
+                name = m.group(2).strip()
+            sections.append((code, " ".join(name.split())))
+            sec, heads, last_num = code, [], None
+            continue
+        if sec is None:
+            continue                                  # rows above the first section: not tasks
+        if stt == title and title:                    # a heading merged across the whole row: "2. Title"
+            mm = re.match(r"^(\d+(?:\.\d+)*)\.?\s+(.*)$", title, re.S)
+            stt, title = (mm.group(1), mm.group(2)) if mm else ("", title)
+            spans = True
+        num = stt.rstrip(".").strip() if _NUMBER.match(stt.strip()) else None
+        if title and num is None:
+            mm = re.match(r"^(\d+(?:\.\d+)+)\.?\s+(.*)$", title, re.S)   # "3.3. Số TTHC ..." in the title cell
+            if mm and not stt:
+                num, title = mm.group(1), mm.group(2)
+        title_one = " ".join(title.split())
+        if spans or not any(rest):
+            # a heading; numbered headings close the headings they are not under
+            if num is not None:
+                heads = [x for x in heads if x.num and num.startswith(x.num + ".")]
+            heads.append(_Heading(num, title_one))
+            continue
+        t = _Task("", sec, None, title_one, " ".join(rest[0].split()), rest[1], rest[2], rest[3], r)
+        if stt and num is None:
+            t.reviews.append(f"row {r}: STT {stt!r} is not a number; the task was numbered from its place")
+        if num is not None:
+            heads = [x for x in heads if x.num and num.startswith(x.num + ".")]
+            t.code = f"{sec}.{num}"
+            t.group = heads[-1].title if heads else None
+            last_num = num
+        else:
+            t.numbered = False
+            parent = next((x for x in reversed(heads) if x.num), None)
+            if parent is None:
+                base = last_num or "0"
+                t.reviews.append(f"row {r}: an unnumbered row under no numbered heading; coded after {sec}.{base}")
+            else:
+                base = parent.num
+            t.group = heads[-1].title if heads else None
+            t.code = f"{sec}.{base}"              # letters assigned below
+        if heads:
+            heads[-1].tasks.append(t)
+        tasks.append(t)
+    _letter(tasks)
+    return sections, tasks
+
+
+def _letter(tasks: list[_Task]) -> None:
+    by_base: dict[str, list[_Task]] = {}
+    for t in tasks:
+        if not t.numbered:
+            by_base.setdefault(t.code, []).append(t)
+    numbered = {t.code for t in tasks if t.numbered}
+    for base, group in by_base.items():
+        if len(group) == 1 and base not in numbered and group[0].group:
+            # a heading with one unnumbered row is one task: "Heading: row" (the bundled plan's I.4)
+            t = group[0]
+            t.title = f"{t.group}: {t.title}" if not t.title.startswith(t.group) else t.title
+            t.notes.append("the heading row and its only sub-row are one task")
+            t.numbered = True
+            continue
+        for k, t in enumerate(group):
+            t.code = f"{base}.{chr(ord('a') + k)}" if k < 26 else f"{base}.z"
+        if base in numbered:
+            for t in group:
+                t.reviews.append(f"numbered {t.code} beside a task numbered {base}; check the numbering")
+
+
+# -- targets → indicators --------------------------------------------------------------------------------
+
+def _indicators(t: _Task, registry: Registry, lead_codes, coord_codes, year: int | None):
+    from_title = [(x, t.title) for x in find_targets(t.title)]
+    keys = {x.key() for x, _ in from_title}
+    from_result = []
+    dropped = 0
+    for x in find_targets(t.result):
+        if x.key() in keys:
+            dropped += 1                          # the result restates the title's target
+            continue
+        from_result.append((x, t.result))
+    if dropped:
+        t.notes.append(f"{dropped} target(s) in the result restate the title's and were not repeated")
+    out = []
+    years = sorted({int(y) for y in re.findall(r"\bso (?:voi )?nam\s+(\d{4})", fold(t.title + "\n" + t.result))})
+    for x, source in from_title + from_result:
+        out.append(_indicator(x, source, t, registry, lead_codes, coord_codes, years, year))
+    return out
+
+
+def _clause_of(text: str, x: ParsedTarget) -> str:
+    a = max(text.rfind("\n", 0, x.start), text.rfind(";", 0, x.start)) + 1
+    ends = [i for i in (text.find("\n", x.end), text.find(";", x.end)) if i != -1]
+    b = min(ends) if ends else len(text)
+    return " ".join(re.sub(r"^\s*[-–•+]\s*", "", text[a:b]).split()).rstrip(".")
+
+
+def _indicator(x: ParsedTarget, source: str, t: _Task, registry, lead_codes, coord_codes, years, year) -> dict:
+    reviews = list(x.doubts)
+    clause = _clause_of(source, x)
+    label = clause if len(clause) <= 400 else clause[:397] + "..."
+    if source is t.title and fold(t.title).startswith(("ty le", "so ")):
+        label = t.title
+    ind: dict = {"label": label, "measure": x.measure}
+    target = {"op": x.op, "value": x.value}
+    if x.op == "between":
+        target["upper"] = x.upper
+    baseline = x.baseline_year
+    if x.measure == "change":
+        if baseline is None and len(years) == 1:
+            baseline = years[0]
+            reviews = [r for r in reviews if "baseline" not in r]
+            t.notes.append(f"baseline year {baseline} read from the row's 'so với năm {baseline}'")
+        elif baseline is None:
+            baseline = (year - 1) if year else 2000
+            reviews = [r for r in reviews if "baseline" not in r]
+            reviews.append(f"no baseline year stated; {baseline} assumed")
+        unit = _quantity_unit(clause)
+        reviews.append(f"percent change of a quantity whose unit was guessed as {unit or 'none'!r}")
+        ind["unit"] = unit
+        ind["value_label"] = _short(clause, 120)
+    elif x.measure == "rate":
+        ind["unit"] = "%"
+        ind["numerator"] = "Số đạt yêu cầu"
+        ind["denominator"] = "Tổng số"
+    elif x.measure == "done":
+        ind["unit"] = "%"
+    else:
+        ind["unit"] = x.unit
+        ind["value_label"] = _short(clause, 120)
+    if baseline is not None:
+        target["baseline_year"] = baseline
+    target["text"] = x.text[:90]
+    per_agency = x.per_agency
+    # "Các sở, ban, ngành, UBND cấp huyện có ít nhất 01 sáng kiến": a target for each of them
+    cut = max(source.rfind("\n", 0, x.start), source.rfind(";", 0, x.start)) + 1
+    seg = source[cut: x.start]
+    has = re.search(r"\s+(?:deu |phai )?co\s*$", fold(seg))
+    before = re.sub(r"^\s*[-–•+]\s*", "", seg[: has.start()]).strip() if has else ""
+    if before and not per_agency:
+        cellp = split_agencies(before, registry)
+        if cellp.phrases and not cellp.unknown and not cellp.says_more:
+            codes = {a.agency for p in cellp.phrases for a in registry.resolve(p)}
+            per_agency = True
+            reviews.append(f"read as a target for each of: {', '.join(cellp.phrases)}")
+            if codes and codes <= set(coord_codes) and not codes <= set(lead_codes):
+                ind["reported_by"] = "coordinators"
+    if per_agency and x.measure in ("rate", "count"):
+        ind["aggregate"] = "each"
+        if not any("each of" in r for r in reviews):
+            reviews.append("read as a target each agency must meet (aggregate = \"each\")")
+    ind["target"] = target
+    if reviews:
+        ind["review"] = "; ".join(reviews)
+    return ind
+
+
+def _quantity_unit(clause: str) -> str:
+    f = fold(clause)
+    for noun, unit in (("don vi", "đơn vị"), ("bien che", "biên chế"), ("doanh nghiep", "doanh nghiệp"),
+                       ("ty dong", "tỷ đồng"), ("trieu dong", "triệu đồng"), ("ho so", "hồ sơ"), ("ty le", "%")):
+        if re.search(rf"\b{noun}\b", f):
+            return unit
+    return ""
+
+
+def _short(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 3].rsplit(" ", 1)[0] + "..."
+
+
+# -- writing the draft --------------------------------------------------------------------------------
+
+def _q(v) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_q(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{k} = {_q(x)}" for k, x in v.items()) + " }"
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+_BAD_SHEET = re.compile(r"[\[\]:*?/\\']")
+
+
+def _sheet(code: str, title: str, used: set[str]) -> str:
+    words = _BAD_SHEET.sub(" ", title.capitalize()).split()
+    name = f"{code}."
+    for w in words:
+        if len(name) + 1 + len(w) > 31:
+            break
+        name += " " + w
+    base, n = name, 2
+    while name.lower() in used:
+        name = f"{base[:28]} {n}"
+        n += 1
+    used.add(name.lower())
+    return name
+
+
+def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, plan_id: str | None = None,
+                title: str | None = None, province: str | None = None, year: int | None = None,
+                agencies_ref: str | None = None) -> tuple[str, ImportSummary]:
+    """Read a plan's appendix table (.docx or .xlsx) and write a draft plan TOML.
+
+    The table has the columns Số TT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì | Cơ quan phối hợp |
+    Kết quả/sản phẩm.  The draft follows the bundled plan's conventions: task codes from the section
+    numeral and STT (unnumbered rows under a heading get letters: II.1.a), lead and coordinator phrases
+    resolved against REGISTRY, one indicator per numeric target with its comparator, value, unit,
+    baseline year, measure and aggregate.  Every decision the importer is unsure of (a number it could
+    not read, an agency phrase the registry does not know, a guessed measure or unit) is written as a
+    ``review = "..."`` line beside it: read each, fix the draft, delete the line.  Returns the TOML
+    text and a summary (sections, tasks, targets, reviews) whose ``text()`` is ready to print.
+    """
+    if not isinstance(registry, Registry):
+        if agencies_ref is None:
+            agencies_ref = str(registry)
+        registry = Registry.load(registry)
+    rows = read_appendix(appendix_path)
+    sections, tasks = _rows_to_plan(rows)
+    if not tasks:
+        raise AppendixError(f"{appendix_path}: the appendix table has no task rows under a section (I, II, ...)")
+    if year is None:
+        found = Counter(int(y) for t in tasks for y in re.findall(r"\b(20\d\d)\b", t.deadline))
+        year = found.most_common(1)[0][0] if found else None
+    summary = ImportSummary(source=str(appendix_path), sections=len(sections), tasks=len(tasks))
+    province = province or registry.province
+    out: list[str] = [
+        f"# Draft plan imported by `parxl plan import` from {Path(appendix_path).name}.",
+        "# Labels, numerators and denominators are drafts written from the row's words: edit them freely.",
+        "# Every `review = \"...\"` line is a decision the importer was unsure of: check it, fix the",
+        "# draft, then delete the line.  `parxl plan check` loads the draft as the pipeline will.",
+        "",
+        "[plan]",
+        f"id = {_q(plan_id or _slug(province, year))}",
+        'version = "0.1"',
+        "title = " + _q(title or ("Kế hoạch nâng cao Chỉ số cải cách hành chính tỉnh " + province
+                                 + (f" năm {year}" if year else ""))),
+        f"province = {_q(province)}",
+        f"year = {year if year else 0}",
+    ]
+    if year is None:
+        summary.reviews.append(("plan", "no year found in the deadlines; set plan.year"))
+    if agencies_ref:
+        out.append(f"agencies = {_q(agencies_ref)}")
+    used: set[str] = set()
+    for code, name in sections:
+        out += ["", "[[section]]", f"code = {_q(code)}", f"title = {_q(name)}", f"sheet = {_q(_sheet(code, name, used))}"]
+    seen: Counter = Counter()
+    current = None
+    for t in tasks:
+        if t.section != current:
+            current = t.section
+            name = dict(sections).get(current, "")
+            out += ["", "# " + "=" * 85, f"# {current}. {name}", "# " + "=" * 85]
+        seen[t.code] += 1
+        if seen[t.code] > 1:
+            t.reviews.append(f"code {t.code} is used by an earlier row too")
+        lead = split_agencies(t.lead_cell, registry)
+        coord = split_agencies(t.coord_cell, registry)
+        for cellp, what in ((lead, "lead"), (coord, "coordinators")):
+            for p in cellp.unknown:
+                t.reviews.append(f"{what}: {p!r} names nothing in registry {registry.id}")
+                summary.unknown_phrases.append(p)
+        lead_phrases = lead.phrases
+        if not lead_phrases:
+            t.reviews.append("no lead agency read from the 'Cơ quan chủ trì' cell")
+            lead_phrases = [t.lead_cell or "?"]
+        lead_codes = [a.agency for p in lead_phrases for a in (registry.resolve(p) or [])]
+        coord_codes = [a.agency for p in coord.phrases for a in (registry.resolve(p) or [])]
+        inds = _indicators(t, registry, lead_codes, coord_codes, year)
+        out += ["", "[[task]]", f"code = {_q(t.code)}", f"section = {_q(t.section)}"]
+        if t.group:
+            out.append(f"group = {_q(t.group)}")
+        out += [f"title = {_q(t.title)}", f"deadline = {_q(t.deadline or 'Trong năm')}", f"lead = {_q(lead_phrases)}"]
+        if lead.says_more or _differs(t.lead_cell, lead_phrases):
+            out.append(f"lead_text = {_q(t.lead_cell)}")
+        if coord.phrases:
+            out.append(f"coordinators = {_q(coord.phrases)}")
+        if coord.says_more or (coord.phrases and _differs(t.coord_cell, coord.phrases)):
+            out.append(f"coordinators_text = {_q(t.coord_cell)}")
+        if not t.deadline:
+            t.reviews.append("no deadline in the 'Tiến độ' cell")
+        out.append(f"result = {_q(t.result)}")
+        if t.notes:
+            out.append(f"note = {_q('; '.join(t.notes))}")
+        if t.reviews:
+            out.append(f"review = {_q('; '.join(t.reviews))}")
+            summary.reviews += [(t.code, r) for r in t.reviews]
+        for k, ind in enumerate(inds, 1):
+            out.append("[[task.indicator]]")
+            out += [f"{key} = {_q(v)}" for key, v in ind.items()]
+            if "review" in ind:
+                summary.reviews.append((f"{t.code}/{k}", ind["review"]))
+        summary.targets += len(inds)
+    return "\n".join(out) + "\n", summary
+
+
+def _differs(cell: str, phrases: list[str]) -> bool:
+    flat = [normalize_phrase(p) for p in re.split(r"\n|;|,(?![^,]*ngành)", cell) if p.strip()]
+    return normalize_phrase(" ".join(cell.split())) != normalize_phrase(", ".join(phrases)) and \
+        [normalize_phrase(re.sub(r"^\s*[-–•+]\s*", "", ln)) for ln in cell.split("\n") if ln.strip()] != \
+        [normalize_phrase(p) for p in phrases] and bool(flat)
+
+
+def _slug(province: str, year: int | None) -> str:
+    s = fold(province).replace(" ", "")
+    s = re.sub(r"[^a-z0-9]", "", s) or "plan"
+    return f"{s}-par-{year}" if year else f"{s}-par"
