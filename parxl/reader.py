@@ -265,10 +265,22 @@ _NS_DCT = "{http://purl.org/dc/terms/}"
 _NS_APP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
 
 
+def _metadata(zf, names, part: str):
+    """A document-metadata part, parsed; None when absent or malformed.  Metadata is optional: a
+    return whose docProps cannot be parsed is still read (its identity lives on the sheet, and the
+    merge then dates it by the file's own time)."""
+    if part not in names:
+        return None
+    try:
+        return SafeET.fromstring(_read_part(zf, part))
+    except SafeET.ParseError:
+        return None
+
+
 def _custom_properties(zf, names) -> dict[str, str]:
-    if "docProps/custom.xml" not in names:
+    root = _metadata(zf, names, "docProps/custom.xml")
+    if root is None:
         return {}
-    root = SafeET.fromstring(_read_part(zf, "docProps/custom.xml"))
     out = {}
     for prop in root.findall(f"{_NS_CUSTOM}property"):
         name = prop.get("name", "")
@@ -307,11 +319,13 @@ def _timestamp(text: str | None) -> dt.datetime | None:
 
 def _core(zf, names) -> tuple[dt.datetime | None, str | None]:
     modified = app = None
-    if "docProps/core.xml" in names:
-        el = SafeET.fromstring(_read_part(zf, "docProps/core.xml")).find(f"{_NS_DCT}modified")
+    core = _metadata(zf, names, "docProps/core.xml")
+    if core is not None:
+        el = core.find(f"{_NS_DCT}modified")
         modified = _timestamp(el.text if el is not None else None)
-    if "docProps/app.xml" in names:
-        el = SafeET.fromstring(_read_part(zf, "docProps/app.xml")).find(f"{_NS_APP}Application")
+    props = _metadata(zf, names, "docProps/app.xml")
+    if props is not None:
+        el = props.find(f"{_NS_APP}Application")
         app = el.text if el is not None else None
     return modified, app
 

@@ -334,7 +334,7 @@ def test_wrong_key_is_an_operator_error_and_keeps_the_previous_workbook(desk, tm
     (desk / "other.key").write_text("22" * 32)
     r = _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "other.key",
              "--out", out)
-    assert r.returncode == 2 and "key" in r.stderr
+    assert r.returncode == 2 and "--key" in r.stderr and "chữ ký số" in r.stderr   # the key, not the returns
     assert out.read_bytes() == before
 
 
@@ -354,7 +354,7 @@ def test_a_second_merge_on_the_same_outputs_is_refused_while_one_runs(desk):
     with OutputLock(out):
         r = _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
                  "--out", out)
-    assert r.returncode == 2 and "another parxl run" in r.stderr
+    assert r.returncode == 2 and "một lượt chạy parxl khác" in r.stderr and str(out.name) in r.stderr
     assert not out.exists()
 
 
@@ -455,3 +455,23 @@ def test_far_cell_costs_neither_the_batch_nor_memory(plan, issued, desk, sheet, 
     if sheet == "scratch":
         assert any(f["code"] == "layout.sheet-unknown" and f["sheet"] == "Nháp" for f in data["findings"])
     assert _hashes(returns) == before
+
+
+def test_malformed_document_metadata_does_not_cost_the_return(plan, period, issued, returns_dir):
+    """docProps/core.xml with an unbound prefix (seen from one openpyxl version): the return is still read,
+    and dated by the file's own time."""
+    path = _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx")
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"<dcterms:modified[^>]*>", b'<dcterms:modified xsi:type="dcterms:W3CDTF" '
+                              b'xmlns:dcterms="http://purl.org/dc/terms/">', data)
+                data = data.replace(b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"', b"")
+            out.writestr(info, data)
+    path.write_bytes(buf.getvalue())
+    report = merge(plan, period, returns_dir, KEY)
+    assert _merged(report) == {"TAMKY"}
+    assert "return.no-save-time" in _codes(report, "tamky.xlsx")

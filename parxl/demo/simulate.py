@@ -124,7 +124,10 @@ def stamp(path: str | Path, modified: dt.datetime) -> None:
             data = src.read(info)
             if info.filename == "docProps/core.xml":
                 when = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                data = _MODIFIED.sub(b'<dcterms:modified xsi:type="dcterms:W3CDTF">' + when + b"</dcterms:modified>", data)
+                # self-contained: some openpyxl versions declare these prefixes on the sibling elements only
+                data = _MODIFIED.sub(b'<dcterms:modified xmlns:dcterms="http://purl.org/dc/terms/" '
+                                     b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                                     b'xsi:type="dcterms:W3CDTF">' + when + b"</dcterms:modified>", data)
             zi = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(zi, data)
