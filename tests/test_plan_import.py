@@ -277,3 +277,25 @@ def test_unparsed_number_is_flagged_not_written_as_sure(registry, tmp_path):
 ], ids=["groups", "elided-cap-xa", "verb-after-name", "semicolons", "bullets-line-breaks", "va-joins"])
 def test_split_agencies(cell, phrases, registry):
     assert split_agencies(cell, registry).phrases == phrases
+
+
+# -- plan diff ---------------------------------------------------------------------------------------------
+
+def test_plan_diff(tmp_path):
+    from parxl.plan_diff import diff_plans, render_diff
+    text = PLAN.read_text(encoding="utf-8").replace('agencies = "agencies.toml"', f'agencies = "{AGENCIES}"')
+    (tmp_path / "old.toml").write_text(text, encoding="utf-8")
+    new = (text.replace('target = { op = ">", value = 95, text = "trên 95%" }',
+                        'target = { op = ">", value = 97, text = "trên 97%" }', 1)
+               .replace('title = "Báo cáo kết quả thực hiện công tác CCHC định kỳ của tỉnh"',
+                        'title = "Báo cáo kết quả thực hiện công tác CCHC định kỳ"')
+               .replace('code = "V.5"', 'code = "V.6"'))
+    (tmp_path / "new.toml").write_text(new, encoding="utf-8")
+    old_p, new_p = load_plan(tmp_path / "old.toml"), load_plan(tmp_path / "new.toml")
+    changes = diff_plans(old_p, new_p)
+    kinds = sorted((c.kind, c.task) for c in changes)
+    assert kinds == [("target-changed", "III.4.1"), ("task-added", "V.6"), ("task-removed", "V.5"),
+                     ("task-retitled", "I.2")]
+    out = render_diff(old_p, new_p)
+    assert "> 95%" in out and "> 97%" in out
+    assert diff_plans(old_p, old_p) == [] and render_diff(old_p, old_p).endswith("no change")
