@@ -6,6 +6,7 @@ with ``=``, ``+``, ``-`` or ``@`` stays text and never becomes a formula.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
@@ -67,6 +68,10 @@ def render_consolidated(report: Report, path: Path) -> None:
     wb.close()
 
 
+PAGE_WIDTH = 100      # column-width units that fit across A4 landscape at 100% (LibreOffice, measured)
+MIN_PRINT_SCALE = 75  # 11 pt prints at 8.25 pt at least
+
+
 class _Consolidated:
     def __init__(self, wb, report: Report):
         self.wb, self.r = wb, report
@@ -85,16 +90,18 @@ class _Consolidated:
             "sub": f({"font_name": "Times New Roman", "italic": True}),
             "h": f({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "align": "center",
                     "valign": "vcenter"}),
-            "t": f(base), "n": f({**base, "num_format": "#,##0.##"}), "p": f({**base, "num_format": "0.00"}),
-            "d": f({**base, "num_format": "dd/mm/yyyy hh:mm"}),
-            "small": f({**base, "font_size": 9, "align": "center"}),
+            # [$-42A]: Vietnamese notation (1.234,5) whatever the reader's locale
+            "t": f(base), "n": f({**base, "num_format": "[$-42A]#,##0"}),
+            "x": f({**base, "num_format": "[$-42A]#,##0.##"}), "p": f({**base, "num_format": "[$-42A]#,##0.00"}),
+            "d": f({**base, "num_format": "dd/mm/yyyy hh:mm"}), "day": f({**base, "num_format": "dd/mm/yyyy"}),
+            "small": f({**base, "align": "center"}),
             "note": f({"font_name": "Times New Roman", "italic": True, "text_wrap": True, "valign": "top"}),
         }
         tones = {"good": ("#C6EFCE", "#006100"), "bad": ("#FFC7CE", "#9C0006"), "warn": ("#FFEB9C", "#9C5700"),
                  "part": ("#E2EFDA", "#375623"), "none": ("#D9D9D9", "#000000")}
         for k, (bg, fg) in tones.items():
             self.f[k] = f({**base, "bg_color": bg, "font_color": fg})
-            self.f["small_" + k] = f({**base, "font_size": 9, "align": "center", "bg_color": bg, "font_color": fg})
+            self.f["small_" + k] = f({**base, "align": "center", "bg_color": bg, "font_color": fg})
         self.res_by_agency = defaultdict(list)
         for x in report.results:
             self.res_by_agency[x.agency].append(x)
@@ -105,29 +112,63 @@ class _Consolidated:
         self._summary()
         self._indicators()
         self._agencies()
-        self._matrix()
+        self._voices()
         self._missing()
         self._findings()
+        for section in self.r.plan.sections:
+            self._matrix(section)
         self._long()
         self._files()
 
     # -- helpers --------------------------------------------------------------------------
-    def _sheet(self, name, title, headers, widths, landscape=True):
+    def _sheet(self, name, title, headers, widths, key_cols=1, repeat_header=True):
         ws = self.wb.add_worksheet(name)
-        ws.write_string(0, 0, title, self.f["title"])
-        ws.write_string(1, 0, f"{self.r.plan.title} — {self.r.period.label_vi} ({self.r.period.code})", self.f["sub"])
         self.widths[name] = widths
+        # titles wrap within the table's width: text overflowing to the right would print extra pages
+        self._line(ws, 0, title, self.f["title"])
+        self._line(ws, 1, f"{self.r.plan.title} — {self.r.period.label_vi} ({self.r.period.code})", self.f["sub"])
         for c, (h, w) in enumerate(zip(headers, widths)):
             ws.write_string(3, c, h, self.f["h"])
             ws.set_column(c, c, w)
         ws.set_row(3, max(32, row_height(list(zip(widths, headers)))))   # headers wrap whole
-        ws.freeze_panes(4, 0)
-        ws.repeat_rows(3)
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        if landscape:
-            ws.set_landscape()
+        ws.freeze_panes(4, key_cols)
+        if repeat_header:
+            ws.repeat_rows(3)
+        self._paper(ws, sum(widths), key_cols)
         return ws
+
+    def _line(self, ws, row: int, text: str, fmt, pt: float = 15) -> None:
+        """A line of text across the table's columns, wrapped, its row tall enough."""
+        widths = self.widths[ws.name]
+        ws.merge_range(row, 0, row, len(widths) - 1, text, fmt)
+        ws.set_row(row, row_height([(sum(widths) * 0.9, text)]) * pt / 15)
+
+    def _paper(self, ws, width: float, key_cols: int = 1) -> None:
+        """A4 landscape, readable: one page wide when that keeps text at 8 pt or more, else at 75% over
+        several pages with the key columns repeated; a footer with the report and the page x/y."""
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+        scale = min(100, int(100 * PAGE_WIDTH / width))
+        if scale >= MIN_PRINT_SCALE:
+            ws.set_print_scale(scale)
+        else:
+            ws.set_print_scale(MIN_PRINT_SCALE)
+            ws.repeat_columns(0, key_cols - 1)
+        # the footer is scaled with the page too: 11 pt prints at 8.25 pt or more
+        _ok(ws.set_footer(f"&L&11{self.r.period.label_vi} — tổng hợp&C&11{ws.name}&R&11Trang &P/&N"), "footer")
+
+    def _screen_only(self, ws, last_col: int, what: str) -> None:
+        """A sheet read on screen (long tables): its printout is the heading and a line saying so."""
+        self._line(ws, 2, f"Bảng này dùng để xem, lọc, lập bảng tổng hợp trên máy; khi in chỉ in phần tiêu đề. "
+                          f"{what}", self.f["sub"])
+        widths, used, last = self.widths[ws.name], 0.0, 0
+        for k, w in enumerate(widths[:last_col + 1]):      # as many columns as one page holds
+            used += w
+            if used > PAGE_WIDTH * 100 / MIN_PRINT_SCALE:
+                break
+            last = k
+        ws.print_area(0, 0, 3, last)
 
     def _notes(self, ws, row: int, ncols: int = 10) -> int:
         """The verdict words explained, under a table that uses them; returns the next free row."""
@@ -149,6 +190,8 @@ class _Consolidated:
             ws.write_number(r, c, _n(v), fm)
         elif isinstance(v, dt.datetime):
             ws.write_datetime(r, c, v.replace(tzinfo=None), self.f["d"])
+        elif isinstance(v, dt.date):
+            ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), self.f["day"])
         else:
             ws.write_string(r, c, str(v), fm)
 
@@ -176,7 +219,7 @@ class _Consolidated:
         ws = self._sheet("Tổng hợp", "TỔNG HỢP KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC",
                          ["Mục", "Lĩnh vực", "Số chỉ tiêu", *[v.vi for v in order],
                           "Tỷ lệ đạt (% trên tổng số chỉ tiêu)"],
-                         [8, 52, 10, 9, 11, 9, 11, 12, 11, 14])
+                         [12, 34, 8, 7, 9, 7, 9, 10, 9, 11], repeat_header=False)
         secs = r.by_section()
         rows = [[s["code"], s["title"], s["indicators"], *[s[v.value] for v in order], s["share_met"]]
                 for s in secs]
@@ -196,19 +239,20 @@ class _Consolidated:
         chart = self.wb.add_chart({"type": "column"})
         chart.add_series({"name": "Tỷ lệ chỉ tiêu đạt (%)", "categories": ["Tổng hợp", 4, 0, 3 + len(rows), 0],
                           "values": ["Tổng hợp", 4, 9, 3 + len(rows), 9], "fill": {"color": "#2E75B6"},
-                          "data_labels": {"value": True, "num_format": "0"}})
-        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực"})
-        chart.set_y_axis({"min": 0, "max": 100, "name": "%"})
+                          "data_labels": {"value": True, "num_format": "0", "font": {"size": 11}}})
+        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực", "name_font": {"size": 14}})
+        chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"size": 11}, "name_font": {"size": 11}})
+        chart.set_x_axis({"num_font": {"size": 11}})
         chart.set_legend({"none": True})
-        ws.insert_chart(end + 2, 4, chart, {"x_scale": 1.3, "y_scale": 1.1})
-        # by lead agency: each agency's own results on the indicators it leads
-        top = end + 20
-        ws.write_string(top, 0, "Kết quả theo cơ quan chủ trì", self.f["title"])
+        ws.insert_chart(end + 11, 0, chart, {"x_scale": 1.6, "y_scale": 0.9})
+        # the chart on a page of its own, then the table by lead agency on the next
+        top = end + 27
+        ws.set_h_pagebreaks([end + 11, top])
+        ws.write_string(top, 0, "Kết quả theo cơ quan chủ trì (xếp theo tỷ lệ đạt)", self.f["title"])
         heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Chưa đánh giá (thiếu, chưa nộp…)",
                  "Tỷ lệ đạt (%)"]
         for k, h in enumerate(heads):
             ws.write_string(top + 1, k, h, self.f["h"])
-        ws.set_row(top + 1, 32)
         lead_of = {(rep.agency, i.code) for i in plan.indicators for rep in i.reporters if rep.kind is Role.LEAD}
         rows = []
         for a in plan.reporting_agencies():
@@ -220,6 +264,8 @@ class _Consolidated:
             rows.append([a, plan.registry.name(a), len(mine), st[Verdict.MET], st[Verdict.NOT_MET],
                          len(mine) - judged - st[Verdict.CONTRIBUTES] - st[Verdict.NOT_APPLICABLE],
                          st[Verdict.MET] * 100 / judged if judged else None])
+        rows.sort(key=lambda x: (x[6] is None, -(x[6] or 0), x[0]))
+        ws.set_row(top + 1, row_height(list(zip(self.widths[ws.name], heads))))
         for i, row in enumerate(rows):
             for k, v in enumerate(row):
                 self._cell(ws, top + 2 + i, k, v, ["t", "t", "n", "n", "n", "n", "p"][k])
@@ -227,27 +273,26 @@ class _Consolidated:
     def _indicators(self):
         plan = self.r.plan
         ws = self._sheet("Chỉ tiêu", "KẾT QUẢ TOÀN TỈNH THEO CHỈ TIÊU",
-                         ["Mã chỉ tiêu", "Lĩnh vực", "Nhiệm vụ", "Chỉ tiêu", "Mục tiêu", "Cách tính toàn tỉnh",
-                          "Giá trị toàn tỉnh", "Tử số", "Mẫu số", "Đánh giá", "Cơ quan phải báo cáo",
-                          "Đã nộp", "Có số liệu dùng được", "Không phát sinh", "Cơ quan tự đạt"],
-                         [11, 8, 40, 40, 22, 18, 12, 10, 10, 16, 11, 9, 11, 11, 10])
+                         ["Mã chỉ tiêu", "Chỉ tiêu", "Mục tiêu", "Cách tính toàn tỉnh", "Giá trị toàn tỉnh",
+                          "Tử số · năm nay · số CQ đạt", "Mẫu số · năm gốc · số CQ áp dụng", "Đánh giá",
+                          "Phải báo cáo", "Đã nộp", "Có số liệu dùng được", "Không phát sinh", "Cơ quan tự đạt"],
+                         [9, 25, 14, 11, 9, 8, 8, 14, 7, 7, 7, 7, 7], key_cols=1)
         rows = []
         for fig in self.r.indicators:
             i = plan.indicator(fig.indicator)
             unit = measure_of(i).unit(i, fig.rule)
-            rows.append([i.code, i.task.section, f"{i.task.code}. {i.task.title}", i.label, i.target_vi(),
-                         RULE_VI[fig.rule] + (f" ({unit})" if unit else ""), fig.value, fig.numerator,
-                         fig.denominator, (fig.verdict_vi(), PROVINCE_TONE[fig.verdict]), fig.required,
-                         fig.returned, fig.assessed, fig.not_applicable, fig.met])
-        self._rows(ws, rows, ["t", "t", "t", "t", "t", "t", "p", "n", "n", "t", "n", "n", "n", "n", "n"])
+            rows.append([i.code, i.label, i.target_vi(), RULE_VI[fig.rule] + (f" ({unit})" if unit else ""),
+                         fig.value, fig.numerator, fig.denominator, (fig.verdict_vi(), PROVINCE_TONE[fig.verdict]),
+                         fig.required, fig.returned, fig.assessed, fig.not_applicable, fig.met])
+        self._rows(ws, rows, ["t", "t", "t", "t", "p", "x", "x", "t", "n", "n", "n", "n", "n"])
         self._notes(ws, 4 + len(rows) + 1)
 
     def _agencies(self):
         plan = self.r.plan
         ws = self._sheet("Cơ quan", "TÌNH HÌNH BÁO CÁO THEO CƠ QUAN",
-                         ["Mã", "Cơ quan", "Nhóm", "Đã nộp", "Thời điểm lưu tệp", "Tệp", "Số chỉ tiêu", "Đạt",
+                         ["Mã", "Cơ quan", "Nhóm", "Đã nộp", "Thời điểm lưu tệp", "Số chỉ tiêu", "Đạt",
                           "Chưa đạt", "Đã ghi nhận (tổng tỉnh)", "Không phát sinh", "Chưa đánh giá được", "Số lỗi"],
-                         [11, 40, 22, 9, 17, 34, 10, 8, 9, 11, 11, 12, 8])
+                         [12, 28, 16, 7, 14, 8, 6, 7, 9, 9, 9, 6], key_cols=2)
         errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
         rows = []
         for a in plan.reporting_agencies():
@@ -256,52 +301,57 @@ class _Consolidated:
             total = sum(st.values())
             done = st[Verdict.MET] + st[Verdict.NOT_MET] + st[Verdict.CONTRIBUTES] + st[Verdict.NOT_APPLICABLE]
             rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name,
-                         ("Có", "good") if e else ("Không", "bad"), e.saved_at if e else None, e.file if e else None,
-                         total, st[Verdict.MET], st[Verdict.NOT_MET], st[Verdict.CONTRIBUTES],
+                         ("Có", "good") if e else ("Không", "bad"), e.saved_at if e else None, total, st[Verdict.MET], st[Verdict.NOT_MET], st[Verdict.CONTRIBUTES],
                          st[Verdict.NOT_APPLICABLE], total - done, errors.get(a, 0)])
-        self._rows(ws, rows, ["t", "t", "t", "t", "d", "t", "n", "n", "n", "n", "n", "n", "n"])
+        self._rows(ws, rows, ["t", "t", "t", "t", "d", "n", "n", "n", "n", "n", "n", "n"])
         # chart: returns received by agency group
         groups = []
         for a in plan.reporting_agencies():
             g = plan.registry.group_of(a).name
             if g not in groups:
                 groups.append(g)
+        # by group, on a page of its own: the group's name in the wide column B, counts beside it
         base = 4 + len(rows) + 2
-        ws.write_string(base, 0, "Nhóm cơ quan", self.f["h"])
-        ws.write_string(base, 1, "Đã nộp", self.f["h"])
-        ws.write_string(base, 2, "Chưa nộp", self.f["h"])
+        ws.set_h_pagebreaks([base])
+        for col, head in ((1, "Nhóm cơ quan"), (2, "Đã nộp"), (3, "Chưa nộp")):
+            ws.write_string(base, col, head, self.f["h"])
         for k, g in enumerate(groups):
             members = [a for a in plan.reporting_agencies() if plan.registry.group_of(a).name == g]
             got = sum(a in self.ret_by_agency for a in members)
-            ws.write_string(base + 1 + k, 0, g, self.f["t"])
-            ws.write_number(base + 1 + k, 1, got, self.f["n"])
-            ws.write_number(base + 1 + k, 2, len(members) - got, self.f["n"])
+            ws.write_string(base + 1 + k, 1, g, self.f["t"])
+            ws.write_number(base + 1 + k, 2, got, self.f["n"])
+            ws.write_number(base + 1 + k, 3, len(members) - got, self.f["n"])
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        for col, name, color in ((1, "Đã nộp", "#70AD47"), (2, "Chưa nộp", "#C00000")):
-            chart.add_series({"name": name, "categories": ["Cơ quan", base + 1, 0, base + len(groups), 0],
+        for col, name, color in ((2, "Đã nộp", "#70AD47"), (3, "Chưa nộp", "#C00000")):
+            chart.add_series({"name": name, "categories": ["Cơ quan", base + 1, 1, base + len(groups), 1],
                               "values": ["Cơ quan", base + 1, col, base + len(groups), col],
                               "fill": {"color": color}})
-        chart.set_title({"name": "Báo cáo đã nhận theo nhóm cơ quan"})
-        ws.insert_chart(base, 4, chart, {"x_scale": 1.4})
+        chart.set_title({"name": "Báo cáo đã nhận theo nhóm cơ quan", "name_font": {"size": 14}})
+        chart.set_x_axis({"num_font": {"size": 11}})
+        chart.set_y_axis({"num_font": {"size": 11}})
+        chart.set_legend({"font": {"size": 11}})
+        ws.insert_chart(base + len(groups) + 2, 1, chart, {"x_scale": 1.4})
 
-    def _matrix(self):
+    def _matrix(self, section):
+        """One sheet per plan section: agencies × that section's indicators, readable on paper."""
         plan = self.r.plan
-        ws = self.wb.add_worksheet("Ma trận")
-        ws.write_string(0, 0, "MA TRẬN CƠ QUAN × CHỈ TIÊU (Đ: đạt; C: chưa đạt; G: đã ghi nhận vào tổng tỉnh; "
-                        "K: không phát sinh; ?: thiếu số liệu; M: thiếu minh chứng; !: số liệu chưa hợp lệ; "
-                        "–: chưa nộp; ô xám: không giao)", self.f["title"])
-        inds = plan.indicators
-        ws.write_string(2, 0, "Mã", self.f["h"])
-        ws.write_string(2, 1, "Cơ quan", self.f["h"])
-        ws.set_column(0, 0, 11)
-        ws.set_column(1, 1, 34)
-        ws.set_column(2, 1 + len(inds), 4.5)
-        ws.set_row(2, 70)
-        vert = self.wb.add_format({"rotation": 90, "font_size": 8, "border": 1, "bold": True, "align": "center"})
+        inds = [i for i in plan.indicators if i.task.section == section.code]
+        if not inds:
+            return
+        agencies = [a for a in plan.reporting_agencies()
+                    if any(rep.agency == a for i in inds for rep in i.reporters)]
+        name = f"Ma trận {section.code}"
+        ws = self._sheet(name, f"MA TRẬN CƠ QUAN × CHỈ TIÊU — {section.code}. {section.title}",
+                         ["Mã", "Cơ quan", *[i.code for i in inds]], [11, 24, *[4.5] * len(inds)], key_cols=2)
+        self._line(ws, 2, "Đ: đạt; C: chưa đạt; G: đã ghi nhận vào tổng tỉnh; K: không phát sinh; ?: thiếu số liệu; "
+                          "M: thiếu minh chứng; !: số liệu chưa hợp lệ; –: chưa nộp; ô xám: không giao", self.f["sub"])
+        vert = self.wb.add_format({"rotation": 90, "font_name": "Times New Roman", "font_size": 11, "border": 1,
+                                   "bold": True, "align": "center", "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
         for k, i in enumerate(inds):
-            ws.write_string(2, 2 + k, i.code, vert)
+            ws.write_string(3, 2 + k, i.code, vert)
+        ws.set_row(3, 75)
         verdict = {(x.agency, x.indicator): x.verdict for x in self.r.results}
-        for r, a in enumerate(plan.reporting_agencies(), 3):
+        for r, a in enumerate(agencies, 4):
             ws.write_string(r, 0, a, self.f["t"])
             ws.write_string(r, 1, plan.registry.name(a), self.f["t"])
             for k, i in enumerate(inds):
@@ -310,24 +360,43 @@ class _Consolidated:
                     ws.write_blank(r, 2 + k, None, self.f["small_none"])
                 else:
                     ws.write_string(r, 2 + k, SHORT[v], self.f["small_" + AGENCY_TONE[v]])
-        ws.freeze_panes(3, 2)
-        ws.set_landscape()
-        ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
-        ws.repeat_rows(2)
+
+    def _voices(self):
+        """What the agencies say: their difficulties and proposals, by section and agency."""
+        plan = self.r.plan
+        ws = self._sheet("Khó khăn, đề xuất", "KHÓ KHĂN, VƯỚNG MẮC VÀ ĐỀ XUẤT, KIẾN NGHỊ CỦA CÁC CƠ QUAN",
+                         ["Lĩnh vực", "Cơ quan", "Mã chỉ tiêu", "Chỉ tiêu", "Khó khăn, vướng mắc", "Đề xuất, kiến nghị"],
+                         [6, 20, 9, 24, 36, 36], key_cols=0)
+        section_of = {i.code: i.task.section for i in plan.indicators}
+        order = {s.code: k for k, s in enumerate(plan.sections)}
+        said = [x for x in self.r.results if x.issues or x.proposals]
+        said.sort(key=lambda x: (order[section_of[x.indicator]], plan.registry.name(x.agency), x.indicator))
+        rows = [[section_of[x.indicator], plan.registry.name(x.agency), x.indicator, plan.indicator(x.indicator).label,
+                 x.issues, x.proposals] for x in said]
+        if not rows:
+            rows = [["", "Chưa có cơ quan nào nêu khó khăn hoặc đề xuất.", "", "", "", ""]]
+        self._rows(ws, rows)
 
     def _missing(self):
         plan = self.r.plan
-        ws = self._sheet("Chưa nộp", "CÁC CƠ QUAN CHƯA NỘP BÁO CÁO",
-                         ["Mã", "Cơ quan", "Nhóm", "Số chỉ tiêu phải báo cáo"], [11, 50, 26, 14], landscape=False)
-        rows = [[a, plan.registry.name(a), plan.registry.group_of(a).name, len(plan.assignments(a))]
-                for a in self.r.missing]
-        self._rows(ws, rows, ["t", "t", "t", "n"])
+        ws = self._sheet("Chưa nộp", "CÁC CƠ QUAN CHƯA CÓ BÁO CÁO HỢP LỆ",
+                         ["Mã", "Cơ quan", "Nhóm", "Số chỉ tiêu phải báo cáo", "Tệp đã nhận nhưng không dùng được"],
+                         [12, 34, 20, 10, 50])
+        why = {}
+        for f in self.r.findings:
+            if f.file and f.rejects and f.file not in why:
+                why[f.file] = f.message
+        rows = []
+        for a in self.r.missing:
+            tried = [f"{e.file}: {why.get(e.file, e.status.vi)}" for e in _files_of(a, self.r.returns)]
+            rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name, len(plan.assignments(a)),
+                         "\n".join(tried) or None])
+        self._rows(ws, rows, ["t", "t", "t", "n", "t"])
 
     def _findings(self):
         ws = self._sheet("Lỗi & cảnh báo", "LỖI, CẢNH BÁO VÀ THÔNG TIN KHI ĐỌC BÁO CÁO",
                          ["Mức độ", "Mã lỗi", "Cơ quan", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Nội dung"],
-                         [10, 26, 11, 30, 22, 9, 11, 70])
+                         [8, 20, 10, 20, 14, 6, 9, 46], key_cols=0)
         order = {"error": 0, "warning": 1, "info": 2}
         rows = []
         for f in sorted(self.r.findings, key=lambda f: order[f.severity.value]):
@@ -343,7 +412,9 @@ class _Consolidated:
                           "Mục tiêu", "Vai trò", "Tình trạng", "Tử số", "Mẫu số", "Kết quả", "Số liệu năm gốc",
                           "Giá trị đánh giá", "Chênh lệch so với mục tiêu", "Đánh giá", "Minh chứng", "Ngày văn bản",
                           "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Tệp", "Sheet", "Ô"],
-                         [11, 30, 18, 7, 11, 11, 40, 20, 14, 14, 9, 9, 9, 11, 11, 11, 13, 30, 12, 30, 30, 26, 18, 7])
+                         [11, 30, 18, 7, 11, 11, 40, 20, 14, 14, 9, 9, 9, 11, 11, 11, 13, 30, 12, 30, 30, 26, 18, 7],
+                         key_cols=2)
+        self._screen_only(ws, 23, "Mỗi dòng là một cơ quan × một chỉ tiêu, kèm tệp, sheet và ô nguồn.")
         role = {(rep.agency, i.code): rep.role for i in plan.indicators for rep in i.reporters}
         rows = []
         for x in self.r.results:
@@ -352,14 +423,15 @@ class _Consolidated:
                          i.task.section, i.task.code, i.code, i.label, i.target_vi(), role[(x.agency, i.code)],
                          x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
                          x.current, x.baseline, x.value, x.gap, (x.verdict.vi, AGENCY_TONE[x.verdict]), x.evidence,
-                         x.doc_date.strftime("%d/%m/%Y") if x.doc_date else None, x.issues, x.proposals, x.file,
+                         (x.doc_date, "day") if x.doc_date else None, x.issues, x.proposals, x.file,
                          x.sheet, x.cell])
-        self._rows(ws, rows, ["t"] * 10 + ["n", "n", "n", "n", "p", "p"] + ["t"] * 8)
+        self._rows(ws, rows, ["t"] * 10 + ["x", "x", "x", "x", "p", "p"] + ["t"] * 8)
 
     def _files(self):
         ws = self._sheet("Tệp nhận được", "CÁC TỆP ĐÃ NHẬN",
                          ["Tệp", "Cơ quan", "Trạng thái", "Lý do", "Mã biểu mẫu", "Thời điểm lưu tệp", "Phần mềm",
-                          "SHA-256"], [34, 11, 13, 50, 30, 17, 26, 66])
+                          "SHA-256"], [34, 11, 13, 50, 30, 17, 26, 66], key_cols=1)
+        self._screen_only(ws, 7, "Mọi tệp trong thư mục nhận báo cáo, với trạng thái và lý do.")
         first = {}
         for f in self.r.findings:
             if f.file and f.file not in first and (f.rejects or f.code == "file.output-skipped"
@@ -369,6 +441,20 @@ class _Consolidated:
                  e.modified, e.application, e.sha256] for e in self.r.returns]
         self._rows(ws, rows, ["t", "t", "t", "t", "t", "d", "t", "t"])
 
+
+
+def _files_of(agency: str, returns) -> list:
+    """Files received for an agency that could not be used: by the identity they claim, else by a file
+    name that carries the agency's code (a broken file has no readable identity)."""
+    code = agency.lower()
+    out = []
+    for e in returns:
+        if e.status is ReturnStatus.ACCEPTED:
+            continue
+        named = code in re.split(r"[^a-z0-9]+", e.file.lower())
+        if e.agency == agency or (e.agency is None and named):
+            out.append(e)
+    return out
 
 
 _SOURCE_VI = {"document": "thời điểm lưu ghi trong tệp", "file": "thời điểm của tệp trên đĩa"}

@@ -240,8 +240,9 @@ class _Book:
         ws.set_paper(9)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         agency = self.plan.registry.name(self.agency).replace("&", "&&")
-        footer = (f"&L&8{agency} — {self.period.label_vi}&C&8{self.fields['template_id']}"
-                  f"&R&8Trang &P/&N")
+        # the footer is scaled with the page: 11 pt prints at 8.25 pt
+        footer = (f"&L&11{agency} — {self.period.label_vi}&C&11{self.fields['template_id']}"
+                  f"&R&11Trang &P/&N")
         _ok(ws.set_footer(footer), "footer")
 
     # -- input sheets --------------------------------------------------------------------

@@ -51,7 +51,7 @@ def test_ratio_on_partial_coverage_is_provisional_with_its_coverage(plan):
 
 
 def test_each_rule_counts_a_missing_agency_as_not_meeting(plan):
-    ind = plan.indicator("I.4/1")               # done, each: every lead agency must complete it
+    ind = plan.indicator("IV.1/1")               # done, each: every lead agency must complete it (38 agencies)
     n = len(ind.reporters)
     fig = _agg(ind, _rows(ind, [V.MET] * (n - 4)))
     assert fig.verdict is PV.PROVISIONAL_NOT_MET      # could still hold if the 4 missing all complete it
@@ -107,16 +107,16 @@ def test_merge_of_two_districts_is_provisional_and_missing_agencies_are_not_retu
                                                                                        returns_dir):
     _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {
         "III.4.2/1": {"numerator": 96, "denominator": 100},
-        "VI.3/1": {"value": 1}, "I.4/1": EVID})
+        "VI.3/1": {"value": 1}, "IV.1/1": EVID})
     _fill(issued, plan, "HOIAN", returns_dir / "hoian.xlsx", {
         "III.4.2/1": {"numerator": 99, "denominator": 100},
-        "VI.3/1": {"value": 1}, "I.4/1": {"status": "Đang thực hiện"}})
+        "VI.3/1": {"value": 1}, "IV.1/1": {"status": "Đang thực hiện"}})
     report = merge(plan, period, returns_dir, KEY)
     fig = {f.indicator: f for f in report.indicators}
     assert fig["III.4.2/1"].value == F(195, 2) and fig["III.4.2/1"].verdict is PV.PROVISIONAL_MET
     assert fig["III.4.2/1"].verdict_vi() == f"Đạt (tạm tính, 2/{len(plan.indicator('III.4.2/1').reporters)})"
     assert fig["VI.3/1"].value == 2 and fig["VI.3/1"].verdict is PV.MET
-    assert fig["I.4/1"].verdict is PV.NOT_MET           # Hội An has not completed it: 100% is out of reach
+    assert fig["IV.1/1"].verdict is PV.NOT_MET           # Hội An has not completed it: 100% is out of reach
     by = {(r.agency, r.indicator): r.verdict for r in report.results}
     assert by[("TAMKY", "VI.3/1")] is V.CONTRIBUTES     # 1 of "at least 2 in the province": no red mark
     assert by[("DIENBAN", "III.4.2/1")] is V.NOT_RETURNED

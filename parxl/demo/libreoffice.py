@@ -37,17 +37,23 @@ def available() -> bool:
 
 def convert(src: str | Path, out_dir: str | Path, fmt: str = "xlsx") -> Path:
     """``soffice --convert-to``: open and save, no edit (fmt 'xlsx', 'ods', 'xls' or 'pdf')."""
-    src, out_dir = Path(src), Path(out_dir)
+    return convert_many([src], out_dir, fmt)[0]
+
+
+def convert_many(srcs: list[str | Path], out_dir: str | Path, fmt: str = "xlsx") -> list[Path]:
+    """Several files in one soffice run (starting LibreOffice is most of the cost)."""
+    srcs, out_dir = [Path(s) for s in srcs], Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     filt = {"xlsx": "xlsx:Calc MS Excel 2007 XML", "ods": "ods", "xls": "xls:MS Excel 97", "pdf": "pdf"}[fmt]
     with tempfile.TemporaryDirectory() as prof:
         subprocess.run([soffice(), f"-env:UserInstallation=file://{prof}", "--headless", "--norestore",
-                        "--convert-to", filt, "--outdir", str(out_dir), str(src)],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300)
-    out = out_dir / (src.stem + "." + fmt)
-    if not out.exists():
-        raise RuntimeError(f"LibreOffice did not convert {src}")
-    return out
+                        "--convert-to", filt, "--outdir", str(out_dir), *map(str, srcs)],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, timeout=300 * len(srcs))
+    outs = [out_dir / (s.stem + "." + fmt) for s in srcs]
+    for s, out in zip(srcs, outs):
+        if not out.exists():
+            raise RuntimeError(f"LibreOffice did not convert {s}")
+    return outs
 
 
 def type_values(jobs: list[dict], locale: str = "en-US", timeout: int = 600) -> list[dict]:
