@@ -92,7 +92,7 @@ class _Consolidated:
                     "valign": "vcenter"}),
             # [$-42A]: Vietnamese notation (1.234,5) whatever the reader's locale
             "t": f(base), "n": f({**base, "num_format": "[$-42A]#,##0"}),
-            "x": f({**base, "num_format": "[$-42A]#,##0.##"}), "p": f({**base, "num_format": "[$-42A]#,##0.00"}),
+            "x": f({**base, "num_format": "[$-42A]General"}), "p": f({**base, "num_format": "[$-42A]#,##0.00"}),
             "d": f({**base, "num_format": "dd/mm/yyyy hh:mm"}), "day": f({**base, "num_format": "dd/mm/yyyy"}),
             "small": f({**base, "align": "center"}),
             "note": f({"font_name": "Times New Roman", "italic": True, "text_wrap": True, "valign": "top"}),

@@ -146,10 +146,10 @@ class _Book:
             "locked": f({**base, "bg_color": "#F2F2F2"}),
             "na": f({**base, "bg_color": "#BFBFBF"}),
             "input": f({**base, "locked": False, "bg_color": "#FFFFFF"}),
-            "input_num": f({**base, "locked": False, "num_format": "#,##0"}),
-            "input_dec": f({**base, "locked": False, "num_format": "#,##0.00"}),
+            "input_num": f({**base, "locked": False, "num_format": "[$-42A]#,##0"}),
+            "input_dec": f({**base, "locked": False, "num_format": "[$-42A]General"}),
             "input_date": f({**base, "locked": False, "num_format": "dd/mm/yyyy"}),
-            "formula": f({**base, "bg_color": "#DDEBF7", "num_format": "0.00"}),
+            "formula": f({**base, "bg_color": "#DDEBF7", "num_format": "[$-42A]#,##0.00"}),
             "bold": f({"font_name": "Times New Roman", "bold": True, "text_wrap": True, "valign": "top"}),
             "text": f({"font_name": "Times New Roman", "text_wrap": True, "valign": "top"}),
         }

@@ -62,6 +62,27 @@ def main():
     merge_to_files(plan, period, returns, HERE / "tong-hop-2024-Q3.xlsx", key, HERE / "report-2024-Q3.json")
     for p in sorted(HERE.rglob("*.xlsx")):
         print(p.relative_to(HERE))
+    pictures()
+
+
+def pictures():
+    """README's two pictures, printed by LibreOffice and rasterised by pdftoppm: what an agency sees (its
+    first input sheet, as filled by Tam Kỳ) and what a leader sees (the consolidated workbook's summary)."""
+    import subprocess
+    import tempfile
+    from parxl.demo import libreoffice
+    if not (libreoffice.soffice() and shutil.which("pdftoppm")):
+        print("pictures not rendered: needs LibreOffice and pdftoppm (poppler-utils)")
+        return
+    out = HERE / "pictures"
+    out.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        agency, leader = libreoffice.convert_many([HERE / "returns" / "2024-Q3_TAMKY_da-dien.xlsx",
+                                                   HERE / "tong-hop-2024-Q3.xlsx"], tmp, "pdf")
+        for pdf, page, name in ((agency, 3, "agency"), (leader, 1, "leader")):
+            subprocess.run(["pdftoppm", "-png", "-r", "80", "-f", str(page), "-l", str(page), "-singlefile",
+                            str(pdf), str(out / name)], check=True)
+            print((out / f"{name}.png").relative_to(HERE))
 
 
 if __name__ == "__main__":
