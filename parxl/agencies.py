@@ -16,7 +16,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .errors import Problem, RegistryError, toml_location as _loc
+from .errors import Problem, RegistryError, validation_problems
+from .i18n import _
 
 _CODE = r"^[A-Z][A-Z0-9_-]{0,23}$"
 
@@ -91,14 +92,14 @@ class Registry:
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise RegistryError([Problem(src, "", "file not found")]) from None
+            raise RegistryError([Problem(src, "", _("file not found"))]) from None
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-            raise RegistryError([Problem(src, "", f"not valid TOML: {e}")]) from None
+            raise RegistryError([Problem(src, "", _("not valid TOML: {error}").format(error=e))]) from None
         head = raw.pop("registry", {})
         try:
             model = _RegistryFile.model_validate({**head, **raw})
         except ValidationError as e:
-            raise RegistryError([Problem(src, _loc(err["loc"], raw), err["msg"]) for err in e.errors()]) from None
+            raise RegistryError(validation_problems(e, src, raw, "registry")) from None
         return cls(model.id, model.province, model.groups, model.agencies, source=src)
 
     def _validate(self) -> list[Problem]:
@@ -108,19 +109,19 @@ class Registry:
         for g in self.groups.values():
             for inc in (*g.includes, *([g.delegate_to] if g.delegate_to else [])):
                 if inc not in self.groups:
-                    out.append(Problem(src, f"group {g.code}", f"refers to unknown group {inc!r}"))
+                    out.append(Problem(src, f"group {g.code}", _("refers to unknown group {group!r}").format(group=inc)))
         for a in self.agencies.values():
             if a.group not in self.groups:
-                out.append(Problem(src, f"agency {a.code}", f"unknown group {a.group!r}"))
+                out.append(Problem(src, f"agency {a.code}", _("unknown group {group!r}").format(group=a.group)))
             if a.parent and a.parent not in self.agencies:
-                out.append(Problem(src, f"agency {a.code}", f"unknown parent {a.parent!r}"))
+                out.append(Problem(src, f"agency {a.code}", _("unknown parent {parent!r}").format(parent=a.parent)))
         for kind, items in (("group", self.groups.values()), ("agency", self.agencies.values())):
             for it in items:
                 for n in (it.name, *it.aliases):
                     k = normalize_phrase(n)
                     if k in seen and seen[k] != f"{kind} {it.code}":
                         out.append(Problem(src, f"{kind} {it.code}",
-                                           f"name or alias {n!r} is also used by {seen[k]}"))
+                                           _("name or alias {name!r} is also used by {other}").format(name=n, other=seen[k])))
                     seen[k] = f"{kind} {it.code}"
         return out
 

@@ -2,10 +2,14 @@
 
 Exit codes: 0 done; 1 done, with error findings (merge --strict, check); 2 the operator
 must fix something (plan, registry, key, paths, options).
+
+It speaks Vietnamese unless asked otherwise (``--lang en`` or ``PARXL_LANG=en``; see parxl.i18n).
+The --help texts are English.
 """
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import sys
 from contextlib import contextmanager
@@ -14,8 +18,10 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import InputError, KeyFileError, ParxlError
+from .errors import InputError, KeyFileError, ParxlError, Problem, UsageError
+from .i18n import LANGUAGES, _, choose, finding_message, ngettext, set_language
 from .periods import Period
+from .vocab import format_number
 
 _BUNDLED = Path("templates/quangnam-2024/plan.toml")
 
@@ -29,14 +35,25 @@ def _default_plan() -> Path:
 class _Exit2(click.ClickException):
     exit_code = 2
 
+    def show(self, file=None) -> None:
+        click.echo(_("Error: {message}").format(message=self.format_message()), file=file or sys.stderr)
+
+
+def _n(message: str, n: int, **kw) -> str:
+    """A counted message (from ngettext) with its count written the Vietnamese way (1.234)."""
+    return message.format(n=format_number(n), **kw)
+
 
 @contextmanager
 def _operator_errors():
     try:
         yield
     except InputError as e:
+        if len(e.problems) == 1:
+            raise _Exit2(str(e.problems[0])) from None
         lines = "\n".join(f"  {p}" for p in e.problems)
-        raise _Exit2(f"{len(e.problems)} problem(s):\n{lines}") from None
+        n = len(e.problems)
+        raise _Exit2(_n(ngettext("{n} problem:", "{n} problems:", n), n) + "\n" + lines) from None
     except ParxlError as e:
         raise _Exit2(str(e)) from None
 
@@ -49,7 +66,7 @@ def _date(ctx, param, value):
             return dt.datetime.strptime(value, fmt).date()
         except ValueError:
             pass
-    raise click.BadParameter("use dd/mm/yyyy or yyyy-mm-dd")
+    raise click.BadParameter(_("{value!r} is not a date: use dd/mm/yyyy or yyyy-mm-dd").format(value=value))
 
 
 @contextmanager
@@ -60,6 +77,56 @@ def _progress(label: str, total: int):
         return
     with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
         yield lambda _item: bar.update(1)
+
+
+def _language(ctx, param, value):
+    set_language(choose(value))
+    return value
+
+
+def _agency_label(plan, code: str | None) -> str:
+    a = plan.registry.agencies.get(code) if code else None
+    return f"{code} – {a.name}" if a else (code or "")
+
+
+def _agency_codes(plan, given: tuple[str, ...]) -> list[str]:
+    """The agency codes the operator typed, read case-insensitively (or as an agency's exact name);
+    an unknown one is refused with the codes it is close to."""
+    reg = plan.registry
+    by_upper = {c.upper(): c for c in reg.agencies}
+    out, problems = [], []
+    for text in given:
+        code = by_upper.get(text.strip().upper())
+        if code is None:
+            hit = reg.resolve(text)
+            if hit and len(hit) == 1 and hit[0].on_behalf_of is None:
+                code = hit[0].agency
+        if code is None:
+            close = _close_agencies(reg, text)
+            msg = _("agency {given!r} is not in registry {registry}").format(given=text, registry=reg.id)
+            if close:
+                msg += _("; did you mean: {codes}?").format(codes=", ".join(_agency_label(plan, c) for c in close))
+            else:
+                msg += _("; the codes are in {path}").format(path=reg.source)
+            problems.append(Problem("--agency", "", msg))
+        elif not plan.assignments(code):
+            problems.append(Problem("--agency", "", _("agency {agency} has nothing to report in this plan").format(
+                agency=_agency_label(plan, code))))
+        elif code not in out:
+            out.append(code)
+    if problems:
+        raise InputError(problems)
+    return out
+
+
+def _close_agencies(reg, text: str) -> list[str]:
+    """Codes close to ``text``, as a code or as a name (difflib)."""
+    from .agencies import normalize_phrase
+    codes = list(reg.agencies)
+    hits = difflib.get_close_matches(text.strip().upper(), codes, n=3, cutoff=0.6)
+    names = {normalize_phrase(a.name): a.code for a in reg.agencies.values()}
+    hits += [names[n] for n in difflib.get_close_matches(normalize_phrase(text), list(names), n=3, cutoff=0.6)]
+    return list(dict.fromkeys(hits))[:4]
 
 
 plan_option = click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -73,6 +140,9 @@ due_option = click.option("--due", callback=_date, help="Return due date (dd/mm/
 
 @click.group()
 @click.version_option(__version__)
+@click.option("--lang", type=click.Choice(LANGUAGES, case_sensitive=False), is_eager=True, expose_value=False,
+              callback=_language, help="Language of messages: vi or en. Default: $PARXL_LANG, else vi "
+                                       "(LANG and LC_ALL are not followed).")
 def cli():
     """parxl: generate, collect and merge a province's quarterly PAR-plan returns in Excel."""
 
@@ -84,7 +154,7 @@ def keygen(path, force):
     """Make a new secret key file for signing and verifying workbooks."""
     from .identity import keygen as make
     with _operator_errors():
-        click.echo(f"key written to {make(path, force)}; keep it secret and keep a backup")
+        click.echo(_("key written to {path}; keep it secret and keep a backup").format(path=make(path, force)))
 
 
 @cli.group()
@@ -92,37 +162,49 @@ def plan():
     """Inspect and check a plan catalog."""
 
 
+plan_argument = click.argument("plan_path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+
+
 @plan.command("show")
-@click.argument("plan_path", type=click.Path(dir_okay=False, path_type=Path))
+@plan_argument
 @agencies_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan_show(plan_path, agencies, as_json):
-    """Show a plan's sections, tasks, indicators and targets."""
+    """Show a plan's sections, tasks, indicators and targets (default: the bundled plan)."""
     from .plan import load_plan
     with _operator_errors():
-        p = load_plan(plan_path, agencies)
+        p = load_plan(plan_path or _default_plan(), agencies)
     if as_json:
         click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=1))
         return
-    click.echo(f"{p.title}\n{p.id} v{p.version}: {len(p.tasks)} tasks, {len(p.indicators)} indicators, "
-               f"{len(p.reporting_agencies())} reporting agencies")
+    click.echo(f"{p.title}\n{p.id} v{p.version}: {_plan_counts(p)}")
     for s in p.sections:
         click.echo(f"\n{s.code}. {s.title}")
         for i in p.indicators:
             if i.task.section == s.code:
-                click.echo(f"  {i.code:<14} {i.measure:<6} {i.target_vi()[:40]:<40} {len(i.reporters):>3} agencies")
+                n = len(i.reporters)
+                click.echo(f"  {i.code:<14} {i.measure:<6} {i.target_vi()[:40]:<40} "
+                           + _n(ngettext("{n} agency", "{n} agencies", n), n))
+
+
+def _plan_counts(p) -> str:
+    t, i, a = len(p.tasks), len(p.indicators), len(p.reporting_agencies())
+    return ", ".join((_n(ngettext("{n} task", "{n} tasks", t), t),
+                      _n(ngettext("{n} indicator", "{n} indicators", i), i),
+                      _n(ngettext("{n} reporting agency", "{n} reporting agencies", a), a)))
 
 
 @plan.command("check")
-@click.argument("plan_path", type=click.Path(dir_okay=False, path_type=Path))
+@plan_argument
 @agencies_option
 def plan_check(plan_path, agencies):
-    """Load a plan and its registry and report every problem at once (exit 2 if any)."""
+    """Load a plan (default: the bundled plan) and its registry and report every problem at once
+    (exit 2 if any)."""
     from .plan import load_plan
     with _operator_errors():
-        p = load_plan(plan_path, agencies)
-    click.echo(f"ok: {len(p.tasks)} tasks, {len(p.indicators)} indicators, "
-               f"{len(p.reporting_agencies())} reporting agencies in registry {p.registry.id}")
+        p = load_plan(plan_path or _default_plan(), agencies)
+    click.echo(_("plan {plan} is valid: {counts} in registry {registry}").format(
+        plan=f"{p.id} v{p.version}", counts=_plan_counts(p), registry=p.registry.id))
 
 
 @cli.command()
@@ -148,21 +230,23 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
     with _operator_errors():
         p = load_plan(plan_path, agencies)
         per = Period.parse(period, due)
+        codes = _agency_codes(p, only) or p.reporting_agencies()
         key, kpath, created = resolve_key(key_path, out_dir.parent / KEY_FILE_NAME,
                                           create_at=out_dir.parent / KEY_FILE_NAME)
         if created:
-            click.echo(f"made a new key at {kpath}: keep it; merge needs it", err=True)
-        bad = [a for a in only if not p.assignments(a)]
-        if bad:
-            raise ParxlError(f"agency code(s) with nothing to report or not in the registry: {', '.join(bad)}")
-        codes = list(only) or p.reporting_agencies()
-        with _progress("generating", len(codes)) as tick:
+            click.echo(_("made a new key at {path}: keep it; merge needs it").format(path=kpath), err=True)
+        with _progress(_("generating"), len(codes)) as tick:
             issues = run(p, per, out_dir, key, codes, issued, password, workers, tick, force)
         kept = [i.path.name for i in issues if i.kept]
-        click.echo(f"{len(issues) - len(kept)} workbooks written to {out_dir}")
+        n = len(issues) - len(kept)
+        click.echo(_n(ngettext("{n} workbook written to {out}", "{n} workbooks written to {out}", n), n, out=out_dir))
         if kept:
-            raise ParxlError(f"{len(kept)} file(s) already in {out_dir} differ from the blank workbook and were "
-                             f"kept (filled returns?): {', '.join(kept)}; use --force to replace them")
+            k = len(kept)
+            raise UsageError(_n(ngettext(
+                "{n} file already in {out} differs from the blank workbook and was kept (a filled return?): "
+                "{files}; use --force to replace it",
+                "{n} files already in {out} differ from the blank workbook and were kept (filled returns?): "
+                "{files}; use --force to replace them", k), k, out=out_dir, files=", ".join(kept)))
 
 
 @cli.command()
@@ -187,23 +271,36 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
     from .intake import find_returns
     from .merge import merge_to_files
     from .plan import load_plan
-    from .report import section_line
     with _operator_errors():
         p = load_plan(plan_path, agencies)
         per = Period.parse(period, due)
-        key, kpath, _ = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
+        key, kpath, _created = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
         entries = find_returns(returns_dir)
-        with _progress("reading returns", sum(e.readable for e in entries)) as tick:
+        with _progress(_("reading returns"), sum(e.readable for e in entries)) as tick:
             report = merge_to_files(p, per, returns_dir, out, key, report_path, tick, workers, key_path=kpath,
                                     allow_empty=allow_empty, entries=entries)
-    c = report.counts()
-    click.echo(f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded, "
-               f"{c['skipped']} not read; {c['missing']} agencies missing")
+    c = {k: format_number(v) for k, v in report.counts().items()}
+    m = report.counts()["missing"]
+    click.echo(_("returns: {accepted} accepted, {rejected} rejected, {superseded} superseded, {skipped} not read")
+               .format(**c) + "; " + _n(ngettext("{n} agency missing", "{n} agencies missing", m), m))
     for s in report.by_section():
-        click.echo(section_line(s))
+        click.echo(_section_line(s))
     errors = sum(f.severity.value == "error" for f in report.findings)
-    click.echo(f"{errors} error finding(s); consolidated workbook: {out}" + (f"; report: {report_path}" if report_path else ""))
+    line = _n(ngettext("{n} error finding; consolidated workbook: {out}",
+                       "{n} error findings; consolidated workbook: {out}", errors), errors, out=out)
+    click.echo(line + (_("; report: {path}").format(path=report_path) if report_path else ""))
     sys.exit(1 if strict and errors else 0)
+
+
+def _section_line(s: dict) -> str:
+    """One line of a section's tally for the terminal."""
+    share = "—" if s["share_met"] is None else format_number(s["share_met"], 0, "%")
+    N = format_number
+    return "  " + _("{code}  {met} met, {pmet} met provisionally, {nmet} not met, {pnmet} not met provisionally, "
+                    "{nass} not assessable, {napp} not applicable ({share} of {n} met)").format(
+        code=f"{s['code']:<5}", met=N(s["met"]), pmet=N(s["provisional_met"]), nmet=N(s["not_met"]),
+        pnmet=N(s["provisional_not_met"]), nass=N(s["not_assessable"]), napp=N(s["not_applicable"]),
+        share=share, n=N(s["indicators"]))
 
 
 @cli.command()
@@ -227,17 +324,20 @@ def check(files, plan_path, agencies, period, key_path, as_json):
             if key_path:
                 raise
             key = None  # an agency checking its own file has no key: signature not verified (identity.no-key)
-        results = check_paths(list(files), p, per, key)
+        with _progress(_("checking"), len(files)) as tick:
+            results = check_paths(list(files), p, per, key, tick)
     out = [{"file": str(c.workbook.name), "agency": c.agency, "accepted": c.accepted,
             "findings": [f.to_dict() for f in c.findings]} for c in results]
     if as_json:
         click.echo(json.dumps(out, ensure_ascii=False, indent=1))
     else:
+        severity = {"error": _("error"), "warning": _("warning")}
         for c in results:
-            click.echo(f"{c.workbook.name}: {'accepted' if c.accepted else 'REJECTED'} ({c.agency or '?'})")
+            click.echo(f"{c.workbook.name}: {_check_status(p, c)}")
             for f in c.findings:
                 if f.severity.value != "info":
-                    click.echo(f"  {f.severity.value:<7} {f.code:<28} {f.sheet or ''}!{f.cell or ''}  {f.message}")
+                    where = f"{f.sheet or ''}!{f.cell or ''}" if f.sheet or f.cell else ""
+                    click.echo(f"  {severity[f.severity.value]:<9} {f.code:<28} {where}  {finding_message(f)}")
     sys.exit(1 if any(f["severity"] == "error" for o in out for f in o["findings"]) else 0)
 
 
@@ -253,6 +353,20 @@ def demo(out_dir, plan_path, seed, no_libreoffice):
         summary = run_demo(out_dir, plan_path, seed=seed, libreoffice_fill=not no_libreoffice,
                            echo=lambda s: click.echo(s, err=True))
     click.echo(summary)
+
+
+def _check_status(plan, c) -> str:
+    """accepted / accepted, with errors / rejected, and the agency (for a rejected file: the one it claims)."""
+    if not c.accepted:
+        claimed = c.agency or (c.identity or {}).get("agency") or c.workbook.properties.get("agency")
+        who = (_("claims {agency}").format(agency=_agency_label(plan, claimed)) if claimed
+               else _("agency unknown"))
+        return _("rejected ({who})").format(who=who)
+    errors = sum(f.severity.value == "error" for f in c.findings)
+    if errors:
+        return _n(ngettext("accepted, with {n} error ({agency})", "accepted, with {n} errors ({agency})", errors),
+                  errors, agency=_agency_label(plan, c.agency))
+    return _("accepted ({agency})").format(agency=_agency_label(plan, c.agency))
 
 
 def main():  # pragma: no cover

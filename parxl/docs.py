@@ -14,7 +14,18 @@ from .findings import catalog_markdown
 
 
 def cli_reference() -> str:
+    """Every command's --help, in English whatever PARXL_LANG says, so that README is deterministic."""
     from .cli import cli
+    from .i18n import language, set_language
+    before = language()
+    set_language("en")
+    try:
+        return _cli_reference(cli)
+    finally:
+        set_language(before)
+
+
+def _cli_reference(cli) -> str:
     out = []
 
     def walk(cmd, path):

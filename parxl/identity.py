@@ -13,6 +13,7 @@ import secrets
 from pathlib import Path
 
 from .errors import KeyFileError
+from .i18n import _
 
 KEY_FILE_NAME = "parxl.key"
 _HEADER = "# parxl secretariat key: keep it secret; anyone who has it can sign workbooks.\n"
@@ -25,7 +26,7 @@ def keygen(path: str | Path, force: bool = False) -> Path:
     """Write a new 256-bit key to ``path`` (mode 0600); refuse to overwrite one."""
     path = Path(path)
     if path.exists() and not force:
-        raise KeyFileError(f"{path} exists; refusing to overwrite a key (use --force)")
+        raise KeyFileError(_("{path} exists; refusing to overwrite a key (use --force)").format(path=path))
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -40,16 +41,16 @@ def load_key(path: str | Path) -> bytes:
     try:
         lines = [ln.strip() for ln in path.read_text(encoding="ascii").splitlines()]
     except FileNotFoundError:
-        raise KeyFileError(f"key file {path} not found (make one with `parxl keygen`)") from None
+        raise KeyFileError(_("key file {path} not found (make one with `parxl keygen`)").format(path=path)) from None
     except (UnicodeDecodeError, OSError) as e:
-        raise KeyFileError(f"key file {path} cannot be read: {e}") from None
+        raise KeyFileError(_("key file {path} cannot be read: {error}").format(path=path, error=e)) from None
     body = [ln for ln in lines if ln and not ln.startswith("#")]
     try:
         key = bytes.fromhex(body[0]) if len(body) == 1 else b""
     except ValueError:
         key = b""
     if len(key) < 16:
-        raise KeyFileError(f"key file {path} does not hold a hex key of at least 128 bits")
+        raise KeyFileError(_("key file {path} does not hold a hex key of at least 128 bits").format(path=path))
     return key
 
 
@@ -85,4 +86,4 @@ def resolve_key(given: str | Path | None, *defaults: Path, create_at: Path | Non
         keygen(create_at)
         return load_key(create_at), create_at, True
     looked = ", ".join(str(d) for d in defaults)
-    raise KeyFileError(f"no key given (--key) and none found at {looked}")
+    raise KeyFileError(_("no key given (--key) and none found at {looked}").format(looked=looked))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .findings import Finding
+from .i18n import _
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 LOCK_PREFIXES = ("~$", ".~lock")   # Office and LibreOffice lock files: not returns, not listed
@@ -60,9 +61,9 @@ def find_returns(folder: str | Path) -> list[Entry]:
     try:
         st = os.stat(root)
     except OSError as e:
-        raise UsageError(f"returns folder {root}: {e.strerror}") from None
+        raise UsageError(_("returns folder {folder}: {error}").format(folder=root, error=e.strerror)) from None
     if not stat.S_ISDIR(st.st_mode):
-        raise UsageError(f"returns folder {root} is not a folder")
+        raise UsageError(_("returns folder {folder} is not a folder").format(folder=root))
     real_root = os.path.realpath(root)
     out: list[Entry] = []
     stack: list[tuple[str, str, int]] = [(str(root), "", 0)]
@@ -73,8 +74,8 @@ def find_returns(folder: str | Path) -> list[Entry]:
                 items = sorted(it, key=lambda e: e.name)
         except OSError as e:
             if not rel:
-                raise UsageError(f"returns folder {root}: {e.strerror}") from None
-            name, _ = safe_name(rel)
+                raise UsageError(_("returns folder {folder}: {error}").format(folder=root, error=e.strerror)) from None
+            name, _bad_name = safe_name(rel)
             out.append(Entry(Path(path), name + "/", (Finding("file.folder-unreadable", file=name + "/",
                                                               seen=f"{name}/ ({e.strerror})"),)))
             continue

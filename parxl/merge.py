@@ -16,6 +16,7 @@ from typing import Callable, Iterable, Iterator
 from .checks import Checked, Result, check_return
 from .errors import KeyFileError, UsageError
 from .findings import Finding, Findings
+from .i18n import _
 from .intake import Entry, find_returns, safe_name
 from .outputs import OutputLock, atomic_paths, check_output_paths
 from .periods import Period
@@ -24,7 +25,7 @@ from .plan import Plan
 from .pool import Failure, isolated_map
 from .reader import Workbook, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
-from .vocab import Verdict
+from .vocab import Verdict, format_number
 
 READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
 READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
@@ -99,8 +100,8 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     entries = find_returns(returns_dir) if entries is None else entries
     to_read = [e for e in entries if e.readable]
     if not to_read and not allow_empty:
-        raise UsageError(f"no spreadsheet (.xlsx, .xlsm, .ods) found in {returns_dir}; "
-                         "check the folder, or pass --allow-empty to write a report of missing returns")
+        raise UsageError(_("no spreadsheet (.xlsx, .xlsm, .ods) found in {folder}; check the folder, or pass "
+                           "--allow-empty to write a report of missing returns").format(folder=returns_dir))
     listed = {e.name: _listed(e) for e in entries if not e.readable}
     read = check_files(to_read, plan, period, key, progress, workers, timeout)
     extra = {e.name: e.findings for e in to_read if e.findings}
@@ -129,8 +130,9 @@ def _check_key(report: Report) -> None:
     bad = sum(f.code == "identity.bad-signature" for f in report.findings)
     signed = bad + sum(r.status in (ACCEPTED, SUPERSEDED) for r in report.returns)
     if bad >= 2 and bad * 2 > signed:
-        raise KeyFileError(f"{bad} of {signed} signed returns fail the signature check: the key is probably "
-                           "not the one the workbooks were generated with (see --key); nothing was written")
+        raise KeyFileError(_("{bad} of {signed} signed returns fail the signature check: the key is probably not "
+                             "the one the workbooks were generated with (see --key); nothing was written").format(
+                               bad=format_number(bad), signed=format_number(signed)))
 
 
 def _saved_at(c: Checked, now: dt.datetime) -> tuple[dt.datetime, str, Finding | None]:

@@ -19,6 +19,7 @@ from typing import Iterable, Iterator
 from filelock import FileLock, Timeout
 
 from .errors import UsageError
+from .i18n import _
 
 
 def _real(p: str | Path) -> str:
@@ -41,22 +42,25 @@ def check_output_paths(outputs: dict[str, Path | None], *, inputs_folder: Path |
     for opt, p in given.items():
         allowed = (suffixes or {}).get(opt)
         if allowed and p.suffix.lower() not in allowed:
-            raise UsageError(f"{opt} {p}: the file name must end in {' or '.join(allowed)}")
+            raise UsageError(_("{opt} {path}: the file name must end in {suffixes}").format(
+                opt=opt, path=p, suffixes=_(" or ").join(allowed)))
     seen: dict[str, str] = {}
     for opt, r in real.items():
         if r in seen:
-            raise UsageError(f"{opt} and {seen[r]} are the same file ({given[opt]})")
+            raise UsageError(_("{opt} and {other} are the same file ({path})").format(opt=opt, other=seen[r], path=given[opt]))
         seen[r] = opt
     folder = _real(inputs_folder) if inputs_folder is not None else None
     guarded = {_real(p): p for p in protected}
     for opt, r in real.items():
         if folder and _inside(r, folder):
-            raise UsageError(f"{opt} {given[opt]} lies inside the returns folder {inputs_folder}: "
-                             "write the outputs elsewhere, so that no return is overwritten or read back")
+            raise UsageError(_("{opt} {path} lies inside the returns folder {folder}: write the outputs elsewhere, "
+                               "so that no return is overwritten or read back").format(
+                                 opt=opt, path=given[opt], folder=inputs_folder))
         if r in guarded:
-            raise UsageError(f"{opt} {given[opt]} would overwrite {guarded[r]}, an input of this run")
+            raise UsageError(_("{opt} {path} would overwrite {input}, an input of this run").format(
+                opt=opt, path=given[opt], input=guarded[r]))
         if os.path.isdir(r):
-            raise UsageError(f"{opt} {given[opt]} is a folder")
+            raise UsageError(_("{opt} {path} is a folder").format(opt=opt, path=given[opt]))
     for opt, p in given.items():
         _probe_writable(opt, p.parent)
 
@@ -69,7 +73,8 @@ def _probe_writable(opt: str, folder: Path) -> None:
         os.close(fd)
         os.unlink(tmp)
     except OSError as e:
-        raise UsageError(f"{opt}: cannot write in {folder} ({e.strerror or e})") from None
+        raise UsageError(_("{opt}: cannot write in {folder} ({error})").format(
+            opt=opt, folder=folder, error=e.strerror or e)) from None
 
 
 class OutputLock:
@@ -83,8 +88,8 @@ class OutputLock:
         try:
             self._lock.acquire()
         except Timeout:
-            raise UsageError(f"another parxl run is writing {self.path.name[1:-5]} right now "
-                             f"(lock {self.path}); wait for it to finish and run again") from None
+            raise UsageError(_("another parxl run is writing {name} right now (lock {lock}); wait for it to "
+                               "finish and run again").format(name=self.path.name[1:-5], lock=self.path)) from None
         return self
 
     def __exit__(self, *exc):

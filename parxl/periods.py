@@ -8,11 +8,20 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from .errors import UsageError
+from .i18n import _
 
-_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+# What people type for a quarter, once lower-cased and with "quý"/"quarter" written "q" and "năm"/"year"
+# dropped: 2024-Q3, 2024q3, 2024 Q3, 2024/Q3, Q3-2024, Q3/2024, quý 3 2024, quý III năm 2024.
+_Q = r"q\s*([1-4]|iv|i{1,3})"
+_SEP = r"\s*[-/.,_ ]?\s*"
+_YEAR_FIRST = re.compile(rf"^(\d{{4}}){_SEP}{_Q}$")
+_QUARTER_FIRST = re.compile(rf"^{_Q}{_SEP}(\d{{4}})$")
+_BARE = re.compile(r"^(\d{4})\s*[-/.]\s*0?([1-4])$")         # 2024-3: a quarter or a month? asked, not guessed
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 DEFAULT_DUE_DAYS = 6  # returns are due on the 20th of the quarter's last month by default
 
 _KIND_VI = {1: "Báo cáo quý I", 2: "Báo cáo 6 tháng", 3: "Báo cáo quý III", 4: "Báo cáo năm"}
@@ -26,14 +35,14 @@ class Period:
 
     @classmethod
     def parse(cls, text: str, due: dt.date | None = None) -> "Period":
-        m = _RE.match(text.strip())
-        if not m:
-            raise UsageError(f"period {text!r} is not of the form YYYY-Qn (e.g. 2024-Q3)")
-        year, q = int(m.group(1)), int(m.group(2))
+        """``YYYY-Qn``, read case-insensitively and in the common spellings (``2024q3``, ``Q3/2024``,
+        ``quý 3 2024``, ``quý III năm 2024``); anything else is refused with the form to use."""
+        year, q = _read(text)
         end = dt.date(year, 3 * q, 14)
         due = due or end + dt.timedelta(days=DEFAULT_DUE_DAYS)
         if due < end:
-            raise UsageError(f"due date {due:%d/%m/%Y} is before the data window closes ({end:%d/%m/%Y})")
+            raise UsageError(_("due date {due} is before the data window closes ({end})").format(
+                due=f"{due:%d/%m/%Y}", end=f"{end:%d/%m/%Y}"))
         return cls(year, q, due)
 
     @property
@@ -67,3 +76,29 @@ class Period:
 
     def __str__(self) -> str:
         return self.code
+
+
+def _read(text: str) -> tuple[int, int]:
+    s = unicodedata.normalize("NFC", text or "").strip().lower()
+    s = re.sub(r"\b(quý|quy|quarter|qtr)\b\.?", "q", s)
+    s = re.sub(r"\b(năm|nam|year)\b", " ", s)
+    s = re.sub(r"\s+", " ", s).strip()
+    m = _YEAR_FIRST.match(s)
+    if m:
+        return int(m.group(1)), _quarter(m.group(2))
+    m = _QUARTER_FIRST.match(s)
+    if m:
+        return int(m.group(2)), _quarter(m.group(1))
+    m = _BARE.match(s)
+    if m:
+        raise UsageError(_("period {text!r}: write the quarter with a Q, e.g. {example} for quarter {q} of {year}")
+                         .format(text=text, example=f"{m.group(1)}-Q{int(m.group(2))}", q=int(m.group(2)),
+                                 year=m.group(1)))
+    year = re.search(r"\b(\d{4})\b", s)
+    example = f"{year.group(1) if year else dt.date.today().year}-Q3"
+    raise UsageError(_("period {text!r} is not a quarter; write it as YEAR-Qn, e.g. {example}")
+                     .format(text=text, example=example))
+
+
+def _quarter(s: str) -> int:
+    return _ROMAN[s] if s in _ROMAN else int(s)

@@ -18,7 +18,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .agencies import Assignee, Registry
-from .errors import PlanError, Problem, RegistryError, toml_location as _loc
+from .errors import PlanError, Problem, RegistryError, validation_problems
+from .i18n import _
 from .vocab import Role, format_number
 
 Op = Literal[">", ">=", "=", "<=", "<", "between", "done"]
@@ -46,13 +47,13 @@ class Target(_Model):
     def _shape(self):
         if self.op == "done":
             if self.value is not None or self.upper is not None:
-                raise ValueError("a 'done' target takes no value")
+                raise ValueError(_("a 'done' target takes no value"))
         elif self.value is None:
-            raise ValueError(f"op {self.op!r} needs a value")
+            raise ValueError(_("op {op!r} needs a value").format(op=self.op))
         if self.op == "between" and (self.upper is None or self.upper < self.value):
-            raise ValueError("'between' needs upper >= value")
+            raise ValueError(_("'between' needs upper >= value"))
         if self.op != "between" and self.upper is not None:
-            raise ValueError("only 'between' takes upper")
+            raise ValueError(_("only 'between' takes upper"))
         return self
 
     def holds(self, x: Fraction) -> bool:
@@ -126,14 +127,15 @@ class IndicatorSpec(_Model):
         if problem:
             raise ValueError(problem)
         if len(self.target.text) > MAX_TARGET_TEXT:
-            raise ValueError(f"target text longer than {MAX_TARGET_TEXT} characters")
+            raise ValueError(_("target text longer than {n} characters").format(n=MAX_TARGET_TEXT))
         t, b = self.target, self.bound
-        own = [("target value", t.value), ("target upper", t.upper)] if MEASURES[self.measure].bounds_target else []
-        own.append(("baseline_value", t.baseline_value))
+        own = [(_("target value"), t.value), (_("target upper"), t.upper)] if MEASURES[self.measure].bounds_target else []
+        own.append((_("baseline_value"), t.baseline_value))
         for what, x in own:
             if x is not None and b is not None and Fraction(str(x)) > b:
-                raise ValueError(f"{what} {fmt_number(x)} is above the plausible maximum {fmt_number(b)}"
-                                 f"{'' if self.max is not None else ' (default for the unit; set max)'}")
+                raise ValueError((_("{what} {x} is above the plausible maximum {max}") if self.max is not None else
+                                  _("{what} {x} is above the plausible maximum {max} (default for the unit; set max)"))
+                                 .format(what=what, x=fmt_number(x), max=fmt_number(b)))
         return self
 
 
@@ -256,7 +258,7 @@ class Plan:
                     behalf = registry.groups[a.on_behalf_of].name if a.on_behalf_of else None
                     reps.append(Reporter(a.agency, kind, behalf))
                 if not reps:
-                    problems.append(Problem(source, f"{where}.indicator[{n-1}]", "no agency of the registry reports this indicator"))
+                    problems.append(Problem(source, f"{where}.indicator[{n-1}]", _("no agency of the registry reports this indicator")))
                 self.indicators.append(Indicator(f"{t.code}/{n}", task, spec, tuple(reps)))
         if problems:
             raise PlanError(problems)
@@ -272,7 +274,7 @@ class Plan:
             got = self.registry.resolve(ph)
             if got is None:
                 problems.append(Problem(self.source, f"{where}[{k}]",
-                                        f"agency phrase {ph!r} names nothing in registry {self.registry.id}"))
+                                        _("agency phrase {phrase!r} names nothing in registry {registry}").format(phrase=ph, registry=self.registry.id)))
             else:
                 out.extend(got)
         return out
@@ -326,23 +328,23 @@ def load_plan(path: str | Path, agencies: str | Path | None = None) -> Plan:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise PlanError([Problem(src, "", "file not found")]) from None
+        raise PlanError([Problem(src, "", _("file not found"))]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
-        raise PlanError([Problem(src, "", f"not valid TOML: {e}")]) from None
+        raise PlanError([Problem(src, "", _("not valid TOML: {error}").format(error=e))]) from None
     raw = _nfc(raw)
     head = raw.pop("plan", {})
     problems: list[Problem] = []
     try:
         model = _PlanFile.model_validate({**head, **raw})
     except ValidationError as e:
-        problems = [Problem(src, _loc(err["loc"], raw), err["msg"]) for err in e.errors()]
+        problems = validation_problems(e, src, raw, "plan")
         raise PlanError(problems) from None
     problems += _check_structure(model, src, text)
     reg_path = Path(agencies) if agencies else (path.parent / model.agencies if model.agencies else None)
     if reg_path is None:
-        problems.append(Problem(src, "plan.agencies", "no agency registry given (--agencies) or named by the plan"))
+        problems.append(Problem(src, "plan.agencies", _("no agency registry given (--agencies) or named by the plan")))
         raise PlanError(problems)
     try:
         registry = Registry.load(reg_path)
@@ -364,30 +366,30 @@ def _check_structure(model: _PlanFile, src: str, text: str) -> list[Problem]:
     for k, s in enumerate(model.sections):
         w = f"section[{k}] ({s.code})"
         if len(s.sheet) > 31:
-            out.append(Problem(src, w + ".sheet", f"sheet name {s.sheet!r} is longer than Excel's 31 characters"))
+            out.append(Problem(src, w + ".sheet", _("sheet name {sheet!r} is longer than Excel's 31 characters").format(sheet=s.sheet)))
         if set(s.sheet) & _BAD_SHEET_CHARS or s.sheet.startswith("'"):
-            out.append(Problem(src, w + ".sheet", f"sheet name {s.sheet!r} has a character Excel forbids ([]:*?/\\)"))
+            out.append(Problem(src, w + ".sheet", _("sheet name {sheet!r} has a character Excel forbids ([]:*?/\\)").format(sheet=s.sheet)))
         if s.sheet.lower() in sheets or s.sheet.lower() in ("hướng dẫn", "_parxl", "danhmuc"):
-            out.append(Problem(src, w + ".sheet", f"sheet name {s.sheet!r} is used twice or reserved"))
+            out.append(Problem(src, w + ".sheet", _("sheet name {sheet!r} is used twice or reserved").format(sheet=s.sheet)))
         sheets.add(s.sheet.lower())
     if len(set(codes)) != len(codes):
-        out.append(Problem(src, "section", "section codes are not unique"))
+        out.append(Problem(src, "section", _("section codes are not unique")))
     seen: set[str] = set()
     for k, t in enumerate(model.tasks):
         w = f"task[{k}] ({t.code})"
         if t.section not in codes:
-            out.append(Problem(src, w + ".section", f"unknown section {t.section!r}"))
+            out.append(Problem(src, w + ".section", _("unknown section {section!r}").format(section=t.section)))
         elif not t.code.startswith(t.section + "."):
-            out.append(Problem(src, w + ".code", f"code does not start with its section {t.section}."))
+            out.append(Problem(src, w + ".code", _("code does not start with its section {section}.").format(section=t.section)))
         if t.code in seen:
-            out.append(Problem(src, w + ".code", f"task code {t.code} is used twice{_line(text, t.code)}"))
+            out.append(Problem(src, w + ".code", _("task code {code} is used twice").format(code=t.code) + _line(text, t.code)))
         seen.add(t.code)
     return out
 
 
 def _line(text: str, code: str) -> str:
     lines = [n for n, ln in enumerate(text.splitlines(), 1) if re.match(rf'^code\s*=\s*"{re.escape(code)}"', ln.strip())]
-    return f" (lines {', '.join(map(str, lines))})" if lines else ""
+    return _(" (lines {lines})").format(lines=", ".join(map(str, lines))) if lines else ""
 
 
 def _nfc(x):

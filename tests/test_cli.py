@@ -1,0 +1,341 @@
+"""The command line as the secretariat meets it: Vietnamese by default, English on request, suggestions
+for what people mistype, plain words for a broken plan, and a progress bar only on a terminal.
+
+Every case runs ``python -m parxl`` as a subprocess.  Wording is asserted here (and only here) because
+the wording is what this file is about; the finding codes are asserted elsewhere."""
+from __future__ import annotations
+
+import ast
+import gettext
+import io
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import KEY, PARXL, PLAN, ROOT, WHEN
+from parxl.errors import UsageError
+from parxl.periods import Period
+
+PO = ROOT / "parxl" / "locale" / "vi" / "LC_MESSAGES" / "parxl.po"
+MO = PO.with_suffix(".mo")
+
+
+def _env(**extra) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("PARXL_LANG",)}
+    env["PYTHONPATH"] = str(ROOT)            # this checkout's parxl, from whatever folder the command runs in
+    env.update(extra)
+    return env
+
+
+def _cli(*args, cwd=None, **env) -> subprocess.CompletedProcess:
+    return subprocess.run([*PARXL, *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT,
+                          env=_env(**env), timeout=300)
+
+
+def _fill(issued, plan, agency, dst, values):
+    from parxl.demo import simulate
+    return simulate.fill_openpyxl(issued[agency], dst, plan, agency, values, WHEN)
+
+
+GOOD = {"III.4.2/1": {"numerator": 96, "denominator": 100}}
+BAD = {"III.4.2/1": {"numerator": 120, "denominator": 100}}     # numerator > denominator: an error, not a rejection
+
+
+@pytest.fixture
+def desk(plan, issued, tmp_path):
+    """A secretariat's folder: the key, two good returns."""
+    (tmp_path / "parxl.key").write_text(KEY.hex())
+    (tmp_path / "returns").mkdir()
+    for a in ("TAMKY", "HOIAN"):
+        _fill(issued, plan, a, tmp_path / "returns" / f"{a.lower()}.xlsx", GOOD)
+    return tmp_path
+
+
+def _merge(desk, *extra, **env):
+    return _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
+                "--out", desk / "out" / "th.xlsx", *extra, **env)
+
+
+# -- the language -----------------------------------------------------------------------------------------
+
+def test_merge_speaks_vietnamese_by_default(plan, desk):
+    r = _merge(desk)
+    assert r.returncode == 0, r.stderr
+    missing = len(plan.reporting_agencies()) - 2
+    assert "2 hợp lệ, 0 bị từ chối" in r.stdout and f"{missing} cơ quan chưa nộp" in r.stdout
+    assert "sổ tổng hợp" in r.stdout and "chỉ tiêu" in r.stdout
+    assert "accepted" not in r.stdout and "agencies" not in r.stdout
+
+
+def test_the_servers_LANG_does_not_switch_to_english(desk):
+    r = _merge(desk, LANG="en_US.UTF-8", LC_ALL="C.UTF-8")
+    assert r.returncode == 0, r.stderr
+    assert "hợp lệ" in r.stdout and "accepted" not in r.stdout
+
+
+@pytest.mark.parametrize("how", ["option", "env"])
+def test_merge_speaks_english_on_request(plan, desk, how):
+    r = _cli("--lang", "en", "merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key",
+             desk / "parxl.key", "--out", desk / "out" / "th.xlsx") if how == "option" else _merge(desk, PARXL_LANG="en")
+    assert r.returncode == 0, r.stderr
+    assert "2 accepted, 0 rejected" in r.stdout and f"{len(plan.reporting_agencies()) - 2} agencies missing" in r.stdout
+    assert "hợp lệ" not in r.stdout
+
+
+def test_the_option_wins_over_the_environment(desk):
+    r = _cli("--lang", "vi", "plan", "check", PARXL_LANG="en")
+    assert r.returncode == 0 and "hợp lệ" in r.stdout
+
+
+@pytest.mark.parametrize("agencies,vi,en", [
+    pytest.param(["SNV"], "đã ghi 1 biểu mẫu vào", "1 workbook written to", id="one_workbook"),
+    pytest.param(["SNV", "TAMKY"], "đã ghi 2 biểu mẫu vào", "2 workbooks written to", id="two_workbooks"),
+])
+def test_generate_counts_workbooks_in_each_language(tmp_path, agencies, vi, en):
+    (tmp_path / "parxl.key").write_text(KEY.hex())
+    args = ["generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--key", tmp_path / "parxl.key"]
+    for a in agencies:
+        args += ["--agency", a]
+    r = _cli(*args)
+    assert r.returncode == 0, r.stderr
+    assert vi in r.stdout
+    r = _cli("--lang", "en", *args)
+    assert r.returncode == 0, r.stderr
+    assert en in r.stdout
+
+
+def test_operator_errors_are_translated_and_exit_2(tmp_path):
+    r = _cli("merge", "--period", "2024-Q3", "--returns", tmp_path / "nowhere", "--key", tmp_path / "none.key",
+             "--out", tmp_path / "th.xlsx")
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.startswith("Lỗi: ") and "không tìm thấy tệp khóa" in r.stderr
+    r = _cli("--lang", "en", "merge", "--period", "2024-Q3", "--returns", tmp_path / "nowhere", "--key",
+             tmp_path / "none.key", "--out", tmp_path / "th.xlsx")
+    assert r.returncode == 2 and r.stderr.startswith("Error: ") and "key file" in r.stderr
+
+
+# -- periods and agencies: what people type ---------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["2024-Q3", "2024-q3", "2024Q3", "2024 q3", "2024/Q3", "Q3-2024", "q3/2024",
+                                  "quý 3 2024", "Quý 3/2024", "quý III năm 2024", "Quy 3 nam 2024", " 2024-Q3 "])
+def test_period_spellings_people_use(text):
+    assert Period.parse(text).code == "2024-Q3"
+
+
+@pytest.mark.parametrize("text,suggested", [
+    pytest.param("2024-3", "2024-Q3", id="quarter_without_Q"),
+    pytest.param("2024-Q5", "2024-Q3", id="no_such_quarter"),
+    pytest.param("Q3", "-Q3", id="no_year"),
+    pytest.param("snv", "-Q3", id="not_a_period"),
+])
+def test_a_period_that_cannot_be_read_is_refused_with_the_form_to_use(text, suggested):
+    with pytest.raises(UsageError) as e:
+        Period.parse(text)
+    assert suggested in str(e.value)
+
+
+def test_generate_accepts_a_lower_case_period_and_agency(tmp_path):
+    (tmp_path / "parxl.key").write_text(KEY.hex())
+    r = _cli("generate", "--period", "2024-q3", "--out", tmp_path / "out", "--key", tmp_path / "parxl.key",
+             "--agency", "snv")
+    assert r.returncode == 0, r.stderr
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["2024-Q3_SNV.xlsx"]
+
+
+def test_generate_refuses_2024_3_and_names_2024_Q3(tmp_path):
+    r = _cli("generate", "--period", "2024-3", "--out", tmp_path / "out", "--key", tmp_path / "k")
+    assert r.returncode == 2 and "2024-Q3" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "k").exists()
+
+
+def test_an_unknown_agency_code_gets_the_close_ones(tmp_path):
+    r = _cli("generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--agency", "SNVV")
+    assert r.returncode == 2, r.stdout
+    assert "SNVV" in r.stderr and "SNV – Sở Nội vụ" in r.stderr and "có phải" in r.stderr
+    assert not (tmp_path / "out").exists() and not (tmp_path / "parxl.key").exists()   # refused before any key
+
+
+def test_an_agency_name_with_a_typo_gets_its_code(tmp_path):
+    r = _cli("--lang", "en", "generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--agency", "Sở Nội vu")
+    assert r.returncode == 2 and "did you mean: SNV" in r.stderr
+
+
+# -- plans --------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("cmd", ["check", "show"])
+def test_plan_commands_default_to_the_bundled_plan(plan, cmd, tmp_path):
+    r = _cli("plan", cmd, cwd=tmp_path)          # not from the checkout: parxl finds its own bundled plan
+    assert r.returncode == 0, r.stderr
+    assert (f"{len(plan.tasks)} nhiệm vụ, {len(plan.indicators)} chỉ tiêu, "
+            f"{len(plan.reporting_agencies())} cơ quan báo cáo") in r.stdout
+
+
+def test_a_registry_given_as_a_plan_is_named_as_such():
+    r = _cli("plan", "check", PLAN.parent / "agencies.toml")
+    assert r.returncode == 2
+    assert "danh mục cơ quan, không phải kế hoạch" in r.stderr
+    assert "Field required" not in r.stderr and "Extra inputs" not in r.stderr
+    r = _cli("--lang", "en", "plan", "check", PLAN.parent / "agencies.toml")
+    assert r.returncode == 2 and "looks like an agency registry, not a plan" in r.stderr
+
+
+def test_a_plan_given_as_a_registry_is_named_as_such():
+    r = _cli("plan", "check", "--agencies", PLAN)
+    assert r.returncode == 2 and "là một kế hoạch, không phải danh mục cơ quan" in r.stderr
+
+
+def test_validation_problems_are_in_plain_words_with_their_place(tmp_path):
+    text = PLAN.read_text(encoding="utf-8")
+    text = text.replace("\ntitle = ", "\ntitel = ", 1)                       # the plan's own title, misspelt
+    text = text.replace('measure = "rate"', 'measure = "ratio"', 1)
+    (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
+    shutil.copy(PLAN.parent / "agencies.toml", tmp_path / "agencies.toml")
+    r = _cli("plan", "check", tmp_path / "plan.toml")
+    assert r.returncode == 2, r.stdout
+    lines = r.stderr.splitlines()
+    assert any(ln.endswith(": title: thiếu trường bắt buộc") for ln in lines), r.stderr
+    assert any(ln.endswith(": titel: trường không được phép: titel (có phải ý là title?)") for ln in lines), r.stderr
+    assert any(".measure: phải là một trong các giá trị: 'rate', 'count', 'change', 'done'" in ln
+               for ln in lines), r.stderr
+    for jargon in ("Field required", "Extra inputs", "Input should", "literal_error"):
+        assert jargon not in r.stderr
+    r = _cli("--lang", "en", "plan", "check", tmp_path / "plan.toml")
+    assert "title: required field missing" in r.stderr and "field not allowed: titel (did you mean title?)" in r.stderr
+
+
+# -- check: what each file is ------------------------------------------------------------------------------
+
+@pytest.fixture
+def three_files(plan, issued, tmp_path):
+    """A good return, a return with an error that does not reject it, and two rejected files: one signed
+    with another key (it still says which agency it claims to be) and one that is no workbook at all."""
+    from parxl.writer import generate
+    d = tmp_path / "nhan"
+    d.mkdir()
+    (tmp_path / "parxl.key").write_text(KEY.hex())
+    good = _fill(issued, plan, "TAMKY", d / "a-good.xlsx", GOOD)
+    bad = _fill(issued, plan, "HOIAN", d / "b-bad-value.xlsx", BAD)
+    other = {i.agency: i.path for i in generate(plan, Period.parse("2024-Q3"), tmp_path / "other", b"\x22" * 32,
+                                                ["SNV"])}
+    forged = shutil.copy(other["SNV"], d / "c-other-key.xlsx")
+    junk = d / "d-junk.xlsx"
+    junk.write_bytes(b"not a workbook")
+    return tmp_path, [good, bad, Path(forged), junk]
+
+
+def test_check_says_accepted_accepted_with_errors_or_rejected(three_files):
+    home, files = three_files
+    r = _cli("check", *files, "--key", home / "parxl.key")
+    assert r.returncode == 1, r.stderr                       # an error finding: exit 1, as before
+    status = {Path(ln.split(": ", 1)[0]).name: ln.split(": ", 1)[1] for ln in r.stdout.splitlines()
+              if not ln.startswith(" ")}
+    assert status["a-good.xlsx"] == "hợp lệ (TAMKY – UBND thành phố Tam Kỳ)"
+    assert status["b-bad-value.xlsx"].startswith("hợp lệ, có 1 lỗi (HOIAN")
+    assert status["c-other-key.xlsx"] == "bị từ chối (tệp ghi là SNV – Sở Nội vụ)"
+    assert status["d-junk.xlsx"] == "bị từ chối (không rõ cơ quan)"
+    assert "(?)" not in r.stdout and "REJECTED" not in r.stdout
+    assert "Tử số (120) lớn hơn mẫu số (100)" in r.stdout            # the finding's Vietnamese message
+
+
+def test_check_in_english(three_files):
+    home, files = three_files
+    r = _cli("--lang", "en", "check", *files, "--key", home / "parxl.key")
+    assert r.returncode == 1
+    assert "a-good.xlsx: accepted (TAMKY" in r.stdout
+    assert "b-bad-value.xlsx: accepted, with 1 error (HOIAN" in r.stdout
+    assert "c-other-key.xlsx: rejected (claims SNV" in r.stdout
+    assert "d-junk.xlsx: rejected (agency unknown)" in r.stdout
+    assert "Numerator (120) exceeds denominator (100)" in r.stdout
+
+
+# -- progress: on a terminal only ----------------------------------------------------------------------------
+
+def _generate_args(tmp_path):
+    (tmp_path / "parxl.key").write_text(KEY.hex())
+    return ["generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--key", tmp_path / "parxl.key",
+            "--agency", "SNV", "--agency", "TAMKY", "--agency", "HOIAN"]
+
+
+def test_no_progress_bar_on_a_pipe(tmp_path, desk, three_files):
+    r = _cli(*_generate_args(tmp_path))
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    r = _merge(desk)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
+    home, files = three_files
+    r = _cli("check", *files, "--key", home / "parxl.key")
+    assert r.stderr == "", r.stderr
+    assert "đang" not in r.stdout and "[#" not in r.stdout
+
+
+@pytest.mark.skipif(not shutil.which("script"), reason="util-linux script (a pseudo-terminal) is not installed")
+@pytest.mark.parametrize("lang,label", [("vi", "đang tạo biểu mẫu"), ("en", "generating")])
+def test_a_progress_bar_on_a_terminal(tmp_path, lang, label):
+    cmd = shlex.join([*PARXL, "--lang", lang, *map(str, _generate_args(tmp_path))])
+    r = subprocess.run(["script", "-q", "-e", "-c", cmd, "/dev/null"], capture_output=True, text=True, cwd=ROOT,
+                       env=_env(), timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert label in r.stdout
+
+
+# -- the catalog --------------------------------------------------------------------------------------------
+
+def _catalog(mo_bytes: bytes) -> dict:
+    return dict(gettext.GNUTranslations(io.BytesIO(mo_bytes))._catalog)
+
+
+def test_the_committed_mo_says_what_the_po_says():
+    """parxl.mo is compiled from parxl.po with Babel (a test extra); recompiling must give the same catalog,
+    so an edit of the .po without `pybabel compile -d parxl/locale -D parxl -l vi` fails here."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+    with PO.open("rb") as f:
+        cat = read_po(f)
+    buf = io.BytesIO()
+    write_mo(buf, cat)
+    assert _catalog(MO.read_bytes()) == _catalog(buf.getvalue()), "run: pybabel compile -d parxl/locale -D parxl -l vi"
+
+
+def _source_messages() -> set[str]:
+    """Every English source string the code passes to _() or ngettext() (both forms)."""
+    out = set()
+    for path in (ROOT / "parxl").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "ngettext"):
+                n = 1 if node.func.id == "_" else 2
+                for arg in node.args[:n]:
+                    assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), \
+                        f"{path.name}:{node.lineno}: a translated message must be a literal (format it after _())"
+                    out.add(arg.value)
+    return out
+
+
+def test_every_message_in_the_code_is_translated_and_nothing_is_left_over():
+    from babel.messages.pofile import read_po
+    with PO.open("rb") as f:
+        cat = read_po(f)
+    ids = {}
+    for m in cat:
+        if m.id:
+            strings = m.string if isinstance(m.string, tuple) else (m.string,)
+            for i in m.id if isinstance(m.id, tuple) else (m.id,):
+                ids[i] = strings[0]                  # Vietnamese: one form for every count
+            assert not m.fuzzy, m.id
+    used = _source_messages()
+    assert used <= set(ids), sorted(used - set(ids))
+    assert set(ids) <= used, sorted(set(ids) - used)
+    for msgid, msgstr in ids.items():
+        assert msgstr.strip(), msgid
+        assert unicodedata.normalize("NFC", msgstr) == msgstr, msgid
+        assert set(re.findall(r"\{[^}]*\}", msgid)) == set(re.findall(r"\{[^}]*\}", msgstr)), msgid
+
+
+def test_vietnamese_has_one_plural_form():
+    t = gettext.GNUTranslations(io.BytesIO(MO.read_bytes()))
+    assert t.ngettext("{n} task", "{n} tasks", 1) == t.ngettext("{n} task", "{n} tasks", 5) == "{n} nhiệm vụ"
