@@ -190,21 +190,27 @@ def test_findings_flood_is_capped_per_file_and_code(plan, period, issued, batch)
 
 # -- which return wins --------------------------------------------------------------------------------
 
-def _set_core_modified(path: Path, text: str | None) -> None:
-    """Rewrite docProps/core.xml's modified time as given (None: drop core.xml altogether)."""
+def _rewrite(path: Path, edit) -> None:
+    """Rewrite a workbook's zip, each part through ``edit(name, data)`` (None drops the part)."""
     src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
         for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "docProps/core.xml":
-                if text is None:
-                    continue
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + text.encode(), data)
-            if text is None and info.filename in ("[Content_Types].xml", "_rels/.rels"):
-                data = re.sub(rb"<(Override|Relationship)[^>]*core[^>]*/>", b"", data)
-            out.writestr(info, data)
+            data = edit(info.filename, src.read(info))
+            if data is not None:
+                out.writestr(info, data)
     path.write_bytes(buf.getvalue())
+
+
+def _set_core_modified(path: Path, text: str | None) -> None:
+    """Rewrite docProps/core.xml's modified time as given (None: drop core.xml altogether)."""
+    def edit(name, data):
+        if name == "docProps/core.xml":
+            return None if text is None else re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + text.encode(), data)
+        if text is None and name in ("[Content_Types].xml", "_rels/.rels"):
+            return re.sub(rb"<(Override|Relationship)[^>]*core[^>]*/>", b"", data)
+        return data
+    _rewrite(path, edit)
 
 
 @pytest.mark.parametrize("quirk,stamp", [("seven_fraction_digits", "2024-09-17T10:00:00.1234567Z"),
@@ -461,17 +467,14 @@ def test_malformed_document_metadata_does_not_cost_the_return(plan, period, issu
     """docProps/core.xml with an unbound prefix (seen from one openpyxl version): the return is still read,
     and dated by the file's own time."""
     path = _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx")
-    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
-        for info in src.infolist():
-            data = src.read(info)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"<dcterms:modified[^>]*>", b'<dcterms:modified xsi:type="dcterms:W3CDTF" '
-                              b'xmlns:dcterms="http://purl.org/dc/terms/">', data)
-                data = data.replace(b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"', b"")
-            out.writestr(info, data)
-    path.write_bytes(buf.getvalue())
+
+    def unbind_xsi(name, data):
+        if name != "docProps/core.xml":
+            return data
+        data = re.sub(rb"<dcterms:modified[^>]*>", b'<dcterms:modified xsi:type="dcterms:W3CDTF" '
+                      b'xmlns:dcterms="http://purl.org/dc/terms/">', data)
+        return data.replace(b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"', b"")
+    _rewrite(path, unbind_xsi)
     report = merge(plan, period, returns_dir, KEY)
     assert _merged(report) == {"TAMKY"}
     assert "return.no-save-time" in _codes(report, "tamky.xlsx")
