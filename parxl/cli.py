@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import json
+import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -205,6 +206,71 @@ def plan_check(plan_path, agencies):
         p = load_plan(plan_path or _default_plan(), agencies)
     click.echo(_("plan {plan} is valid: {counts} in registry {registry}").format(
         plan=f"{p.id} v{p.version}", counts=_plan_counts(p), registry=p.registry.id))
+
+
+@plan.command("import")
+@click.argument("appendix", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--agencies", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Agency registry (TOML) the plan's agency phrases are resolved against.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Draft plan (TOML).")
+@click.option("--id", "plan_id", help="Plan id (default: from the file name).")
+@click.option("--title", help="Plan title.")
+@click.option("--province", help="Province or city.")
+@click.option("--year", type=int, help="Plan year (default: read from the document).")
+@click.option("--force", is_flag=True, help="Replace an existing file at --out.")
+def plan_import(appendix, agencies, out, plan_id, title, province, year, force):
+    """Draft a plan from its appendix table (.docx or .xlsx): tasks, deadlines, agencies, numeric targets.
+
+    Every decision the importer is unsure of is printed and written beside it in the draft as
+    `review = "..."`: read each, fix the draft, delete the line, then run `parxl plan check`."""
+    from .outputs import write_atomic
+    from .plan_import import import_plan
+    with _operator_errors():
+        if out.exists() and not force:
+            raise ParxlError(_("{path} already exists; use --force to replace it").format(path=out))
+        ref = os.path.relpath(agencies, out.resolve().parent)
+        toml_text, summary = import_plan(appendix, agencies, plan_id=plan_id, title=title, province=province,
+                                         year=year, agencies_ref=ref)
+        write_atomic(out, toml_text.encode("utf-8"))
+    click.echo(summary.text())
+    click.echo(_("draft plan written to {path}").format(path=out))
+
+
+@plan.command("diff")
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def plan_diff(old, new):
+    """Show what changed between two plans: tasks added, removed or retitled, deadlines, agencies, targets."""
+    from .plan import load_plan
+    from .plan_diff import render_diff
+    with _operator_errors():
+        text = render_diff(load_plan(old), load_plan(new))
+    click.echo(text)
+
+
+@cli.group()
+def registry():
+    """Build an agency registry."""
+
+
+@registry.command("import")
+@click.argument("listing", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Registry (TOML).")
+@click.option("--id", "registry_id", help="Registry id (default: from the file name).")
+@click.option("--province", help="Province or city.")
+@click.option("--force", is_flag=True, help="Replace an existing file at --out.")
+def registry_import(listing, out, registry_id, province, force):
+    """Build agencies.toml from a list of agencies (.csv or .xlsx: code, name, group, parent).
+
+    On today's two-tier map, communes listed in the group "UBND cấp xã" receive their own workbooks;
+    a plan phrase naming a level the list does not have (UBND cấp huyện) is a `plan check` error."""
+    from .outputs import write_atomic
+    from .registry_import import import_registry
+    with _operator_errors():
+        if out.exists() and not force:
+            raise ParxlError(_("{path} already exists; use --force to replace it").format(path=out))
+        write_atomic(out, import_registry(listing, registry_id=registry_id, province=province).encode("utf-8"))
+    click.echo(_("registry written to {path}").format(path=out))
 
 
 @cli.command()

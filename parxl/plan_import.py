@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import ParxlError
 from .agencies import Registry, normalize_phrase
 from .targets import ParsedTarget, find_targets, fold
 
@@ -34,7 +35,7 @@ _COLUMNS = {  # folded header words → column
 }
 
 
-class AppendixError(Exception):
+class AppendixError(ParxlError):
     """The file holds no table this importer can read (the operator must fix it)."""
 
 
