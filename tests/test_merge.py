@@ -100,7 +100,7 @@ def test_statuses_and_province_figures(plan, period, quarter):
     assert {f.cell for f in coerced} >= {where(plan, "HOIAN", "III.4.2/1", "numerator"),
                                         where(plan, "HOIAN", "III.4.2/1", "denominator"),
                                         where(plan, "HOIAN", "III.4.4/1", "status")}
-    assert "MISSING" not in rep.missing and len(rep.missing) == 46
+    assert "MISSING" not in rep.missing and len(rep.missing) == len(plan.reporting_agencies()) - 2
     assert result(rep, "SNV", "I.1/1").verdict == "not_returned"
 
 
@@ -124,7 +124,7 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
                                     "current", "baseline", "gap", "status", "evidence", "doc_date", "issues",
                                     "proposals", "source"}
     assert set(d["indicators"][0]) == {"indicator", "rule", "unit", "target", "value", "numerator", "denominator",
-                                       "verdict", "final", "coverage"}
+                                       "verdict", "final", "coverage", "previous"}
     assert set(d["indicators"][0]["coverage"]) == {"required", "returned", "assessed", "not_applicable", "met"}
     assert set(d["findings"][0]) == {"code", "severity", "file", "agency", "sheet", "cell", "indicator", "message"}
     tamky = next(r for r in d["results"] if r["agency"] == "TAMKY" and r["indicator"] == "III.4.2/1")
@@ -189,7 +189,7 @@ def test_cli_merge_exit_codes(plan, quarter, tmp_path):
             "--key", str(key)]
     ok = subprocess.run(base + ["--report", str(tmp_path / "r.json")], capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
-    assert "2 accepted" in ok.stdout
+    assert "2 hợp lệ" in ok.stdout                       # Vietnamese by default
     strict = subprocess.run(base + ["--strict"], capture_output=True, text=True, cwd=ROOT)
     assert strict.returncode == 1                       # HOIAN's missing evidence is an error finding
     nokey = subprocess.run(base[:-2] + ["--key", str(tmp_path / "none.key")], capture_output=True, text=True, cwd=ROOT)
@@ -224,8 +224,8 @@ def test_consolidated_workbook_opens_in_libreoffice(plan, period, quarter, tmp_p
     pdf = libreoffice.convert(out, tmp_path / "pdf", "ods")
     assert pdf.stat().st_size > 10000
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Tổng hợp", "Chỉ tiêu", "Cơ quan", "Ma trận", "Chưa nộp", "Lỗi & cảnh báo", "Dữ liệu",
-                             "Tệp nhận được"]
+    assert wb.sheetnames == ["Tổng hợp", "Chỉ tiêu", "Cơ quan", "Khó khăn, đề xuất", "Chưa nộp", "Lỗi & cảnh báo",
+                             *[f"Ma trận {s.code}" for s in plan.sections], "Dữ liệu", "Tệp nhận được"]
     assert wb["Tổng hợp"]._charts and wb["Cơ quan"]._charts
 
 
@@ -296,7 +296,8 @@ def test_consolidated_workbook_says_what_the_report_says(plan, period, quarter, 
     assert rows["III.4.2/1"][col["Giá trị toàn tỉnh"]].value == pytest.approx(95.33, abs=0.01)
     agencies = {r[0].value: r for r in wb["Cơ quan"].iter_rows(min_row=5, max_row=4 + len(plan.reporting_agencies()))}
     assert agencies["TAMKY"][3].value == "Có" and agencies["SNV"][3].value == "Không"
-    assert agencies["HOIAN"][5].value == "sub/hoian_lan2.xlsx"
+    files = {r[0].value: r for r in wb["Tệp nhận được"].iter_rows(min_row=5) if r[0].value}
+    assert files["sub/hoian_lan2.xlsx"][1].value == "HOIAN" and files["sub/hoian_lan2.xlsx"][2].value == "Hợp lệ"
     missing = [r[0].value for r in wb["Chưa nộp"].iter_rows(min_row=5)]
     assert missing == rep.missing
     matrix = wb["Ma trận"]
