@@ -16,7 +16,7 @@ import xlsxwriter
 from .layout import row_height
 from .outputs import atomic_path
 from .measures import measure_of
-from .report import ACCEPTED, Report
+from .report import ACCEPTED, Report, tally
 from .vocab import ProvinceVerdict, ReturnStatus, Role, Verdict
 
 # colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
@@ -111,10 +111,14 @@ class _Consolidated:
     def write(self):
         self._summary()
         self._indicators()
+        if self.r.trend is not None:
+            self._trend()
         self._agencies()
         self._voices()
         self._missing()
         self._findings()
+        if self.r.changes:
+            self._resubmissions()
         for section in self.r.plan.sections:
             self._matrix(section)
         self._long()
@@ -441,6 +445,104 @@ class _Consolidated:
                  e.modified, e.application, e.sha256] for e in self.r.returns]
         self._rows(ws, rows, ["t", "t", "t", "t", "t", "d", "t", "t"])
 
+
+
+    # -- the year (parxl.ledger) ------------------------------------------------------------
+    def _trend(self):
+        """Diễn biến: each section's share of indicators met and each indicator's province figure, period by
+        period through the year so far (the same period of last year first, when the ledger has it)."""
+        r, plan = self.r, self.r.plan
+        series = dict(sorted(r.trend.items()))
+        series[r.period.code] = {f.indicator: f for f in r.indicators}
+        codes = list(series)
+        heads = ["Mã", "Chỉ tiêu / lĩnh vực", "Mục tiêu", "Đơn vị", *[period_short(c) for c in codes]]
+        widths = [9, 34, 16, 7, *[10] * len(codes)]
+        ws = self._sheet("Diễn biến", "DIỄN BIẾN QUA CÁC KỲ BÁO CÁO TRONG NĂM", heads, widths, key_cols=2,
+                         repeat_header=False)
+        self._line(ws, 2, "Theo lĩnh vực: tỷ lệ chỉ tiêu đạt (%) trên tổng số chỉ tiêu của lĩnh vực. Theo chỉ tiêu: "
+                          "giá trị toàn tỉnh của từng kỳ; màu ô là kết quả đánh giá của kỳ đó (xanh: đạt; xanh nhạt: "
+                          "đạt tạm tính; đỏ: chưa đạt; vàng: chưa đạt tạm tính hoặc không đánh giá được; xám: không "
+                          "phát sinh). Ô trống: sổ theo dõi chưa có kỳ đó.", self.f["sub"])
+        section_of = {i.code: i.task.section for i in plan.indicators}
+        rows = []
+        for sec in plan.sections:
+            inds = [i.code for i in plan.indicators if i.task.section == sec.code]
+            if not inds:
+                continue
+            row = [sec.code, sec.title, f"{len(inds)} chỉ tiêu", "% đạt"]
+            for c in codes:
+                figs = [f for k, f in series[c].items() if section_of.get(k) == sec.code]
+                row.append(tally(sec.code, sec.title, figs)["share_met"] if figs else None)
+            rows.append(row)
+        for i, row in enumerate(rows):       # no autofilter here: the indicator table below shares the columns
+            for c, v in enumerate(row):
+                self._cell(ws, 4 + i, c, v, "p" if c >= 4 else "t")
+            ws.set_row(4 + i, row_height([(widths[1], row[1])]))
+        chart = self.wb.add_chart({"type": "column"})
+        colors = ["#A5A5A5", "#9DC3E6", "#2E75B6", "#1F4E78", "#70AD47", "#C55A11"]
+        for k, c in enumerate(codes):
+            chart.add_series({"name": ["Diễn biến", 3, 4 + k], "categories": ["Diễn biến", 4, 0, 3 + len(rows), 0],
+                              "values": ["Diễn biến", 4, 4 + k, 3 + len(rows), 4 + k],
+                              "fill": {"color": colors[k % len(colors)]}})
+        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực qua các kỳ (%)", "name_font": {"size": 14}})
+        chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"size": 11}, "name_font": {"size": 11}})
+        chart.set_x_axis({"num_font": {"size": 11}})
+        chart.set_legend({"position": "bottom", "font": {"size": 11}})
+        end = 4 + len(rows) + 1
+        ws.insert_chart(end, 0, chart, {"x_scale": 1.6, "y_scale": 0.9})
+        top = end + 16
+        ws.set_h_pagebreaks([end, top])
+        for c, h in enumerate(heads):
+            ws.write_string(top, c, h, self.f["h"])
+        ws.set_row(top, max(32, row_height(list(zip(widths, heads)))))
+        tone_fmt = {}
+        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1,
+                "num_format": "[$-42A]#,##0.##"}
+        tones = {"good": ("#C6EFCE", "#006100"), "bad": ("#FFC7CE", "#9C0006"), "warn": ("#FFEB9C", "#9C5700"),
+                 "part": ("#E2EFDA", "#375623"), "none": ("#D9D9D9", "#000000")}
+        for k, (bg, fg) in tones.items():
+            tone_fmt[k] = self.wb.add_format({**base, "bg_color": bg, "font_color": fg})
+        for n, ind in enumerate(plan.indicators):
+            at = top + 1 + n
+            unit = measure_of(ind).unit(ind, series[r.period.code][ind.code].rule) \
+                if ind.code in series[r.period.code] else ind.unit
+            texts = [(widths[1], ind.label), (widths[2], ind.target_vi())]
+            for c, v in enumerate((ind.code, ind.label, ind.target_vi(), unit)):
+                self._cell(ws, at, c, v or None)
+            for k, c in enumerate(codes):
+                f = series[c].get(ind.code)
+                col = 4 + k
+                if f is None:
+                    ws.write_blank(at, col, None, self.f["t"])
+                elif f.value is None:
+                    ws.write_string(at, col, f.verdict.vi, tone_fmt[PROVINCE_TONE[f.verdict]])
+                else:
+                    ws.write_number(at, col, _n(f.value), tone_fmt[PROVINCE_TONE[f.verdict]])
+            ws.set_row(at, row_height(texts))
+        ws.repeat_rows(top)
+
+    def _resubmissions(self):
+        """Nộp lại: what each agency changed, cell by cell, when its return replaced an earlier one."""
+        from .ledger import FIELD_VI, display
+        plan = self.r.plan
+        ws = self._sheet("Nộp lại", "NỘI DUNG THAY ĐỔI KHI CƠ QUAN NỘP LẠI BÁO CÁO",
+                         ["Mã", "Cơ quan", "Mã chỉ tiêu", "Nội dung", "Giá trị cũ", "Giá trị mới", "Ô (tệp mới)",
+                          "Tệp cũ", "Tệp mới"], [10, 22, 9, 13, 18, 18, 7, 22, 22], key_cols=3)
+        rows = []
+        for c in self.r.changes:
+            old = f"{c.old_file} (lần tổng hợp trước, số {c.old_run})" if c.old_run else c.old_file
+            rows.append([c.agency, plan.registry.name(c.agency), c.indicator, FIELD_VI.get(c.field, c.field),
+                         display(c.field, c.old), display(c.field, c.new), c.cell, old, c.new_file])
+        self._rows(ws, rows, ["t", "t", "t", "t", "x", "x", "t", "t", "t"])
+
+
+_PERIOD_SHORT = {1: "Quý I", 2: "6 tháng", 3: "Quý III", 4: "Năm"}
+
+
+def period_short(code: str) -> str:
+    """``2024-Q2`` → ``6 tháng 2024``: a period as a column heading."""
+    year, q = code.split("-Q")
+    return f"{_PERIOD_SHORT[int(q)]} {year}"
 
 
 def _files_of(agency: str, returns) -> list:

@@ -1,4 +1,4 @@
-"""README's generated sections: the CLI reference and the finding catalog.
+"""README's generated sections: the CLI reference, the finding catalog and the ledger's tables.
 
 ``python -m parxl.docs README.md`` rewrites them in place; a test fails when README is stale.
 """
@@ -44,7 +44,13 @@ def _cli_reference(cli) -> str:
     return "\n".join(out)
 
 
-SECTIONS = {"cli": cli_reference, "findings": catalog_markdown}
+def ledger_tables() -> str:
+    """The ledger's tables, from its schema (parxl.ledger)."""
+    from .ledger import schema_markdown
+    return schema_markdown()
+
+
+SECTIONS = {"cli": cli_reference, "findings": catalog_markdown, "ledger": ledger_tables}
 
 
 def render(text: str) -> str:

@@ -154,3 +154,7 @@ def validation_problems(error, src: str, raw: dict, expected: str) -> list[Probl
                 msg += _(" (did you mean {name}?)").format(name=close[0])
         out.append(Problem(src, toml_location(err["loc"], raw), msg))
     return out
+
+
+class LedgerError(ParxlError):
+    """The ledger (parxl.ledger) cannot be used: missing, locked, corrupt, newer schema, not a parxl ledger."""

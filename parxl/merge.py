@@ -208,12 +208,20 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
                    report_path: str | Path | None = None,
                    progress: Callable[[Entry], None] | None = None, workers: int | None = None,
                    key_path: Path | None = None, allow_empty: bool = True,
-                   entries: list[Entry] | None = None) -> Report:
+                   entries: list[Entry] | None = None, ledger: str | Path | None = None) -> Report:
     """Merge a folder of returns and publish the consolidated workbook and the JSON report as a pair.
 
     Before anything is read, the outputs are checked (never onto a return, the key, each other, or
     inside the returns folder; writable) and locked against a concurrent run; both are written to
-    temporary files and renamed into place together only once both are complete."""
+    temporary files and renamed into place together only once both are complete.
+
+    With ``ledger`` (parxl.ledger), the run is recorded inside the lock once the outputs are published, and
+    the outputs carry the previous period's figures, the year so far and what resubmitted returns changed.
+    The ledger never costs the outputs: when it cannot be used (misplaced, locked, corrupt, newer schema)
+    the workbook and the report are written all the same, without its history, and ``report.ledger_problem``
+    says why, for the caller to print.  A return superseded in the folder is read again to show what
+    its successor changed (sheet "Nộp lại"), with or without a ledger."""
+    from . import ledger as ledger_mod
     from .consolidate import render_consolidated
     returns_dir = Path(returns_dir)
     out = Path(out)
@@ -222,12 +230,37 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
     protected = [e.path for e in entries] + ([key_path] if key_path else [])
     check_output_paths({"--out": out, "--report": report_path}, inputs_folder=returns_dir, protected=protected,
                        suffixes={"--out": (".xlsx",), "--report": (".json",)})
+    ledger_problem = None
+    if ledger is not None:
+        try:
+            check_output_paths({"--out": out, "--report": report_path, "--ledger": Path(ledger)},
+                               inputs_folder=returns_dir, protected=protected)
+        except UsageError as e:
+            ledger, ledger_problem = None, str(e)
+    paths = {e.name: e.path for e in entries}
+
+    def reread(name: str):
+        """A superseded return's values, read again (the merge dropped them to keep memory flat)."""
+        if name not in paths:
+            return None
+        c = check_paths([paths[name]], plan, period, key)[0]
+        return c.results if c.accepted else None
+
     with OutputLock(out):
         report = merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty)
-        with atomic_paths(*([out, report_path] if report_path else [out])) as tmps:
-            render_consolidated(report, tmps[0])
-            if report_path:
-                tmps[1].write_bytes(report.to_json().encode("utf-8"))
+        led = ledger_mod.prepare(report, Path(ledger) if ledger is not None else None, reread)
+        report.ledger_problem = report.ledger_problem or ledger_problem
+        try:
+            with atomic_paths(*([out, report_path] if report_path else [out])) as tmps:
+                render_consolidated(report, tmps[0])
+                if report_path:
+                    tmps[1].write_bytes(report.to_json().encode("utf-8"))
+        except BaseException:
+            if led is not None:
+                led.close()
+            raise
+        ledger_mod.finish(report, led, {"returns": str(returns_dir), "signed": key is not None,
+                                        "allow_empty": allow_empty})
     return report
 
 

@@ -35,6 +35,20 @@ class ReturnEntry:
     rivals: int = 0                       # other valid returns of the same agency this one won over
 
 
+@dataclass(frozen=True)
+class Change:
+    """One field an agency changed when its return replaced another (values as the ledger stores them)."""
+    agency: str
+    indicator: str
+    field: str                 # status, numerator, denominator, current, baseline, value, evidence, doc_date, ...
+    old: str | None
+    new: str | None
+    old_file: str | None
+    new_file: str | None
+    cell: str | None = None    # the field's cell in the new file
+    old_run: int | None = None  # the ledger run the old value was recorded in (None: the same folder)
+
+
 @dataclass
 class Report:
     plan: Plan
@@ -44,6 +58,14 @@ class Report:
     results: list[Result] = field(default_factory=list)
     indicators: list[ProvinceFigure] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # what the ledger adds (parxl.ledger.prepare): the previous period's figures, the year so far, the changes
+    # on resubmission; None/empty without a ledger.  ledger_problem: why the ledger could not be used.
+    previous_period: str | None = None
+    previous: dict[str, ProvinceFigure] = field(default_factory=dict)
+    trend: dict[str, dict[str, ProvinceFigure]] | None = None
+    changes: list[Change] = field(default_factory=list)
+    ledger_problem: str | None = None
+    ledger_run: int | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -104,11 +126,25 @@ class Report:
                            "text": ind.target_vi()},
                 "value": num(f.value), "numerator": num(f.numerator), "denominator": num(f.denominator),
                 "verdict": f.verdict.value, "final": f.verdict.final,
-                "coverage": {"required": f.required, "returned": f.returned, "assessed": f.assessed,
-                             "not_applicable": f.not_applicable, "met": f.met}}
+                "coverage": _coverage(f),
+                "previous": self._previous(f.indicator)}
+
+    def _previous(self, code: str) -> dict | None:
+        """The previous period's figure of an indicator, when the ledger has it."""
+        p = self.previous.get(code)
+        if p is None:
+            return None
+        return {"period": self.previous_period, "value": num(p.value), "numerator": num(p.numerator),
+                "denominator": num(p.denominator), "verdict": p.verdict.value, "final": p.verdict.final,
+                "coverage": _coverage(p)}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=1) + "\n"
+
+
+def _coverage(f: ProvinceFigure) -> dict:
+    return {"required": f.required, "returned": f.returned, "assessed": f.assessed,
+            "not_applicable": f.not_applicable, "met": f.met}
 
 
 def _result(r: Result) -> dict:

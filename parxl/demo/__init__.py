@@ -6,6 +6,6 @@
 ``uno_typist``   the script ``libreoffice`` runs in the system Python that has ``uno``;
                  it never imports parxl
 """
-from .run import run_demo
+from .run import run_demo, run_year
 
-__all__ = ["run_demo"]
+__all__ = ["run_demo", "run_year"]

@@ -82,3 +82,100 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
               f"JSON report:           {out / 'report-2024-Q3.json'}",
               f"key:                   {kpath}"]
     return "\n".join(lines)
+
+
+YEAR = 2024
+YEAR_MISS_RATES = (0.30, 0.20, 0.12, 0.05)     # agencies miss fewer targets as the year goes on
+
+
+def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agencies: list[str] | None = None,
+             echo: Callable[[str], None] = print) -> str:
+    """Simulate the reporting year 2024 on one ledger: Quý I, 6 tháng, Quý III and the annual report in
+    sequence, each generated, filled and merged into ``OUT_DIR/tong-hop-2024-Qn.xlsx`` and
+    ``report-2024-Qn.json``, every merge recorded in ``OUT_DIR/parxl-ledger.sqlite`` (made afresh).
+
+    Returns improve over the year (fewer targets missed each quarter); one agency returns the six-month
+    report late (merged without it, then again once it arrives after the due date: the ledger keeps both
+    runs); one agency corrects its Quý III return (a digit dropped from a numerator, then the right figure:
+    sheet "Nộp lại"). The annual workbook's "Diễn biến" shows the four periods.  ``agencies``
+    limits the simulation to some agencies (the tests); by default every agency of the plan reports.
+    Returns the summary printed by ``parxl demo --year``."""
+    simulate.require_openpyxl()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    ledger = out / "parxl-ledger.sqlite"
+    for p in (ledger, ledger.with_name(ledger.name + "-wal"), ledger.with_name(ledger.name + "-shm")):
+        if p.exists():
+            p.unlink()
+    plan = load_plan(plan_path)
+    key, kpath, _ = resolve_key(None, out / KEY_FILE_NAME, create_at=out / KEY_FILE_NAME)
+    rng = random.Random(seed)
+    codes = agencies or plan.reporting_agencies()
+    order = codes[:]
+    rng.shuffle(order)
+    late, corrects = order[0], order[1 % len(order)]
+    lines = [f"parxl demo --year — {plan.title}, {YEAR}",
+             f"simulated: {len(codes)} agencies; {late} returns the six-month report late; "
+             f"{corrects} corrects its Quý III return"]
+    report = None
+    for q, miss in zip(range(1, 5), YEAR_MISS_RATES):
+        period = Period.parse(f"{YEAR}-Q{q}")
+        issued, returns = out / "issued" / period.code, out / "returns" / period.code
+        returns.mkdir(parents=True, exist_ok=True)
+        for old in returns.rglob("*"):
+            if old.is_file():
+                old.unlink()
+        echo(f"{period.code}: generating, filling, merging ...")
+        by_agency = {i.agency: i.path for i in generate(plan, period, issued, key, agencies=codes, workers=2)}
+        base = dt.datetime.combine(period.window[1], dt.time(9, 0), dt.timezone.utc)
+        held = None
+        for k, a in enumerate(codes):
+            values = simulate.answers(plan, a, period, rng, miss_rate=miss)
+            when = base + dt.timedelta(hours=2 * k)
+            dst = returns / f"{a.lower()}_{period.code}.xlsx"
+            if a == late and q == 2:
+                held = (a, values)
+                continue
+            if a == corrects and q == 3:
+                wrong = _wrong_numerator(values)
+                if wrong is not None:
+                    simulate.fill_openpyxl(by_agency[a], returns / f"{a.lower()}_{period.code}_lan1.xlsx", plan, a,
+                                           wrong, when)
+                    when += dt.timedelta(days=2)
+                    dst = returns / f"{a.lower()}_{period.code}_lan2_dinh-chinh.xlsx"
+            simulate.fill_openpyxl(by_agency[a], dst, plan, a, values, when)
+        wb, js = out / f"tong-hop-{period.code}.xlsx", out / f"report-{period.code}.json"
+        report = merge_to_files(plan, period, returns, wb, key, js, ledger=ledger)
+        lines.append(_year_line(report))
+        if held:
+            a, values = held
+            when = dt.datetime.combine(period.due, dt.time(15, 0), dt.timezone.utc) + dt.timedelta(days=5)
+            simulate.fill_openpyxl(by_agency[a], returns / f"{a.lower()}_{period.code}_nop-muon.xlsx", plan, a,
+                                   values, when)
+            report = merge_to_files(plan, period, returns, wb, key, js, ledger=ledger)
+            lines.append(_year_line(report) + f" (merged again: {a}'s late return)")
+        if report.ledger_problem:
+            lines.append(f"  ledger: {report.ledger_problem}")
+    lines += ["targets by section in the annual report (province-wide):"]
+    lines += [section_line(s) for s in report.by_section()]
+    lines += [f"annual consolidated workbook: {out / f'tong-hop-{YEAR}-Q4.xlsx'} (sheet Diễn biến: the year)",
+              f"ledger:                       {ledger}",
+              f"key:                          {kpath}"]
+    return "\n".join(lines)
+
+
+def _wrong_numerator(values: dict) -> dict | None:
+    """The same answers with a digit dropped from one rate's numerator (668 typed 66): the slip to correct."""
+    for code, a in values.items():
+        if isinstance(a.get("numerator"), int) and a["numerator"] >= 100:
+            return {**values, code: {**a, "numerator": a["numerator"] // 10}}
+    return None
+
+
+def _year_line(report) -> str:
+    c = report.counts()
+    met = sum(f.verdict.final and f.verdict.value == "met" for f in report.indicators)
+    changed = len({(x.agency, x.indicator) for x in report.changes})
+    return (f"  {report.period.code}: {c['accepted']} returns accepted, {c['superseded']} superseded, "
+            f"{c['missing']} missing; {met} of {len(report.indicators)} targets met province-wide"
+            + (f"; {changed} indicator(s) changed on resubmission" if changed else ""))

@@ -1,0 +1,737 @@
+"""The reporting year's memory: every merge recorded in an embedded SQLite ledger.
+
+A secretariat reports four times a year (Quý I, 6 tháng, Quý III, năm) and each report is read
+against the last.  The ledger (one SQLite file, stdlib :mod:`sqlite3`, WAL) keeps, for every merge:
+the run (time, plan, period, options, the inputs' fingerprint), every file seen (hash, identity,
+status, which file superseded it), every agency's values with their provenance (file, sheet, cell),
+the province figures with their coverage, and what an agency changed when it resubmitted.
+
+* Re-running the same merge (the same ``Report.inputs_digest()``) adds nothing.  A re-merge after a late
+  return is a new run: it becomes the period's current run, and the earlier run is kept.
+* :meth:`Ledger.previous_figures`, :meth:`Ledger.year_figures` and :meth:`Ledger.history` read the
+  current run of each period; :func:`resubmission_changes` / :meth:`Ledger.changes` say, cell by cell,
+  what an agency's winning return changed against the one it replaced.
+* A ledger that cannot be used (locked by another program, corrupt, made by a newer parxl, not a parxl
+  ledger) raises :class:`LedgerError` with a message that says so; :func:`prepare` and :func:`finish`,
+  which ``merge_to_files`` calls, never raise: the consolidated workbook is written whatever the ledger's
+  state, and the problem is put in ``Report.ledger_problem`` for the caller to print.
+
+Numbers are stored exactly, as the text of a fraction (``"96"``, ``"286/3"``): the ledger says what the
+report said, to the last digit.  Times are UTC, ISO 8601.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from .checks import Result
+from .errors import LedgerError
+from .i18n import language
+from .measures import ProvinceFigure
+from .periods import Period
+from .report import ACCEPTED, SUPERSEDED, Change, Report
+from .vocab import ProvinceVerdict, TaskStatus, Verdict
+
+SCHEMA_VERSION = 1
+APPLICATION_ID = 0x50415258          # "PARX" in PRAGMA application_id: a parxl ledger and nothing else
+LOCK_TIMEOUT = 10.0                  # seconds to wait for another program's write to finish
+LEDGER_FILE_NAME = "parxl-ledger.sqlite"
+
+# One entry per schema version; never edit an entry once released, append the next one.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE runs (
+        id            INTEGER PRIMARY KEY,
+        at            TEXT NOT NULL,
+        plan_id       TEXT NOT NULL,
+        plan_version  TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        year          INTEGER NOT NULL,
+        quarter       INTEGER NOT NULL,
+        options       TEXT NOT NULL,
+        inputs        TEXT NOT NULL UNIQUE
+    );
+    CREATE TABLE periods (
+        plan_id       TEXT NOT NULL,
+        period        TEXT NOT NULL,
+        year          INTEGER NOT NULL,
+        quarter       INTEGER NOT NULL,
+        current_run   INTEGER NOT NULL REFERENCES runs(id),
+        PRIMARY KEY (plan_id, period)
+    );
+    CREATE TABLE files (
+        id              INTEGER PRIMARY KEY,
+        run             INTEGER NOT NULL REFERENCES runs(id),
+        path            TEXT NOT NULL,
+        sha256          TEXT NOT NULL,
+        agency          TEXT,
+        period          TEXT,
+        template_id     TEXT,
+        status          TEXT NOT NULL,
+        superseded_by   TEXT,
+        saved_at        TEXT,
+        saved_time_from TEXT,
+        UNIQUE (run, path)
+    );
+    CREATE TABLE agency_values (
+        run           INTEGER NOT NULL REFERENCES runs(id),
+        period        TEXT NOT NULL,
+        agency        TEXT NOT NULL,
+        indicator     TEXT NOT NULL,
+        verdict       TEXT NOT NULL,
+        status        TEXT,
+        numerator     TEXT,
+        denominator   TEXT,
+        value         TEXT,
+        current       TEXT,
+        baseline      TEXT,
+        gap           TEXT,
+        evidence      TEXT,
+        doc_date      TEXT,
+        issues        TEXT,
+        proposals     TEXT,
+        file          TEXT,
+        sheet         TEXT,
+        cell          TEXT,
+        cells         TEXT,
+        PRIMARY KEY (run, agency, indicator)
+    );
+    CREATE INDEX agency_values_by_agency ON agency_values (agency, indicator);
+    CREATE INDEX agency_values_by_indicator ON agency_values (indicator);
+    CREATE TABLE figures (
+        run            INTEGER NOT NULL REFERENCES runs(id),
+        period         TEXT NOT NULL,
+        indicator      TEXT NOT NULL,
+        rule           TEXT NOT NULL,
+        verdict        TEXT NOT NULL,
+        final          INTEGER NOT NULL,
+        value          TEXT,
+        numerator      TEXT,
+        denominator    TEXT,
+        required       INTEGER NOT NULL,
+        returned       INTEGER NOT NULL,
+        assessed       INTEGER NOT NULL,
+        not_applicable INTEGER NOT NULL,
+        met            INTEGER NOT NULL,
+        PRIMARY KEY (run, indicator)
+    );
+    CREATE TABLE changes (
+        run           INTEGER NOT NULL REFERENCES runs(id),
+        period        TEXT NOT NULL,
+        agency        TEXT NOT NULL,
+        indicator     TEXT NOT NULL,
+        field         TEXT NOT NULL,
+        old           TEXT,
+        new           TEXT,
+        old_file      TEXT,
+        new_file      TEXT,
+        cell          TEXT,
+        old_run       INTEGER REFERENCES runs(id),
+        PRIMARY KEY (run, agency, indicator, field)
+    );
+    """,
+]
+
+# What each table and column holds: README's "Ledger" section is generated from the live schema and
+# these words (``python -m parxl.docs README.md``); a test fails when a column is undescribed.
+DOC: dict[str, tuple[str, dict[str, str]]] = {
+    "runs": ("One row per merge recorded (the same inputs are recorded once).", {
+        "id": "run number, in the order recorded",
+        "at": "when it was recorded (UTC, ISO 8601)",
+        "plan_id": "the plan's id", "plan_version": "the plan's version",
+        "period": "the period merged (`2024-Q3`)", "year": "its year", "quarter": "its quarter (1–4)",
+        "options": "the merge's options (JSON: returns folder, signed or not, allow_empty)",
+        "inputs": "the inputs' fingerprint (`inputs` of the JSON report, `parxl_inputs` of the workbook); unique",
+    }),
+    "periods": ("The current run of each plan × period: the latest merge recorded (or re-run) for it.", {
+        "plan_id": "the plan's id", "period": "the period", "year": "its year", "quarter": "its quarter",
+        "current_run": "the run whose values and figures are the period's (earlier runs are kept)",
+    }),
+    "files": ("Every file a run saw in the returns folder.", {
+        "id": "row number", "run": "the run", "path": "the file, relative to the returns folder",
+        "sha256": "its SHA-256 (empty when it could not be read)",
+        "agency": "the agency it claims to be from (its identity), when readable",
+        "period": "the period it was accepted for (accepted and superseded files)",
+        "template_id": "the template id in its identity",
+        "status": "`accepted`, `superseded`, `rejected` or `skipped`",
+        "superseded_by": "the newer return of the same agency that won over it",
+        "saved_at": "the save time that decided which return is newest (UTC)",
+        "saved_time_from": "`document` (the workbook's own record) or `file` (the file's time)",
+    }),
+    "agency_values": ("Every agency × indicator of a run: what was typed, the verdict, and where it came from.", {
+        "run": "the run", "period": "the period", "agency": "the agency", "indicator": "the indicator code",
+        "verdict": "the agency's verdict (`met`, `not_met`, … `not_returned`)",
+        "status": "the task status typed (`Hoàn thành`, …)",
+        "numerator": "rate: numerator (exact)", "denominator": "rate: denominator (exact)",
+        "value": "the rate (%), the count or the percent change (exact)",
+        "current": "change: this year's figure (exact)", "baseline": "change: the baseline year's figure (exact)",
+        "gap": "how far the value is from meeting the target (exact; 0 when met)",
+        "evidence": "the evidence typed", "doc_date": "the document date (ISO)",
+        "issues": "difficulties typed", "proposals": "proposals typed",
+        "file": "provenance: the file", "sheet": "provenance: the sheet",
+        "cell": "provenance: the row's `Mã chỉ tiêu` cell",
+        "cells": "provenance: every input's cell (JSON: input key → A1 cell)",
+    }),
+    "figures": ("Every province figure of a run, with its coverage.", {
+        "run": "the run", "period": "the period", "indicator": "the indicator code",
+        "rule": "`ratio`, `sum` or `each`",
+        "verdict": "`met`, `not_met`, `provisional_met`, `provisional_not_met`, `not_applicable`, `not_assessable`",
+        "final": "1 when the verdict cannot change with more returns",
+        "value": "the province figure (exact)", "numerator": "Σ numerators, Σ this year, or agencies meeting",
+        "denominator": "Σ denominators, Σ baselines, or agencies it applies to",
+        "required": "agencies that must report it", "returned": "… whose valid return was merged",
+        "assessed": "… whose data counted", "not_applicable": "… that declared Không phát sinh",
+        "met": "… that met it on their own",
+    }),
+    "changes": ("What an agency's winning return changed against the return it replaced, field by field.", {
+        "run": "the run", "period": "the period", "agency": "the agency", "indicator": "the indicator code",
+        "field": "`status`, `numerator`, `denominator`, `value`, `current`, `baseline`, `evidence`, "
+                 "`doc_date`, `issues`, `proposals` or `verdict`",
+        "old": "the replaced return's value (as stored in `agency_values`)", "new": "the winning return's value",
+        "old_file": "the replaced return", "new_file": "the winning return",
+        "cell": "the field's cell in the winning return",
+        "old_run": "the earlier run the old value was recorded in; empty when both returns lay in this run's folder",
+    }),
+}
+
+# Fields compared between a return and the one it replaced: (field, Result attribute, Vietnamese label).
+FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("status", "reported_status", "Tình trạng"),
+    ("numerator", "numerator", "Tử số"),
+    ("denominator", "denominator", "Mẫu số"),
+    ("current", "current", "Kết quả (năm nay)"),
+    ("baseline", "baseline", "Số liệu năm gốc"),
+    ("value", "value", "Giá trị đánh giá"),
+    ("evidence", "evidence", "Minh chứng"),
+    ("doc_date", "doc_date", "Ngày văn bản"),
+    ("issues", "issues", "Khó khăn, vướng mắc"),
+    ("proposals", "proposals", "Đề xuất, kiến nghị"),
+    ("verdict", "verdict", "Đánh giá"),
+)
+FIELD_VI = {f: vi for f, _, vi in FIELDS}
+_NUMERIC = {"numerator", "denominator", "value", "current", "baseline", "gap"}
+
+
+def _say(en: str, vi: str, **kw) -> str:
+    """A ledger message in the language the CLI speaks (both kept here, like the finding catalog)."""
+    return (vi if language() == "vi" else en).format(**kw)
+
+
+def default_path(key_path: Path | str) -> Path:
+    """Where the ledger lives by default: beside the secretariat's key."""
+    return Path(key_path).with_name(LEDGER_FILE_NAME)
+
+
+# -- encoding --------------------------------------------------------------------------------------
+
+def enc(x: Any) -> str | None:
+    """A value as the ledger stores it: fractions exactly, dates ISO, vocabulary by its value."""
+    if x is None:
+        return None
+    if isinstance(x, Fraction):
+        return str(x)
+    if isinstance(x, (int,)) and not isinstance(x, bool):
+        return str(x)
+    if isinstance(x, (dt.date, dt.datetime)):
+        return x.isoformat()
+    if isinstance(x, Enum):
+        return str(x.value)
+    return str(x)
+
+
+def frac(s: str | None) -> Fraction | None:
+    return None if s is None else Fraction(s)
+
+
+def display(field: str, text: str | None) -> Any:
+    """A stored value as a person reads it: a number, a date, a Vietnamese word, or the text."""
+    if text is None:
+        return None
+    if field in _NUMERIC:
+        return Fraction(text)
+    if field == "doc_date":
+        return dt.date.fromisoformat(text)
+    if field == "status":
+        try:
+            return TaskStatus(text).vi
+        except ValueError:
+            return text
+    if field == "verdict":
+        try:
+            return Verdict(text).vi
+        except ValueError:
+            return text
+    return text
+
+
+def result_fields(r: Result) -> dict[str, str | None]:
+    """A result's compared fields, encoded as the ledger stores them."""
+    return {f: enc(getattr(r, attr)) for f, attr, _ in FIELDS}
+
+
+# -- the ledger ------------------------------------------------------------------------------------
+
+class Ledger:
+    """An open ledger.  Use :meth:`open`; close it (or use it as a context manager) when done."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path):
+        self.db, self.path = db, path
+
+    # opening ----------------------------------------------------------------------------------
+    @classmethod
+    def open(cls, path: str | Path, create: bool = True, timeout: float | None = None) -> "Ledger":
+        """Open the ledger at ``path`` (created, with its folder, when absent and ``create``) and bring its
+        schema up to date.  Raises :class:`LedgerError` when it is missing (``create=False``), locked, corrupt,
+        made by a newer parxl, or not a parxl ledger."""
+        path = Path(path)
+        if not path.exists() and not create:
+            raise LedgerError(_say("no ledger at {path}: a ledger is made by the first merge given --ledger",
+                                   "không có sổ theo dõi tại {path}: sổ được tạo ở lần tổng hợp đầu tiên có --ledger",
+                                   path=path))
+        if path.is_dir():
+            raise LedgerError(_say("the ledger {path} is a folder; give a file name, e.g. {name}",
+                                   "sổ theo dõi {path} là một thư mục; hãy cho tên tệp, ví dụ {name}",
+                                   path=path, name=LEDGER_FILE_NAME))
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(str(path), timeout=LOCK_TIMEOUT if timeout is None else timeout,
+                                 isolation_level=None)
+        except (OSError, sqlite3.Error) as e:
+            raise _problem(path, e) from None
+        led = cls(db, path)
+        try:
+            led._prepare()
+        except sqlite3.Error as e:
+            db.close()
+            raise _problem(path, e) from None
+        except LedgerError:
+            db.close()
+            raise
+        return led
+
+    def _prepare(self) -> None:
+        db = self.db
+        db.row_factory = sqlite3.Row
+        db.execute("PRAGMA foreign_keys = ON")
+        app = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+        if app != APPLICATION_ID and (app != 0 or tables or version):
+            raise LedgerError(_say("{path} is an SQLite database but not a parxl ledger; give another file",
+                                   "{path} là cơ sở dữ liệu SQLite nhưng không phải sổ theo dõi của parxl; hãy chọn tệp khác",
+                                   path=self.path))
+        if version > SCHEMA_VERSION:
+            raise LedgerError(_say("the ledger {path} was written by a newer parxl (schema {found}; this parxl "
+                                   "knows up to {known}): upgrade parxl, or give another ledger",
+                                   "sổ theo dõi {path} do phiên bản parxl mới hơn ghi (lược đồ {found}; bản này chỉ "
+                                   "biết đến {known}): hãy nâng cấp parxl hoặc dùng sổ khác",
+                                   path=self.path, found=version, known=SCHEMA_VERSION))
+        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        if version < SCHEMA_VERSION:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                for v in range(version, SCHEMA_VERSION):
+                    for stmt in MIGRATIONS[v].split(";"):
+                        if stmt.strip():
+                            db.execute(stmt)
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        db.execute("PRAGMA quick_check(1)").fetchone()
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _q(self, sql: str, args: Iterable = ()) -> list[sqlite3.Row]:
+        try:
+            return self.db.execute(sql, tuple(args)).fetchall()
+        except sqlite3.Error as e:
+            raise _problem(self.path, e) from None
+
+    # recording --------------------------------------------------------------------------------
+    def record(self, report: Report, changes: Iterable[Change] | None = None, options: dict | None = None,
+               now: dt.datetime | None = None) -> tuple[int, bool]:
+        """Record a merge; returns (run id, whether anything was added).
+
+        The same inputs (``report.inputs_digest()``) are recorded once: recording them again adds nothing and
+        makes that run the period's current one again.  ``changes`` defaults to ``report.changes``."""
+        digest = report.inputs_digest()
+        per, plan = report.period, report.plan
+        changes = list(report.changes if changes is None else changes)
+        db = self.db
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                row = db.execute("SELECT id FROM runs WHERE inputs = ?", (digest,)).fetchone()
+                added = row is None
+                if added:
+                    run = self._insert(report, digest, changes, options or {}, now)
+                else:
+                    run = row[0]
+                db.execute("INSERT INTO periods (plan_id, period, year, quarter, current_run) VALUES (?, ?, ?, ?, ?) "
+                           "ON CONFLICT (plan_id, period) DO UPDATE SET current_run = excluded.current_run",
+                           (plan.id, per.code, per.year, per.quarter, run))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as e:
+            raise _problem(self.path, e) from None
+        return run, added
+
+    def _insert(self, report: Report, digest: str, changes: list[Change], options: dict,
+                now: dt.datetime | None) -> int:
+        db, per, plan = self.db, report.period, report.plan
+        at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
+        cur = db.execute("INSERT INTO runs (at, plan_id, plan_version, period, year, quarter, options, inputs) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                         (at.isoformat(), plan.id, plan.version, per.code, per.year, per.quarter,
+                          json.dumps(options, ensure_ascii=False, sort_keys=True), digest))
+        run = cur.lastrowid
+        db.executemany(
+            "INSERT INTO files (run, path, sha256, agency, period, template_id, status, superseded_by, saved_at, "
+            "saved_time_from) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run, e.file, e.sha256, e.agency, per.code if e.status in (ACCEPTED, SUPERSEDED) else None,
+              e.template_id, e.status.value, e.superseded_by, enc(e.saved_at), e.saved_source)
+             for e in report.returns])
+        db.executemany(
+            "INSERT INTO agency_values (run, period, agency, indicator, verdict, status, numerator, denominator, value, "
+            "current, baseline, gap, evidence, doc_date, issues, proposals, file, sheet, cell, cells) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run, per.code, r.agency, r.indicator, r.verdict.value, enc(r.reported_status), enc(r.numerator),
+              enc(r.denominator), enc(r.value), enc(r.current), enc(r.baseline), enc(r.gap), r.evidence,
+              enc(r.doc_date), r.issues, r.proposals, r.file if r.sheet else None, r.sheet, r.cell,
+              json.dumps(dict(r.cells)) if r.cells else None)
+             for r in report.results])
+        db.executemany(
+            "INSERT INTO figures (run, period, indicator, rule, verdict, final, value, numerator, denominator, "
+            "required, returned, assessed, not_applicable, met) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run, per.code, f.indicator, f.rule, f.verdict.value, int(f.verdict.final), enc(f.value),
+              enc(f.numerator), enc(f.denominator), f.required, f.returned, f.assessed, f.not_applicable, f.met)
+             for f in report.indicators])
+        db.executemany(
+            "INSERT INTO changes (run, period, agency, indicator, field, old, new, old_file, new_file, cell, old_run) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(run, per.code, c.agency, c.indicator, c.field, c.old, c.new, c.old_file, c.new_file, c.cell,
+              c.old_run) for c in changes])
+        return run
+
+    # reading ----------------------------------------------------------------------------------
+    def runs(self, plan_id: str | None = None, period: str | None = None) -> list[dict]:
+        """Every run recorded (oldest first), optionally of one plan and/or period."""
+        sql, args = "SELECT * FROM runs WHERE 1", []
+        if plan_id:
+            sql, args = sql + " AND plan_id = ?", args + [plan_id]
+        if period:
+            sql, args = sql + " AND period = ?", args + [period]
+        return [dict(r) for r in self._q(sql + " ORDER BY id", args)]
+
+    def current_run(self, plan_id: str | None, period: str) -> int | None:
+        """The period's current run (of ``plan_id``; of any plan when None, the latest recorded)."""
+        sql = "SELECT current_run FROM periods WHERE period = ?"
+        args: list = [period]
+        if plan_id:
+            sql, args = sql + " AND plan_id = ?", args + [plan_id]
+        rows = self._q(sql + " ORDER BY current_run DESC LIMIT 1", args)
+        return rows[0][0] if rows else None
+
+    def figures(self, run: int) -> dict[str, ProvinceFigure]:
+        """A run's province figures by indicator."""
+        return {r["indicator"]: ProvinceFigure(r["indicator"], ProvinceVerdict(r["verdict"]), frac(r["value"]),
+                                               frac(r["numerator"]), frac(r["denominator"]), r["required"],
+                                               r["returned"], r["assessed"], r["not_applicable"], r["met"], r["rule"])
+                for r in self._q("SELECT * FROM figures WHERE run = ? ORDER BY rowid", (run,))}
+
+    def previous_figures(self, plan_id: str, period: Period) -> tuple[str, dict[str, ProvinceFigure]] | None:
+        """The previous period's figures (its current run): Q(n-1) of the same plan, or, for Q1, the previous
+        year's Q4 (of any plan: a new year usually has a new plan; indicators match by code).  None when the
+        ledger does not have it."""
+        if period.quarter > 1:
+            code, plan = f"{period.year}-Q{period.quarter - 1}", plan_id
+        else:
+            code, plan = f"{period.year - 1}-Q4", None
+        run = self.current_run(plan, code)
+        return None if run is None else (code, self.figures(run))
+
+    def year_figures(self, plan_id: str | None, year: int) -> dict[str, dict[str, ProvinceFigure]]:
+        """Each recorded period of ``year`` (current runs), oldest first: period code → indicator → figure.
+        ``plan_id=None``: of any plan (the latest run when two plans cover one period)."""
+        out = {}
+        for q in range(1, 5):
+            run = self.current_run(plan_id, f"{year}-Q{q}")
+            if run is not None:
+                out[f"{year}-Q{q}"] = self.figures(run)
+        return out
+
+    def history(self, agency: str | None = None, indicator: str | None = None,
+                all_runs: bool = False) -> list[dict]:
+        """Every period's value of an agency and/or an indicator (the current run of each period; every run
+        with ``all_runs``), oldest first: period, run time, agency, indicator, verdict, the values typed and
+        the source file, sheet and cell."""
+        sql = ("SELECT v.*, r.at AS run_at, r.plan_id AS plan_id, r.id AS run_id, "
+               "(p.current_run IS NOT NULL) AS is_current FROM agency_values v JOIN runs r ON r.id = v.run "
+               "LEFT JOIN periods p ON p.current_run = v.run WHERE 1")
+        args: list = []
+        if agency:
+            sql, args = sql + " AND v.agency = ?", args + [agency.upper()]
+        if indicator:
+            sql, args = sql + " AND v.indicator = ?", args + [indicator]
+        if not all_runs:
+            sql += " AND p.current_run IS NOT NULL"
+        sql += " ORDER BY r.year, r.quarter, r.id, v.agency, v.indicator"
+        return [dict(r) for r in self._q(sql, args)]
+
+    def recorded_changes(self, run: int | None = None) -> list[Change]:
+        """The changes recorded (of one run, or all), in the order recorded."""
+        sql, args = "SELECT * FROM changes", ()
+        if run is not None:
+            sql, args = sql + " WHERE run = ?", (run,)
+        return [Change(r["agency"], r["indicator"], r["field"], r["old"], r["new"], r["old_file"], r["new_file"],
+                       r["cell"], r["old_run"]) for r in self._q(sql + " ORDER BY rowid", args)]
+
+    def files(self, run: int) -> list[dict]:
+        return [dict(r) for r in self._q("SELECT * FROM files WHERE run = ? ORDER BY id", (run,))]
+
+    def _base_run(self, report: Report) -> int | None:
+        """The run this merge is compared with: the period's latest run recorded before this one (before the
+        run with the same inputs, when this merge is a re-run: a re-run shows what the first run showed)."""
+        same = self._q("SELECT id FROM runs WHERE inputs = ?", (report.inputs_digest(),))
+        sql = "SELECT max(id) FROM runs WHERE plan_id = ? AND period = ?"
+        args: list = [report.plan.id, report.period.code]
+        if same:
+            sql, args = sql + " AND id < ?", args + [same[0][0]]
+        return self._q(sql, args)[0][0]
+
+    def earlier_return(self, report: Report) -> Callable[[str], tuple[str, str, dict, int] | None]:
+        """For :func:`resubmission_changes`: an agency's accepted return in the run this merge is compared with
+        (file, sha256, indicator → fields, run)."""
+        base = self._base_run(report)
+
+        def earlier(agency: str):
+            if base is None:
+                return None
+            f = self._q("SELECT path, sha256 FROM files WHERE run = ? AND agency = ? AND status = 'accepted'",
+                        (base, agency))
+            if not f:
+                return None
+            vals = {r["indicator"]: {k: r[k] for k, _, _ in FIELDS}
+                    for r in self._q("SELECT * FROM agency_values WHERE run = ? AND agency = ?", (base, agency))}
+            return f[0]["path"], f[0]["sha256"], vals, base
+        return earlier
+
+    def changes(self, report: Report, reread: Callable[[str], dict[str, Result] | None] | None = None) -> list[Change]:
+        """What each agency's winning return changed, cell by cell, against the return it replaced: the one the
+        ledger recorded for it in the period's previous run, else the latest superseded one in this folder
+        (read again through ``reread(file)``)."""
+        return resubmission_changes(report, reread, self.earlier_return(report))
+
+
+def _problem(path: Path, e: BaseException) -> LedgerError:
+    """An sqlite3/OS error as a message an operator can act on."""
+    text = str(e)
+    low = text.lower()
+    if "locked" in low or "busy" in low:
+        return LedgerError(_say("the ledger {path} is locked by another program (another parxl run, or a "
+                                "database tool holding it open); close it and run again",
+                                "sổ theo dõi {path} đang bị chương trình khác khóa (một lượt parxl khác hoặc công cụ "
+                                "cơ sở dữ liệu đang mở); hãy đóng lại rồi chạy lại", path=path))
+    if "not a database" in low or "malformed" in low or "corrupt" in low:
+        return LedgerError(_say("the ledger {path} is damaged ({error}); restore it from a backup, or move it "
+                                "away to start a new one",
+                                "sổ theo dõi {path} bị hỏng ({error}); hãy khôi phục từ bản sao lưu, hoặc chuyển tệp "
+                                "đi nơi khác để bắt đầu sổ mới", path=path, error=text))
+    return LedgerError(_say("the ledger {path} cannot be used ({error})",
+                            "không dùng được sổ theo dõi {path} ({error})", path=path, error=text))
+
+
+# -- what changed on resubmission -------------------------------------------------------------------
+
+def resubmission_changes(report: Report, reread: Callable[[str], dict[str, Result] | None] | None = None,
+                         earlier: Callable[[str], tuple[str, str, dict, int] | None] | None = None) -> list[Change]:
+    """For each agency whose return replaced another, every field that differs (indicator, field, old, new,
+    old and new file, the field's cell in the new file), in the plan's order.
+
+    The replaced return is the one ``earlier(agency)`` gives (the ledger's previous run) when its hash
+    differs from the winner's, else the latest superseded return of the agency in this folder, whose values
+    ``reread(file)`` gives (the merge drops a superseded return's values to keep memory flat)."""
+    order = {i.code: k for k, i in enumerate(report.plan.indicators)}
+    new_by_agency: dict[str, list[Result]] = {}
+    for r in report.results:
+        new_by_agency.setdefault(r.agency, []).append(r)
+    out: list[Change] = []
+    for e in report.returns:
+        if e.status is not ACCEPTED or not e.agency:
+            continue
+        old = earlier(e.agency) if earlier else None
+        old_file, old_vals, old_run = None, None, None
+        if old and old[1] == e.sha256:
+            continue              # the same file as last time: nothing was resubmitted since
+        if old:
+            old_file, _, old_vals, old_run = old
+        else:
+            rivals = [s for s in report.returns if s.status is SUPERSEDED and s.agency == e.agency]
+            if rivals and reread:
+                last = max(rivals, key=lambda s: (s.saved_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
+                                                  s.file))
+                got = reread(last.file)
+                if got:
+                    old_file = last.file
+                    old_vals = {code: result_fields(r) for code, r in got.items()}
+        if old_vals is None:
+            continue
+        for r in sorted(new_by_agency.get(e.agency, []), key=lambda r: order.get(r.indicator, 0)):
+            before = old_vals.get(r.indicator)
+            if before is None:
+                continue
+            cells = dict(r.cells)
+            for f, new in result_fields(r).items():
+                if before.get(f) != new:
+                    cell = cells.get(f) or (cells.get("value") if f == "current" else None)
+                    out.append(Change(e.agency, r.indicator, f, before.get(f), new, old_file, e.file, cell, old_run))
+    return out
+
+
+# -- what merge_to_files calls: never raises -------------------------------------------------------
+
+def prepare(report: Report, ledger: Path | None,
+            reread: Callable[[str], dict[str, Result] | None] | None = None) -> Ledger | None:
+    """Before the outputs are written: the changes on resubmission (same folder, and against the ledger), the
+    previous period's figures and the year so far, put on ``report``.  Returns the open ledger to record into
+    (None without one, or when it cannot be used: ``report.ledger_problem`` then says why).  Never raises for
+    the ledger's sake: the consolidated workbook must not depend on it."""
+    led = None
+    if ledger is not None:
+        try:
+            led = Ledger.open(ledger)
+            report.changes = led.changes(report, reread)
+            prev = led.previous_figures(report.plan.id, report.period)
+            report.previous_period, report.previous = prev if prev else (None, {})
+            trend = {p: f for p, f in led.year_figures(report.plan.id, report.period.year).items()
+                     if p < report.period.code}
+            last = led.current_run(None, f"{report.period.year - 1}-Q{report.period.quarter}")
+            if last is not None:
+                trend = {f"{report.period.year - 1}-Q{report.period.quarter}": led.figures(last), **trend}
+            report.trend = trend
+            return led
+        except LedgerError as e:
+            report.ledger_problem = str(e)
+            report.trend = None
+            report.previous_period, report.previous = None, {}
+            if led is not None:
+                led.close()
+    report.changes = resubmission_changes(report, reread)
+    return None
+
+
+def finish(report: Report, led: Ledger | None, options: dict | None = None) -> None:
+    """After the outputs are published: record the run.  A problem goes to ``report.ledger_problem``."""
+    if led is None:
+        return
+    try:
+        run, added = led.record(report, options=options)
+        report.ledger_run = run
+    except LedgerError as e:
+        report.ledger_problem = str(e)
+    finally:
+        led.close()
+
+
+# -- history for the CLI ---------------------------------------------------------------------------
+
+def history_text(ledger: str | Path, agency: str | None = None, indicator: str | None = None,
+                 as_json: bool = False, all_runs: bool = False) -> str:
+    """What ``parxl history`` prints: for an agency and/or an indicator, every recorded period's value, verdict
+    and source (file, sheet, cell), oldest first — the period's current run, or every run with ``all_runs``.
+
+    ``as_json``: a JSON document ``{"ledger", "agency", "indicator", "rows": [{"period", "run", "run_at",
+    "current", "agency", "indicator", "verdict", "status", "numerator", "denominator", "value", "current_value",
+    "baseline", "evidence", "doc_date", "source": {"file", "sheet", "cell", "cells"}}]}`` with exact numbers as
+    JSON numbers (integers stay integers).  Raises :class:`LedgerError` when the ledger is missing or cannot
+    be used, and :class:`~parxl.errors.UsageError` when neither an agency nor an indicator is given."""
+    from .errors import UsageError
+    from .vocab import format_number
+    if not agency and not indicator:
+        raise UsageError(_say("give an agency (--agency) and/or an indicator (--indicator)",
+                              "hãy cho một cơ quan (--agency) và/hoặc một chỉ tiêu (--indicator)"))
+    with Ledger.open(ledger, create=False) as led:
+        rows = led.history(agency, indicator, all_runs)
+    if as_json:
+        def n(s):
+            x = frac(s)
+            return None if x is None else (int(x) if x.denominator == 1 else float(x))
+        doc = {"ledger": str(ledger), "agency": agency.upper() if agency else None, "indicator": indicator,
+               "rows": [{"period": r["period"], "run": r["run_id"], "run_at": r["run_at"],
+                         "current": bool(r["is_current"]), "agency": r["agency"], "indicator": r["indicator"],
+                         "verdict": r["verdict"], "status": r["status"], "numerator": n(r["numerator"]),
+                         "denominator": n(r["denominator"]), "value": n(r["value"]),
+                         "current_value": n(r["current"]), "baseline": n(r["baseline"]),
+                         "evidence": r["evidence"], "doc_date": r["doc_date"],
+                         "source": {"file": r["file"], "sheet": r["sheet"], "cell": r["cell"],
+                                    "cells": json.loads(r["cells"]) if r["cells"] else {}}
+                         if r["file"] else None} for r in rows]}
+        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if not rows:
+        return _say("nothing recorded for {what}", "chưa có số liệu nào của {what}",
+                    what=" / ".join(x for x in (agency and agency.upper(), indicator) if x)) + "\n"
+    vi = language() == "vi"
+    head = (("Kỳ", "Cơ quan", "Chỉ tiêu", "Đánh giá", "Giá trị", "Tử số/Mẫu số", "Nguồn") if vi else
+            ("Period", "Agency", "Indicator", "Verdict", "Value", "Num/Den", "Source"))
+    lines = []
+    for r in rows:
+        verdict = Verdict(r["verdict"])
+        value = frac(r["value"])
+        nd = "" if r["numerator"] is None else f"{format_number(frac(r['numerator']))}/{format_number(frac(r['denominator']))}"
+        where = f"{r['file']} · {r['sheet']}!{r['cell']}" if r["file"] else "—"
+        period = r["period"] + ("" if r["is_current"] else f" (#{r['run_id']})")
+        lines.append((period, r["agency"], r["indicator"], verdict.vi if vi else verdict.value.replace("_", " "),
+                      "" if value is None else format_number(value, 2), nd, where))
+    widths = [max(len(str(x[k])) for x in [head, *lines]) for k in range(len(head))]
+    out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in [head, *lines]]
+    return "\n".join(out) + "\n"
+
+
+# -- README: the tables, from the live schema -------------------------------------------------------
+
+def schema_columns() -> Iterator[tuple[str, list[tuple[str, str, bool, str]]]]:
+    """Each table of a freshly migrated ledger: (name, [(column, type, not null, key)])."""
+    db = sqlite3.connect(":memory:")
+    try:
+        for stmt in "".join(MIGRATIONS).split(";"):
+            if stmt.strip():
+                db.execute(stmt)
+        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
+        for name in names:
+            fks = {r[3]: f"→ {r[2]}.{r[4]}" for r in db.execute(f"PRAGMA foreign_key_list({name})")}
+            cols = [(r[1], r[2], bool(r[3]), "PK" if r[5] else fks.get(r[1], ""))
+                    for r in db.execute(f"PRAGMA table_info({name})")]
+            yield name, cols
+    finally:
+        db.close()
+
+
+def schema_markdown() -> str:
+    """README's ledger tables, generated from the migrations and :data:`DOC`."""
+    out = [f"Schema version {SCHEMA_VERSION} (`PRAGMA user_version`; `PRAGMA application_id` = "
+           f"{APPLICATION_ID:#x}). Numbers are exact fractions as text (`\"96\"`, `\"286/3\"`); times UTC, ISO 8601."]
+    for name, cols in schema_columns():
+        doc, words = DOC[name]
+        out.append(f"\n**`{name}`** — {doc}\n\n| column | type | key | meaning |\n|---|---|---|---|")
+        for col, typ, notnull, key in cols:
+            out.append(f"| `{col}` | {typ}{' not null' if notnull else ''} | {key} | {words[col]} |")
+    return "\n".join(out)
