@@ -231,14 +231,16 @@ def build_libreoffice(plan, period, issued, out: Path) -> list[Case]:
     en = libreoffice.type_values(jobs[1:], locale="en-US")
     # vi-VN: "1.234" is one thousand two hundred thirty-four, the date a real date
     cases.append(Case(jobs[0]["dst"].name, None, "SXD", extra={"indicator": "I.5/1", "value": 1234, "log": vi}))
-    # en-US: "1.234" is stored as the number 1.234 (shown "1"): only the whole-number check catches it;
-    # "15/08/2024" stays text, which parxl reads as a date and notes
-    cases.append(Case(jobs[1]["dst"].name, "value.not-whole", "SXD", sheet=s_vi, cell=num,
-                      extra={"indicator": "I.5/1", "log": en, "coerced": date_cell}))
+    # en-US: the number cells carry a Vietnamese number format ([$-42A]), and LibreOffice parses what is
+    # typed into a cell by its format's language: "1.234" is 1234 there too.  "15/08/2024" in the date
+    # cell (no language) stays text under en-US, which parxl reads as a date and notes
+    cases.append(Case(jobs[1]["dst"].name, "value.coerced", "SXD", sheet=s_vi, cell=date_cell,
+                      extra={"indicator": "I.5/1", "value": 1234, "log": en, "coerced": date_cell}))
     job = {"src": issued["SKHDT"], "dst": out / "return_libreoffice_en_locale_decimal_comma.xlsx",
            "edits": [[s_ch, val, "2100,5"], [s_ch, base, "2000"]]}
     libreoffice.type_values([job], locale="en-US")
-    cases.append(Case(job["dst"].name, "value.coerced", "SKHDT", sheet=s_ch, cell=val,
+    # "2100,5" under en-US: read by the cell's Vietnamese format as 2100.5, a number (no text to coerce)
+    cases.append(Case(job["dst"].name, None, "SKHDT",
                       extra={"indicator": "VIII.2/1", "value": round(100.5 * 100 / 2000, 4)}))
     job = {"src": issued["STTTT"], "dst": out / "return_libreoffice_saved_twice.xlsx", "edits": [], "saves": 2}
     libreoffice.type_values([job])

@@ -193,7 +193,7 @@ def test_cli_merge_exit_codes(plan, quarter, tmp_path):
     strict = subprocess.run(base + ["--strict"], capture_output=True, text=True, cwd=ROOT)
     assert strict.returncode == 1                       # HOIAN's missing evidence is an error finding
     nokey = subprocess.run(base[:-2] + ["--key", str(tmp_path / "none.key")], capture_output=True, text=True, cwd=ROOT)
-    assert nokey.returncode == 2 and "not found" in nokey.stderr
+    assert nokey.returncode == 2 and "không tìm thấy tệp khóa" in nokey.stderr
 
 
 @pytest.mark.libreoffice
@@ -300,7 +300,7 @@ def test_consolidated_workbook_says_what_the_report_says(plan, period, quarter, 
     assert files["sub/hoian_lan2.xlsx"][1].value == "HOIAN" and files["sub/hoian_lan2.xlsx"][2].value == "Hợp lệ"
     missing = [r[0].value for r in wb["Chưa nộp"].iter_rows(min_row=5)]
     assert missing == rep.missing
-    matrix = wb["Ma trận"]
-    codes = [c.value for c in matrix[3]][2:]
-    tamky = next(r for r in matrix.iter_rows(min_row=4) if r[0].value == "TAMKY")
+    matrix = wb["Ma trận III"]                         # one matrix per plan section
+    codes = [c.value for c in matrix[4]][2:]
+    tamky = next(r for r in matrix.iter_rows(min_row=5) if r[0].value == "TAMKY")
     assert tamky[2 + codes.index("III.4.2/1")].value == "Đ" and tamky[2 + codes.index("III.4.3/1")].value == "C"
