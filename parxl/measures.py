@@ -4,7 +4,9 @@ figure is aggregated, and its display unit.  No other module branches on the mea
 
 The rules every kind shares are stated once, in this order (the self-check formula follows it too):
 
-1. a status that is not one of the list, or a number the rules refuse → "Số liệu chưa hợp lệ";
+1. a status that is not one of the list, or a number the rules refuse (not a number, negative, a
+   fraction where a whole number is asked, or above 1e300 — beyond it a spreadsheet's arithmetic
+   overflows) → "Số liệu chưa hợp lệ";
 2. status "Không phát sinh" → "Không phát sinh";
 3. the kind's own refusals (numerator > denominator, a zero baseline) → "Số liệu chưa hợp lệ",
    and the kind's own "nothing arose" (a rate whose denominator is 0) → "Không phát sinh";
@@ -13,7 +15,12 @@ The rules every kind shares are stated once, in this order (the self-check formu
 6. the target: "Đạt" / "Chưa đạt" (or "Đã ghi nhận" for a share of a province total).
 
 A number typed as text is read in Vietnamese notation — comma for decimals, dots (thousands) and
-spaces ignored, a trailing % dropped — exactly as the formula's ``NUMBERVALUE(…; ","; ".")`` does.
+spaces ignored, a trailing % dropped — exactly as the formula's ``NUMBERVALUE(…; ","; ".")`` does;
+a text without a digit (".", a tab, "%") is not a number, though NUMBERVALUE reads some as 0, and
+neither is one beyond what a spreadsheet can hold (1e400).
+
+Both twins are held to each other by tests/test_parity.py: LibreOffice computes the formula on
+random inputs and each row must show the merge's verdict word.
 """
 from __future__ import annotations
 
@@ -81,14 +88,17 @@ class Excel:
 
     def num(self, key: str) -> str:
         x = self.cell(key)
-        return (f'IF(ISNUMBER({x}),{x},_xlfn.NUMBERVALUE(SUBSTITUTE(SUBSTITUTE({x},"%","")," ",""),",","."))')
+        # NUMBERVALUE reads a text without a digit as 0 ("." or a tab in LibreOffice, "" or "%" in Excel):
+        # dividing by SIGN(the count of digits found) makes it the error it is for values.text_number
+        return (f'IF(ISNUMBER({x}),{x},_xlfn.NUMBERVALUE(SUBSTITUTE(SUBSTITUTE({x},"%","")," ",""),",",".")'
+                f'/SIGN(COUNT(FIND({{0,1,2,3,4,5,6,7,8,9}},{x}))))')
 
     def blank(self, key: str) -> str:
         return f'TRIM({self.cell(key)})=""'
 
     def refused(self, key: str, whole: bool) -> str:
         n = self.num(key)
-        tests = [f"ISERROR({n})", f"{n}<0"]
+        tests = [f"ISERROR({n})", f"{n}<0", f"{n}>1E+300"]   # values.MAX_NUMBER
         if whole:
             tests.append(f"{n}<>INT({n})")
         # IFERROR guards the comparisons: an unreadable text makes them errors, caught by ISERROR first
@@ -323,7 +333,7 @@ class Rate(Measure):
         n, d = x.num("numerator"), x.num("denominator")
         both = f'NOT({x.blank("numerator")}),NOT({x.blank("denominator")})'
         return (f"AND({both},{n}>{d})",
-                f'AND(NOT({x.blank("denominator")}),{d}=0,OR({x.blank("numerator")},{n}=0))')
+                f'AND(NOT({x.blank("denominator")}),{d}=0,IF({x.blank("numerator")},TRUE,{n}=0))')
 
     def verdict_formula(self, ind, x):
         n, d = x.num("numerator"), x.num("denominator")

@@ -10,6 +10,7 @@ import datetime as dt
 import decimal
 import math
 import re
+import sys
 import unicodedata
 from dataclasses import dataclass
 from fractions import Fraction
@@ -59,7 +60,7 @@ def _str(raw, nfc: bool = True) -> str:
 
 
 def number(raw, whole: bool = False) -> Parsed:
-    """A non-negative amount.  Text is read as the workbook's self-check reads it (see
+    """A non-negative amount, at most MAX_NUMBER.  Text is read as the workbook's self-check reads it (see
     :func:`text_number`: Vietnamese notation), and noted; a dot that cannot be a thousands
     separator ("1.5" read as 15) is warned about."""
     if _blank(raw):
@@ -85,6 +86,11 @@ def number(raw, whole: bool = False) -> Parsed:
     return got
 
 
+# The largest amount the rules accept: the self-check's arithmetic (n × 100, the target × d) must not
+# overflow a double (1.8e308) into an error where the merge, exact, would still judge.
+MAX_NUMBER = Fraction(10) ** 300
+_DOUBLE_MAX = Fraction(sys.float_info.max)
+_DOUBLE_MIN = Fraction(sys.float_info.min)     # below it LibreOffice's NUMBERVALUE underflows to an error
 _TEXT_NUMBER = re.compile(r"([+-]?)([0-9.]*)(?:,([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
 _GROUPED = re.compile(r"[+-]?[0-9]{1,3}(?:\.[0-9]{3})*(?:,.*)?")
 
@@ -93,7 +99,9 @@ def text_number(s: str) -> Fraction | None:
     """A number typed as text, read exactly as the self-check's
     ``NUMBERVALUE(SUBSTITUTE(SUBSTITUTE(x;"%";"");" ";"");",";".")`` reads it in LibreOffice (measured):
     "%" and spaces removed, tabs and line breaks ignored, the comma is the decimal separator, dots
-    before it are ignored, an exponent is allowed.  None when it is not a number."""
+    before it are ignored, an exponent is allowed.  None when it is not a number: no digit at all
+    (".", a tab: the formula's digit test refuses them), or beyond a double's range (1e400, 1e-400:
+    NUMBERVALUE's error)."""
     t = re.sub(r"[ \t\r\n%]", "", s)
     m = _TEXT_NUMBER.fullmatch(t)
     if not m:
@@ -111,6 +119,8 @@ def text_number(s: str) -> Fraction | None:
             v *= Fraction(10) ** e
     except (ValueError, OverflowError):
         return None
+    if v and not _DOUBLE_MIN <= v <= _DOUBLE_MAX:
+        return None
     return -v if sign == "-" else v
 
 
@@ -123,6 +133,8 @@ def _odd_dots(text: str) -> bool:
 def _range(v: Fraction, whole: bool, note: str | None) -> Parsed:
     if v < 0:
         return Parsed(error="value.negative", note=note)
+    if v > MAX_NUMBER:
+        return Parsed(error="value.not-a-number", note=note)
     if whole and v.denominator != 1:
         return Parsed(error="value.not-whole", note=note)
     return Parsed(v, note)
