@@ -327,7 +327,11 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
 @click.option("--strict", is_flag=True, help="Exit 1 when any error finding was made.")
 @click.option("--allow-empty", is_flag=True, help="Write a report even when the folder holds no spreadsheet.")
 @click.option("--workers", type=int, help="Processes to read with; default: one per core (up to 4) from 16 files.")
-def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict, allow_empty, workers):
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The reporting year's ledger (SQLite); default: parxl-ledger.sqlite beside the key.")
+@click.option("--no-ledger", is_flag=True, help="Record nothing (no trend, no history).")
+def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict, allow_empty, workers,
+          ledger_path, no_ledger):
     """Read every returned workbook under --returns and write the consolidated provincial workbook.
 
     Refuses (exit 2, before reading anything) outputs that would overwrite a return, the key or each
@@ -335,6 +339,7 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
     holds no spreadsheet or when most signatures fail (a wrong --key)."""
     from .identity import KEY_FILE_NAME, resolve_key
     from .intake import find_returns
+    from .ledger import default_path as default_ledger
     from .merge import merge_to_files
     from .plan import load_plan
     with _operator_errors():
@@ -342,9 +347,12 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
         per = Period.parse(period, due)
         key, kpath, _created = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
         entries = find_returns(returns_dir)
+        ledger = None if no_ledger else (ledger_path or default_ledger(kpath))
         with _progress(_("reading returns"), sum(e.readable for e in entries)) as tick:
             report = merge_to_files(p, per, returns_dir, out, key, report_path, tick, workers, key_path=kpath,
-                                    allow_empty=allow_empty, entries=entries)
+                                    allow_empty=allow_empty, entries=entries, ledger=ledger)
+    if report.ledger_problem:
+        click.echo(report.ledger_problem, err=True)
     c = {k: format_number(v) for k, v in report.counts().items()}
     m = report.counts()["missing"]
     click.echo(_("returns: {accepted} accepted, {rejected} rejected, {superseded} superseded, {skipped} not read")
@@ -412,13 +420,37 @@ def check(files, plan_path, agencies, period, key_path, as_json):
 @plan_option
 @click.option("--seed", default=2024, show_default=True, help="Seed of the simulated quarter.")
 @click.option("--no-libreoffice", is_flag=True, help="Do not fill one return through LibreOffice.")
-def demo(out_dir, plan_path, seed, no_libreoffice):
-    """Run a whole quarter (2024-Q3) on the bundled plan: generate, simulate returns, merge."""
-    from .demo import run_demo
+@click.option("--year", "whole_year", is_flag=True,
+              help="Run the four periods of 2024 in sequence, with a ledger, ending with the annual report.")
+def demo(out_dir, plan_path, seed, no_libreoffice, whole_year):
+    """Run a whole quarter (2024-Q3) on the bundled plan: generate, simulate returns, merge.
+
+    With --year: the four periods of 2024 (returns improving over the year, one late agency, one
+    correction), each merge recorded in a ledger, ending with the annual consolidated workbook whose
+    "Diễn biến" sheet shows the year."""
+    from .demo import run_demo, run_year
     with _operator_errors():
-        summary = run_demo(out_dir, plan_path, seed=seed, libreoffice_fill=not no_libreoffice,
-                           echo=lambda s: click.echo(s, err=True))
+        echo = lambda s: click.echo(s, err=True)  # noqa: E731
+        if whole_year:
+            summary = run_year(out_dir, plan_path, seed=seed, echo=echo)
+        else:
+            summary = run_demo(out_dir, plan_path, seed=seed, libreoffice_fill=not no_libreoffice, echo=echo)
     click.echo(summary)
+
+
+@cli.command()
+@click.option("--ledger", "ledger_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The reporting year's ledger (SQLite), e.g. parxl-ledger.sqlite beside the key.")
+@click.option("--agency", help="An agency code.")
+@click.option("--indicator", help="An indicator code, e.g. III.4.2/1.")
+@click.option("--all-runs", is_flag=True, help="Every recorded run, not only each period's current one.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+def history(ledger_path, agency, indicator, all_runs, as_json):
+    """Every period's value, verdict and source file for an agency and/or an indicator, from the ledger."""
+    from .ledger import history_text
+    with _operator_errors():
+        text = history_text(ledger_path, agency=agency, indicator=indicator, as_json=as_json, all_runs=all_runs)
+    click.echo(text)
 
 
 def _check_status(plan, c) -> str:

@@ -392,8 +392,6 @@ def test_demo_year_ends_with_the_annual_workbook_showing_the_year(tmp_path):
         assert [r["period"] for r in led.runs()] == ["2024-Q1", "2024-Q2", "2024-Q2", "2024-Q3", "2024-Q4"]
 
 
-@pytest.mark.xfail(strict=True, reason="README's Ledger section (<!-- ledger:start/end --> markers) is added by the "
-                                       "README's owner; remove this mark once it is in")
 def test_readme_documents_the_ledgers_tables():
     from conftest import ROOT
     from parxl.docs import render
