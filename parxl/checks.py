@@ -278,8 +278,8 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
         else:
             p = _PARSE[key](raw)
         if p.note:
-            before, _, after = p.note.partition(" → ")
-            findings.add("value.coerced", cell=fr.where(key), seen=before, expected=after or before, **loc)
+            typed, read = p.note
+            findings.add("value.coerced", cell=fr.where(key), seen=typed, expected=read, **loc)
         if p.error:
             extra = {"expected": ", ".join(s.value for s in TaskStatus)} if p.error == "value.bad-status" else {}
             findings.add(p.error, cell=fr.where(key), seen=raw, **loc, **extra)

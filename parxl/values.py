@@ -25,7 +25,7 @@ EXCEL_EPOCH = dt.date(1899, 12, 30)
 @dataclass(frozen=True)
 class Parsed:
     value: Any = None
-    note: str | None = None        # what was normalised, e.g. '"95,5" → 95.5'
+    note: tuple[str, str] | None = None   # what was normalised: (as typed, as read), e.g. ("'95,5'", "95,5")
     error: str | None = None       # a finding code
     warning: str | None = None     # a finding code that keeps the value
 
@@ -80,7 +80,7 @@ def number(raw, whole: bool = False) -> Parsed:
     value = text_number(text)
     if value is None:
         return Parsed(error="value.not-a-number")
-    got = _range(value, whole, f"{text!r} → {_show(value)}")
+    got = _range(value, whole, (repr(text), _show(value)))
     if got.error is None and _odd_dots(text):
         return Parsed(got.value, got.note, warning="value.dot-not-thousands")
     return got
@@ -130,7 +130,7 @@ def _odd_dots(text: str) -> bool:
     return "." in t.split(",")[0] and not _GROUPED.fullmatch(t)
 
 
-def _range(v: Fraction, whole: bool, note: str | None) -> Parsed:
+def _range(v: Fraction, whole: bool, note: tuple[str, str] | None) -> Parsed:
     if v < 0:
         return Parsed(error="value.negative", note=note)
     if v > MAX_NUMBER:
@@ -161,7 +161,7 @@ def date(raw) -> Parsed:
     if isinstance(raw, (int, float)):
         if 1 <= raw < 2958466:       # False for NaN; ±inf and huge ints fall outside
             d = EXCEL_EPOCH + dt.timedelta(days=int(raw))
-            return Parsed(d, f"{raw!r} → {d:%d/%m/%Y}")
+            return Parsed(d, (repr(raw), f"{d:%d/%m/%Y}"))
         return Parsed(error="value.bad-date")
     s = _str(raw).strip()
     m = _DATE_TEXT.match(s)
@@ -174,7 +174,7 @@ def date(raw) -> Parsed:
             return Parsed(error="value.bad-date")
     except (ValueError, OverflowError):
         return Parsed(error="value.bad-date")
-    return Parsed(d, f"{s!r} → {d:%d/%m/%Y}")
+    return Parsed(d, (repr(s), f"{d:%d/%m/%Y}"))
 
 
 def status(raw) -> Parsed:
@@ -185,7 +185,7 @@ def status(raw) -> Parsed:
     s = trim(_str(raw, nfc=False))
     for st in TaskStatus:
         if s.lower() == st.value.lower():
-            return Parsed(st, None if s == st.value else f"{s!r} → {st.value!r}")
+            return Parsed(st, None if s == st.value else (repr(s), repr(st.value)))
     return Parsed(error="value.bad-status")
 
 
@@ -203,7 +203,7 @@ def text(raw, limit: int = MAX_TEXT) -> Parsed:
     orig = _str(raw, nfc=False)
     nfc = unicodedata.normalize("NFC", orig)
     s = nfc.strip(" ")
-    note = "NFC" if nfc != orig else None
+    note = (repr(orig), "NFC") if nfc != orig else None
     if len(s) > limit:
         return Parsed(s[:limit], note, warning="value.text-too-long")
     if s.startswith(FORMULA_LEADS) and not re.fullmatch(r"-\s.*", s, re.S):

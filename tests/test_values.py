@@ -81,7 +81,7 @@ def test_statuses_are_compared_as_the_self_check_compares_them():
 def test_text():
     decomposed = "Ho\u0300a\u0300n"                        # NFD, as some tools paste it
     p = V.text(decomposed)
-    assert p.value == "Hòàn" and p.note == "NFC"
+    assert p.value == "Hòàn" and p.note == (repr(decomposed), "NFC")
     assert V.text("=HYPERLINK(\"x\")").warning == "value.formula-text"
     assert V.text("@SUM(1)").warning == "value.formula-text"
     assert V.text("- Công văn số 12").warning is None     # a Vietnamese bullet, not a formula
