@@ -285,11 +285,19 @@ def registry_import(listing, out, registry_id, province, force):
 @click.option("--password", help="Sheet-protection password (a guard for users, not security).")
 @click.option("--workers", default=1, show_default=True, help="Processes to write with.")
 @click.option("--force", is_flag=True, help="Replace existing files that differ from the blank workbook.")
-def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, password, workers, force):
+@click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="The reporting year's ledger: show last period's values and prefill what carries over. "
+                   "Default: none.")
+def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, password, workers, force,
+             ledger_path):
     """Write one workbook per agency that has indicators to report, named <period>_<agency>.xlsx.
 
     A file already there that differs from the blank workbook (a filled return?) is kept, and the
-    command exits 2 naming it, unless --force."""
+    command exits 2 naming it, unless --force.
+
+    With --ledger, each input sheet also shows, in a locked column after the standard ones (not
+    printed), what the agency reported the period before (Q1: last year's Q4), and prefills the
+    baseline-year figure and, within the year, tasks reported "Hoàn thành" with their evidence."""
     from .identity import KEY_FILE_NAME, resolve_key
     from .plan import load_plan
     from .writer import generate as run
@@ -302,10 +310,18 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
         if created:
             click.echo(_("made a new key at {path}: keep it; merge needs it").format(path=kpath), err=True)
         with _progress(_("generating"), len(codes)) as tick:
-            issues = run(p, per, out_dir, key, codes, issued, password, workers, tick, force)
+            issues = run(p, per, out_dir, key, codes, issued, password, workers, tick, force, ledger_path)
         kept = [i.path.name for i in issues if i.kept]
         n = len(issues) - len(kept)
         click.echo(_n(ngettext("{n} workbook written to {out}", "{n} workbooks written to {out}", n), n, out=out_dir))
+        if ledger_path is not None:
+            shown = next((i.previous for i in issues if i.previous), None)
+            if shown:
+                click.echo(_("last period's values ({period}) shown and carried over from {ledger}").format(
+                    period=shown, ledger=ledger_path))
+            else:
+                click.echo(_("{ledger} holds no merge of the period before {period}: nothing shown or carried "
+                             "over").format(ledger=ledger_path, period=per.code), err=True)
         if kept:
             k = len(kept)
             raise UsageError(_n(ngettext(

@@ -55,6 +55,12 @@ KEY_COLUMNS = 3          # code, indicator, target: frozen on screen and repeate
 PRINT_SCALE = 75         # 11 pt prints at 8.25 pt
 PRINTED = "proposals"    # the last printed column: task text and role are read on screen
 COL = {c.key: i for i, c in enumerate(COLUMNS)}
+# With a ledger (``generate --ledger``): one more column after every standard one, outside the printed
+# area, locked, saying what the agency reported last period.  Its header is none of COLUMNS', so the reader
+# ignores it, and the layout hash (standard headers, locked texts, inputs) does not cover it.
+REFERENCE_COLUMN = len(COLUMNS)
+REFERENCE_WIDTH = 40
+REFERENCE_HEADER = "Kỳ trước ({period})"
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS)
 LOCKED_KEYS = tuple(c.key for c in COLUMNS if c.kind == "locked")
 

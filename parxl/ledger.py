@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
@@ -276,6 +277,27 @@ def result_fields(r: Result) -> dict[str, str | None]:
 
 # -- the ledger ------------------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class LastPeriod:
+    """The period before the one being issued, as the ledger recorded it (plain data: it travels to the
+    processes that write workbooks).
+
+    ``values``: agency → indicator → field (:data:`FIELDS`) → the stored text.  What carries over into the
+    new workbooks (``writer.generate(..., ledger=)``): within the year (``same_year``), the baseline-year
+    figure and a task reported "Hoàn thành" with its evidence and document date; across years (Q1 from the
+    previous Q4), only the baseline-year figure, and only when the plan's version is the same
+    (``same_plan_version``: the same targets, so the same baseline year) — last year's completed tasks are
+    last year's work, and their documents predate the new year's evidence window."""
+    period: str
+    run: int
+    same_year: bool
+    same_plan_version: bool
+    values: dict
+
+    def of(self, agency: str) -> dict:
+        return self.values.get(agency, {})
+
+
 class Ledger:
     """An open ledger.  Use :meth:`open`; close it (or use it as a context manager) when done."""
 
@@ -468,6 +490,23 @@ class Ledger:
             code, plan = f"{period.year - 1}-Q4", None
         run = self.current_run(plan, code)
         return None if run is None else (code, self.figures(run))
+
+    def last_period(self, plan_id: str, plan_version: str, period: Period) -> "LastPeriod | None":
+        """What each agency reported in the period before ``period`` (its current run), for the workbooks of
+        ``period``: Q(n-1) of the same year and the same plan id; for Q1, the previous year's Q4 of the same
+        plan id.  None when the ledger does not have it.  See :class:`LastPeriod` for what may carry over."""
+        if period.quarter > 1:
+            code, same_year = f"{period.year}-Q{period.quarter - 1}", True
+        else:
+            code, same_year = f"{period.year - 1}-Q4", False
+        run = self.current_run(plan_id, code)
+        if run is None:
+            return None
+        version = self._q("SELECT plan_version FROM runs WHERE id = ?", (run,))[0][0]
+        values: dict[str, dict[str, dict[str, str | None]]] = {}
+        for r in self._q("SELECT * FROM agency_values WHERE run = ? ORDER BY agency, indicator", (run,)):
+            values.setdefault(r["agency"], {})[r["indicator"]] = {f: r[f] for f, _, _ in FIELDS}
+        return LastPeriod(code, run, same_year, version == plan_version, values)
 
     def year_figures(self, plan_id: str | None, year: int) -> dict[str, dict[str, ProvinceFigure]]:
         """Each recorded period of ``year`` (current runs), oldest first: period code → indicator → figure.

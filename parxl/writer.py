@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Callable
 
@@ -16,13 +17,13 @@ import xlsxwriter
 from . import __version__
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
-                     PRINT_SCALE, PRINTED,
+                     PRINT_SCALE, PRINTED, REFERENCE_COLUMN, REFERENCE_HEADER, REFERENCE_WIDTH,
                      Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
 from .measures import NUMERIC_KEYS, Excel, Inputs, judge, measure_of, self_check_formula
 from .outputs import atomic_path
 from .periods import Period
 from .plan import Indicator, Plan
-from .vocab import TaskStatus, Verdict
+from .vocab import TaskStatus, Verdict, format_number
 from .pool import ordered_map
 
 MAX_TITLE, MAX_MESSAGE = 32, 255
@@ -46,6 +47,7 @@ class Issue:
     template_id: str
     layout_hash: str
     kept: bool = False   # a different file was already there (a filled return?) and was not replaced
+    previous: str | None = None   # the period whose values it shows and carries over (with a ledger)
 
 
 
@@ -64,16 +66,30 @@ def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, ke
 
 def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agencies: list[str] | None = None,
              issued: dt.date | None = None, password: str | None = None, workers: int = 1,
-             progress: Callable[[str], None] | None = None, force: bool = False) -> list[Issue]:
+             progress: Callable[[str], None] | None = None, force: bool = False,
+             ledger: str | Path | None = None) -> list[Issue]:
     """Write one workbook per agency that reports at least one indicator.
 
     A file already at a workbook's name is replaced only if it is byte-identical to what would be
-    written (a rerun) or ``force`` is given; otherwise it is kept and its Issue says ``kept``."""
+    written (a rerun) or ``force`` is given; otherwise it is kept and its Issue says ``kept``.
+
+    ``ledger`` (default: none): the reporting year's ledger.  When it holds the period before ``period``
+    (:meth:`~parxl.ledger.Ledger.last_period`), each input sheet gets a locked "Kỳ trước" column after the
+    standard ones saying what the agency reported then, and what carries over is prefilled (see
+    :class:`~parxl.ledger.LastPeriod`); the Issue's ``previous`` names that period.  Without it, or when the
+    ledger does not hold that period, the workbooks are the plain ones, byte for byte.  Raises
+    :class:`~parxl.errors.LedgerError` when the ledger is missing or cannot be used."""
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     codes = agencies or plan.reporting_agencies()
     issued = issued or period.window[1]
-    jobs = [(a, out_dir / workbook_name(period, a)) for a in codes]
+    last = None
+    if ledger is not None:
+        from .ledger import Ledger
+        with Ledger.open(ledger, create=False) as led:
+            last = led.last_period(plan.id, plan.version, period)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [(a, out_dir / workbook_name(period, a),
+             None if last is None else replace(last, values={a: last.of(a)})) for a in codes]
     out = []
     for _, issue in ordered_map(_job, jobs, (plan, period, key, issued, password, force), workers):
         out.append(issue)
@@ -83,27 +99,29 @@ def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agenci
 
 def _job(context, job) -> Issue:
     plan, period, key, issued, password, force = context
-    agency, path = job
-    return write_workbook(plan, agency, period, path, key, issued, password, force)
+    agency, path, previous = job
+    return write_workbook(plan, agency, period, path, key, issued, password, force, previous)
 
 
 def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: bytes, issued: dt.date,
-                   password: str | None = None, force: bool = False) -> Issue:
+                   password: str | None = None, force: bool = False, previous=None) -> Issue:
+    """``previous``: a :class:`~parxl.ledger.LastPeriod` (the reference column and what carries over)."""
     sheets = agency_layout(plan, agency)
     if not sheets:
         raise ValueError(f"agency {agency} reports no indicator of plan {plan.id}")
     fields = identity_fields(plan, agency, period, issued, key)
-    issue = Issue(agency, path, fields["template_id"], fields["layout_hash"])
+    shown = previous.period if previous is not None else None
+    issue = Issue(agency, path, fields["template_id"], fields["layout_hash"], previous=shown)
     try:
         with atomic_path(path) as tmp:
             wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                                 "strings_to_numbers": False})
-            _Book(wb, plan, agency, period, fields, password).write(sheets)
+            _Book(wb, plan, agency, period, fields, password, previous).write(sheets)
             wb.close()
             if not force and os.path.lexists(path) and not _same_file(tmp, path):
                 raise _Kept
     except _Kept:
-        return Issue(agency, path, fields["template_id"], fields["layout_hash"], kept=True)
+        return Issue(agency, path, fields["template_id"], fields["layout_hash"], kept=True, previous=shown)
     return issue
 
 
@@ -127,9 +145,10 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 class _Book:
-    def __init__(self, wb, plan: Plan, agency: str, period: Period, fields: dict, password: str | None):
+    def __init__(self, wb, plan: Plan, agency: str, period: Period, fields: dict, password: str | None,
+                 previous=None):
         self.wb, self.plan, self.agency, self.period, self.fields = wb, plan, agency, period, fields
-        self.password = password
+        self.password, self.previous = password, previous
         created = dt.datetime.combine(dt.date.fromisoformat(fields["issued"]), dt.time(8, 0))
         wb.set_properties({"title": f"{period.label_vi} - {plan.registry.name(agency)}",
                            "subject": plan.title, "author": "parxl", "company": plan.province,
@@ -215,6 +234,8 @@ class _Book:
             "cột Nhiệm vụ và Vai trò chỉ xem trên máy.",
             "11. Không đổi tên, xóa, chèn sheet, dòng hoặc cột; không sửa sheet ẩn. Lưu tệp dạng .xlsx và gửi lại đúng tệp này.",
         ]
+        if self.previous is not None:
+            steps.append(_reference_step(self.previous))
         for s in steps:
             ws.write_string(r, 1, s, self.fmt["text"])
             ws.set_row(r, row_height([(90, s)]))
@@ -259,6 +280,10 @@ class _Book:
         for i, c in enumerate(COLUMNS):
             ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
         ws.set_row(HEADER_ROW, 45)
+        if self.previous is not None:
+            ws.set_column(REFERENCE_COLUMN, REFERENCE_COLUMN, REFERENCE_WIDTH)
+            ws.write_string(HEADER_ROW, REFERENCE_COLUMN, REFERENCE_HEADER.format(period=self.previous.period),
+                            self.fmt["header"])
         for row in s.rows:
             self._row(ws, row)
         first, lastrow = s.rows[0].excel_row, s.rows[-1].excel_row
@@ -293,12 +318,22 @@ class _Book:
         m = measure_of(ind)
         R = lambda k: cell_name(r, COL[k])  # noqa: E731
         computed = m.computed_formula(ind, Excel(R))
+        last = None if self.previous is None else self.previous.of(self.agency).get(ind.code)
+        carried = carried_over(self.previous, ind, last)
         for c in COLUMNS:
             j = COL[c.key]
             if c.key in inputs:
                 fm = ("input_date" if c.key == "doc_date" else "input" if c.key not in NUMERIC_KEYS
                       else "input_num" if m.whole(c.key) else "input_dec")
-                ws.write_blank(r, j, None, self.fmt[fm])
+                x = carried.get(c.key)
+                if x is None:
+                    ws.write_blank(r, j, None, self.fmt[fm])
+                elif isinstance(x, Fraction):
+                    ws.write_number(r, j, float(x), self.fmt[fm])
+                elif isinstance(x, dt.date):
+                    ws.write_datetime(r, j, dt.datetime.combine(x, dt.time()), self.fmt[fm])
+                else:
+                    ws.write_string(r, j, str(x.value if isinstance(x, TaskStatus) else x), self.fmt[fm])
                 self._validate(ws, r, j, c.key, ind)
             elif c.key == "baseline" and ind.target.baseline_value is not None:
                 ws.write_number(r, j, ind.target.baseline_value, self.fmt["locked"])
@@ -307,10 +342,17 @@ class _Book:
                 ws.write_formula(r, j, computed[1], self.fmt["formula"], "")
             elif c.kind in ("input", "formula") and c.key != "self_check":
                 ws.write_blank(r, j, None, self.fmt["na"])
-        # the cached result is the Python twin's verdict on a blank row
+        # the cached result is the Python twin's verdict on the row as written (blank, or prefilled)
+        prefilled = Inputs(carried.get("status"), carried.get("evidence"),
+                           {k: v for k, v in carried.items() if k in NUMERIC_KEYS})
         ws.write_formula(r, COL["self_check"], self_check_formula(ind, R), self.fmt["formula"],
-                         judge(ind, Inputs()).verdict.vi)
-        ws.set_row(r, max(45, row_height([(COLUMNS[COL[k]].width, t) for k, t in locked.items()])))
+                         judge(ind, prefilled).verdict.vi)
+        texts = [(COLUMNS[COL[k]].width, t) for k, t in locked.items()]
+        if self.previous is not None:
+            ref = reference_text(last)
+            ws.write_string(r, REFERENCE_COLUMN, ref, self.fmt["locked"])
+            texts.append((REFERENCE_WIDTH, ref))
+        ws.set_row(r, max(45, row_height(texts)))
 
     def _validate(self, ws, r: int, j: int, key: str, ind: Indicator):
         target = f"Mục tiêu: {ind.target_vi()}."
@@ -384,6 +426,70 @@ class _Book:
         _ok(ws.protect(self.password or "", {"format_columns": True, "format_rows": True,
                                              "select_locked_cells": True, "select_unlocked_cells": True}),
             "protect")
+
+
+# -- last period (generate --ledger) ------------------------------------------------------------------
+
+REFERENCE_EVIDENCE = 200     # characters of last period's evidence quoted in the reference column
+
+
+def carried_over(previous, ind: Indicator, last: dict | None) -> dict:
+    """The inputs prefilled on an indicator's row from last period's values (``last``: the ledger's stored
+    fields of the agency's row, see :class:`~parxl.ledger.LastPeriod` for the rule): input key → value."""
+    if previous is None or not last:
+        return {}
+    inputs = measure_of(ind).inputs(ind)
+    out: dict = {}
+    base = last.get("baseline")
+    if ("baseline" in inputs and base is not None and Fraction(base) > 0
+            and (previous.same_year or previous.same_plan_version)):
+        out["baseline"] = Fraction(base)
+    if (previous.same_year and ind.measure == "done" and last.get("status") == TaskStatus.DONE.value
+            and last.get("evidence")):
+        out["status"], out["evidence"] = TaskStatus.DONE, last["evidence"]
+        if last.get("doc_date"):
+            out["doc_date"] = dt.date.fromisoformat(last["doc_date"])
+    return out
+
+
+def reference_text(last: dict | None) -> str:
+    """One line saying what the agency reported last period on a row (the "Kỳ trước" column)."""
+    if not last:
+        return "Không có số liệu kỳ trước"
+    verdict = Verdict(last["verdict"])
+    if verdict is Verdict.NOT_RETURNED:
+        return verdict.vi
+    n = lambda k: format_number(Fraction(last[k])) if last.get(k) is not None else None  # noqa: E731
+    parts = []
+    if last.get("status"):
+        parts.append(f"Tình trạng: {last['status']}")
+    if n("numerator") is not None or n("denominator") is not None:
+        rate = f" ({n('value')}%)" if n("value") is not None else ""
+        parts.append(f"Tử số {n('numerator') or '—'} / Mẫu số {n('denominator') or '—'}{rate}")
+    elif n("current") is not None or n("baseline") is not None:
+        change = f" ({n('value')}%)" if n("value") is not None else ""
+        parts.append(f"Kết quả {n('current') or '—'} / Năm gốc {n('baseline') or '—'}{change}")
+    elif n("value") is not None:
+        parts.append(f"Kết quả {n('value')}")
+    text = f"{'; '.join(parts)} — {verdict.vi}" if parts else verdict.vi
+    if last.get("evidence"):
+        text += f"; Minh chứng: {_fit(last['evidence'], REFERENCE_EVIDENCE)}"
+    if last.get("doc_date"):
+        text += f" (ngày {dt.date.fromisoformat(last['doc_date']):%d/%m/%Y})"
+    return text
+
+
+def _reference_step(previous) -> str:
+    head = (f"12. Cột \"{REFERENCE_HEADER.format(period=previous.period)}\" (cuối mỗi sheet, đã khóa, không in) ghi "
+            "số liệu cơ quan đã báo cáo kỳ trước.")
+    if previous.same_year:
+        carried = "Số liệu năm gốc và nhiệm vụ đã \"Hoàn thành\" kỳ trước (kèm minh chứng, ngày văn bản)"
+    elif previous.same_plan_version:
+        carried = "Số liệu năm gốc"
+    else:
+        return head
+    return (f"{head} {carried} đã được điền sẵn từ báo cáo kỳ trước: hãy kiểm tra và sửa nếu có thay đổi; "
+            "chỉ cần nhập những gì mới.")
 
 
 def _fit(text: str, n: int) -> str:
