@@ -86,8 +86,11 @@ class _Consolidated:
         base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
         f = wb.add_format
         self.f = {
-            "title": f({"font_name": "Times New Roman", "bold": True, "font_size": 14}),
-            "sub": f({"font_name": "Times New Roman", "italic": True}),
+            # titles and lines above a table wrap within its width (see _line)
+            "title": f({"font_name": "Times New Roman", "bold": True, "font_size": 14, "text_wrap": True,
+                        "valign": "top"}),
+            "sub": f({"font_name": "Times New Roman", "italic": True, "text_wrap": True, "valign": "top"}),
+            "heading": f({"font_name": "Times New Roman", "bold": True, "font_size": 14}),   # one cell, no wrap
             "h": f({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "align": "center",
                     "valign": "vcenter"}),
             # [$-42A]: Vietnamese notation (1.234,5) whatever the reader's locale
@@ -236,7 +239,7 @@ class _Consolidated:
                  ("Tệp bị từ chối", c["rejected"]), ("Tệp bị thay thế (nộp lại)", c["superseded"]),
                  ("Cơ quan chưa nộp", c["missing"]), ("Lỗi", sev.get("error", 0)),
                  ("Cảnh báo", sev.get("warning", 0)), ("Thông tin", sev.get("info", 0))]
-        ws.write_string(end + 1, 0, "Tình hình nhận báo cáo", self.f["title"])
+        ws.write_string(end + 1, 0, "Tình hình nhận báo cáo", self.f["heading"])
         for i, (k, v) in enumerate(facts):
             ws.write_string(end + 2 + i, 1, k, self.f["t"])
             ws.write_number(end + 2 + i, 2, v, self.f["n"])
@@ -252,7 +255,7 @@ class _Consolidated:
         # the chart on a page of its own, then the table by lead agency on the next
         top = end + 27
         ws.set_h_pagebreaks([end + 11, top])
-        ws.write_string(top, 0, "Kết quả theo cơ quan chủ trì (xếp theo tỷ lệ đạt)", self.f["title"])
+        ws.write_string(top, 0, "Kết quả theo cơ quan chủ trì (xếp theo tỷ lệ đạt)", self.f["heading"])
         heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Chưa đánh giá (thiếu, chưa nộp…)",
                  "Tỷ lệ đạt (%)"]
         for k, h in enumerate(heads):
