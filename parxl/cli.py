@@ -358,6 +358,7 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
     from .ledger import default_path as default_ledger
     from .merge import merge_to_files
     from .plan import load_plan
+    from .report import section_line
     with _operator_errors():
         p = load_plan(plan_path, agencies)
         per = Period.parse(period, due)
@@ -374,23 +375,12 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
     click.echo(_("returns: {accepted} accepted, {rejected} rejected, {superseded} superseded, {skipped} not read")
                .format(**c) + "; " + _n(ngettext("{n} agency missing", "{n} agencies missing", m), m))
     for s in report.by_section():
-        click.echo(_section_line(s))
+        click.echo(section_line(s))
     errors = sum(f.severity.value == "error" for f in report.findings)
     line = _n(ngettext("{n} error finding; consolidated workbook: {out}",
                        "{n} error findings; consolidated workbook: {out}", errors), errors, out=out)
     click.echo(line + (_("; report: {path}").format(path=report_path) if report_path else ""))
     sys.exit(1 if strict and errors else 0)
-
-
-def _section_line(s: dict) -> str:
-    """One line of a section's tally for the terminal."""
-    share = "—" if s["share_met"] is None else format_number(s["share_met"], 0, "%")
-    N = format_number
-    return "  " + _("{code}  {met} met, {pmet} met provisionally, {nmet} not met, {pnmet} not met provisionally, "
-                    "{nass} not assessable, {napp} not applicable ({share} of {n} met)").format(
-        code=f"{s['code']:<5}", met=N(s["met"]), pmet=N(s["provisional_met"]), nmet=N(s["not_met"]),
-        pnmet=N(s["provisional_not_met"]), nass=N(s["not_assessable"]), napp=N(s["not_applicable"]),
-        share=share, n=N(s["indicators"]))
 
 
 @cli.command()

@@ -177,6 +177,14 @@ class _Consolidated:
             last = k
         ws.print_area(0, 0, 3, last)
 
+    def _reasons(self, counts) -> dict[str, str]:
+        """Per file, the message of its first finding that ``counts``: why it was not used."""
+        out: dict[str, str] = {}
+        for f in self.r.findings:
+            if f.file and f.file not in out and counts(f):
+                out[f.file] = f.message
+        return out
+
     def _notes(self, ws, row: int, ncols: int = 10) -> int:
         """The verdict words explained, under a table that uses them; returns the next free row."""
         width = sum(self.widths[ws.name][:ncols])
@@ -389,10 +397,7 @@ class _Consolidated:
         ws = self._sheet("Chưa nộp", "CÁC CƠ QUAN CHƯA CÓ BÁO CÁO HỢP LỆ",
                          ["Mã", "Cơ quan", "Nhóm", "Số chỉ tiêu phải báo cáo", "Tệp đã nhận nhưng không dùng được"],
                          [12, 34, 20, 10, 50])
-        why = {}
-        for f in self.r.findings:
-            if f.file and f.rejects and f.file not in why:
-                why[f.file] = f.message
+        why = self._reasons(lambda f: f.rejects)
         rows = []
         for a in self.r.missing:
             tried = [f"{e.file}: {why.get(e.file, e.status.vi)}" for e in _files_of(a, self.r.returns)]
@@ -439,11 +444,7 @@ class _Consolidated:
                          ["Tệp", "Cơ quan", "Trạng thái", "Lý do", "Mã biểu mẫu", "Thời điểm lưu tệp", "Phần mềm",
                           "SHA-256"], [34, 11, 13, 50, 30, 17, 26, 66], key_cols=1)
         self._screen_only(ws, 7, "Mọi tệp trong thư mục nhận báo cáo, với trạng thái và lý do.")
-        first = {}
-        for f in self.r.findings:
-            if f.file and f.file not in first and (f.rejects or f.code == "file.output-skipped"
-                                                   or f.code == "file.not-spreadsheet"):
-                first[f.file] = f.message
+        first = self._reasons(lambda f: f.rejects or f.code in ("file.output-skipped", "file.not-spreadsheet"))
         rows = [[e.file, e.agency, (e.status.vi, RETURN_TONE[e.status]), _why(e, first.get(e.file)), e.template_id,
                  e.modified, e.application, e.sha256] for e in self.r.returns]
         self._rows(ws, rows, ["t", "t", "t", "t", "t", "d", "t", "t"])

@@ -7,9 +7,8 @@ computes each indicator's province-wide figure by the rule the plan gives it.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
-from collections import Counter
+from collections import Counter, deque
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -23,7 +22,7 @@ from .periods import Period
 from .measures import measure_of
 from .plan import Plan
 from .pool import Failure, isolated_map
-from .reader import Workbook, read_return
+from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
 from .vocab import Verdict, format_number
 
@@ -70,11 +69,7 @@ def _failed(path: Path, name: str, failure: Failure, timeout: float) -> Checked:
     try:
         st = os.stat(path)
         size, mtime = st.st_size, dt.datetime.fromtimestamp(st.st_mtime, dt.timezone.utc).replace(microsecond=0)
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
-                h.update(chunk)
-        sha = h.hexdigest()
+        sha = file_sha256(path)
     except OSError:
         size, mtime, sha = 0, dt.datetime.fromtimestamp(0, dt.timezone.utc), ""
     wb = Workbook(path, name, sha, size, mtime)
@@ -114,14 +109,14 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
 
 def _in_name_order(read: Iterator[Checked], listed: dict[str, Checked], extra: dict) -> Iterator[Checked]:
     """The read files and the listed entries, merged in name order (both come sorted by name)."""
-    pending = sorted(listed.items())
+    pending = deque(sorted(listed.items()))
     for c in read:
         while pending and pending[0][0] < c.workbook.name:
-            yield pending.pop(0)[1]
+            yield pending.popleft()[1]
         if c.workbook.name in extra:
             c.findings.extend(extra[c.workbook.name])
         yield c
-    for _, c in pending:
+    for _name, c in pending:
         yield c
 
 

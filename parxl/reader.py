@@ -157,6 +157,18 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
     return wb
 
 
+def file_sha256(path: str | Path) -> str:
+    """A file's SHA-256, read in chunks (for a file the reader itself could not finish)."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        h = hashlib.sha256()
+        while chunk := os.read(fd, 1 << 20):
+            h.update(chunk)
+        return h.hexdigest()
+    finally:
+        os.close(fd)
+
+
 def _read_fd(fd: int) -> tuple[bytes | None, int, str]:
     """The whole file (None when it is larger than MAX_FILE), its size and SHA-256, in one read."""
     h, chunks, size = hashlib.sha256(), [], 0

@@ -13,7 +13,8 @@ from .findings import Finding, Severity
 from .measures import ProvinceFigure, measure_of
 from .periods import Period
 from .plan import Plan
-from .vocab import ProvinceVerdict, ReturnStatus
+from .i18n import _
+from .vocab import ProvinceVerdict, ReturnStatus, format_number
 
 SCHEMA = 1
 ACCEPTED, REJECTED, SUPERSEDED, SKIPPED = (ReturnStatus.ACCEPTED, ReturnStatus.REJECTED, ReturnStatus.SUPERSEDED,
@@ -168,12 +169,14 @@ def tally(code: str, title: str, figs: list[ProvinceFigure]) -> dict:
 
 
 def section_line(s: dict) -> str:
-    """One line of a section's tally for the terminal."""
-    share = "—" if s["share_met"] is None else f"{float(s['share_met']):.0f}%"
-    return (f"  {s['code']:<5} {s['met']:>2} met, {s['provisional_met']:>2} met provisionally, "
-            f"{s['not_met']:>2} not met, {s['provisional_not_met']:>2} not met provisionally, "
-            f"{s['not_assessable']:>2} not assessable, {s['not_applicable']:>2} not applicable "
-            f"({share} of {s['indicators']} met)")
+    """One line of a section's tally for the terminal, in the language set (parxl.i18n)."""
+    share = "—" if s["share_met"] is None else format_number(s["share_met"], 0, "%")
+    N = format_number
+    return "  " + _("{code}  {met} met, {pmet} met provisionally, {nmet} not met, {pnmet} not met provisionally, "
+                    "{nass} not assessable, {napp} not applicable ({share} of {n} met)").format(
+        code=f"{s['code']:<5}", met=N(s["met"]), pmet=N(s["provisional_met"]), nmet=N(s["not_met"]),
+        pnmet=N(s["provisional_not_met"]), nass=N(s["not_assessable"]), napp=N(s["not_applicable"]),
+        share=share, n=N(s["indicators"]))
 
 
 def num(x: Fraction | None) -> float | int | None:
