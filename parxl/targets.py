@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 
 __all__ = ["ParsedTarget", "Unread", "parse_target", "find_targets", "fold", "read_number"]
 
