@@ -15,8 +15,10 @@ import xlsxwriter
 
 from .layout import row_height
 from .outputs import atomic_path
+from .pool import gc_paused
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
+from .tablesheet import TableSheet
 from .vocab import ProvinceVerdict, ReturnStatus, Role, Verdict
 
 # colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
@@ -62,10 +64,11 @@ def write_consolidated(report: Report, path: str | Path) -> Path:
 
 def render_consolidated(report: Report, path: Path) -> None:
     """Write the consolidated workbook to ``path`` as it is (the caller makes it atomic)."""
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
-    _Consolidated(wb, report).write()
-    wb.close()
+    with gc_paused():
+        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
+                                             "strings_to_numbers": False})
+        _Consolidated(wb, report).write()
+        wb.close()
 
 
 PAGE_WIDTH = 100      # column-width units that fit across A4 landscape at 100% (LibreOffice, measured)
@@ -129,7 +132,7 @@ class _Consolidated:
 
     # -- helpers --------------------------------------------------------------------------
     def _sheet(self, name, title, headers, widths, key_cols=1, repeat_header=True):
-        ws = self.wb.add_worksheet(name)
+        ws = self.wb.add_worksheet(name, worksheet_class=TableSheet)
         self.widths[name] = widths
         # titles wrap within the table's width: text overflowing to the right would print extra pages
         self._line(ws, 0, title, self.f["title"])
@@ -193,36 +196,49 @@ class _Consolidated:
             ws.set_row(row + k, row_height([(width, note)]))
         return row + len(VERDICT_NOTES)
 
-    def _cell(self, ws, r, c, v, fmt="t"):
+    def _value(self, v, fmt="t"):
+        """A report value as a cell: (what is written, its format)."""
         fm = self.f[fmt]
-        if v is None:
-            ws.write_blank(r, c, None, fm)
-        elif isinstance(v, bool):
-            ws.write_string(r, c, "Có" if v else "Không", fm)
-        elif isinstance(v, (int, float)):
-            ws.write_number(r, c, v, fm)
-        elif isinstance(v, Fraction):
-            ws.write_number(r, c, _n(v), fm)
-        elif isinstance(v, dt.datetime):
-            ws.write_datetime(r, c, v.replace(tzinfo=None), self.f["d"])
-        elif isinstance(v, dt.date):
-            ws.write_datetime(r, c, dt.datetime.combine(v, dt.time()), self.f["day"])
-        else:
-            ws.write_string(r, c, str(v), fm)
+        if v is None or v.__class__ is str:
+            return v, fm
+        if isinstance(v, bool):
+            return ("Có" if v else "Không"), fm
+        if isinstance(v, (int, float)):
+            return v, fm
+        if isinstance(v, Fraction):
+            return _n(v), fm
+        if isinstance(v, dt.datetime):
+            return v.replace(tzinfo=None), self.f["d"]
+        if isinstance(v, dt.date):
+            return dt.datetime.combine(v, dt.time()), self.f["day"]
+        return str(v), fm
+
+    def _cell(self, ws, r, c, v, fmt="t"):
+        ws.write_cell(r, c, *self._value(v, fmt))
 
     def _rows(self, ws, rows, fmts=None, start=4):
         """Write a table body; a cell given as (value, format key) overrides the column's format."""
         widths = self.widths.get(ws.name, ())
+        keys = fmts or ["t"] * (len(rows[0]) if rows else 0)
+        column_formats = [self.f[k] for k in keys]
+        body = []
         for i, row in enumerate(rows):
-            texts = []
+            cells, texts = [], []
             for c, v in enumerate(row):
-                fmt = fmts[c] if fmts else "t"
-                if isinstance(v, tuple):
-                    v, fmt = v
-                self._cell(ws, start + i, c, v, fmt)
-                if isinstance(v, str) and c < len(widths):
+                fm = column_formats[c]
+                if v.__class__ is tuple:
+                    v, key = v
+                    fm = self.f[key]
+                    if not (v is None or v.__class__ is str):
+                        v, fm = self._value(v, key)
+                elif not (v is None or v.__class__ is str):
+                    v, fm = self._value(v, keys[c])
+                cells.append((v, fm))
+                if v.__class__ is str and c < len(widths):
                     texts.append((widths[c], v))
+            body.append(cells)
             ws.set_row(start + i, row_height(texts))
+        ws.write_rows(start, body)
         if rows:
             ws.autofilter(3, 0, start + len(rows) - 1, len(rows[0]) - 1)
 
@@ -353,8 +369,8 @@ class _Consolidated:
         inds = [i for i in plan.indicators if i.task.section == section.code]
         if not inds:
             return
-        agencies = [a for a in plan.reporting_agencies()
-                    if any(rep.agency == a for i in inds for rep in i.reporters)]
+        reporting = {rep.agency for i in inds for rep in i.reporters}
+        agencies = [a for a in plan.reporting_agencies() if a in reporting]
         name = f"Ma trận {section.code}"
         ws = self._sheet(name, f"MA TRẬN CƠ QUAN × CHỈ TIÊU — {section.code}. {section.title}",
                          ["Mã", "Cơ quan", *[i.code for i in inds]], [11, 24, *[4.5] * len(inds)], key_cols=2)
@@ -366,15 +382,12 @@ class _Consolidated:
             ws.write_string(3, 2 + k, i.code, vert)
         ws.set_row(3, 75)
         verdict = {(x.agency, x.indicator): x.verdict for x in self.r.results}
-        for r, a in enumerate(agencies, 4):
-            ws.write_string(r, 0, a, self.f["t"])
-            ws.write_string(r, 1, plan.registry.name(a), self.f["t"])
-            for k, i in enumerate(inds):
-                v = verdict.get((a, i.code))
-                if v is None:
-                    ws.write_blank(r, 2 + k, None, self.f["small_none"])
-                else:
-                    ws.write_string(r, 2 + k, SHORT[v], self.f["small_" + AGENCY_TONE[v]])
+        marks = {v: (SHORT[v], self.f["small_" + AGENCY_TONE[v]]) for v in Verdict}
+        not_assigned = (None, self.f["small_none"])
+        text = self.f["t"]
+        ws.write_rows(4, [[(a, text), (plan.registry.name(a), text),
+                           *[marks.get(verdict.get((a, i.code)), not_assigned) for i in inds]]
+                          for a in agencies])
 
     def _voices(self):
         """What the agencies say: their difficulties and proposals, by section and agency."""
@@ -428,13 +441,14 @@ class _Consolidated:
                          key_cols=2)
         self._screen_only(ws, 23, "Mỗi dòng là một cơ quan × một chỉ tiêu, kèm tệp, sheet và ô nguồn.")
         role = {(rep.agency, i.code): rep.role for i in plan.indicators for rep in i.reporters}
+        indicator = {i.code: (i.task.section, i.task.code, i.code, i.label, i.target_vi()) for i in plan.indicators}
+        agency = {a: (a, plan.registry.name(a), plan.registry.group_of(a).name) for a in plan.reporting_agencies()}
+        verdict = {v: (v.vi, AGENCY_TONE[v]) for v in Verdict}
         rows = []
         for x in self.r.results:
-            i = plan.indicator(x.indicator)
-            rows.append([x.agency, plan.registry.name(x.agency), plan.registry.group_of(x.agency).name,
-                         i.task.section, i.task.code, i.code, i.label, i.target_vi(), role[(x.agency, i.code)],
+            rows.append([*agency[x.agency], *indicator[x.indicator], role[(x.agency, x.indicator)],
                          x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
-                         x.current, x.baseline, x.value, x.gap, (x.verdict.vi, AGENCY_TONE[x.verdict]), x.evidence,
+                         x.current, x.baseline, x.value, x.gap, verdict[x.verdict], x.evidence,
                          (x.doc_date, "day") if x.doc_date else None, x.issues, x.proposals, x.file,
                          x.sheet, x.cell])
         self._rows(ws, rows, ["t"] * 10 + ["x", "x", "x", "x", "p", "p"] + ["t"] * 8)

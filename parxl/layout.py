@@ -133,8 +133,13 @@ def row_height(texts) -> float:
     """Row height (points) that shows wrapped text whole, from (column width, text) pairs.
 
     LibreOffice does not grow rows by itself in files it did not write, so every writer sets them."""
-    lines = max((math.ceil(len(t) / max(1.0, w * 1.2)) + t.count("\n") for w, t in texts if t), default=1)
-    return min(409, 15 * max(1, lines) + 3)
+    lines = 1
+    for w, t in texts:
+        if t:
+            n = math.ceil(len(t) / max(1.0, w * 1.2)) + t.count("\n")
+            if n > lines:
+                lines = n
+    return min(409, 15 * lines + 3)
 
 
 def col_letter(idx: int) -> str:

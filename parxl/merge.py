@@ -21,7 +21,7 @@ from .outputs import OutputLock, atomic_paths, check_output_paths
 from .periods import Period
 from .measures import measure_of
 from .plan import Plan
-from .pool import Failure, isolated_map
+from .pool import Failure, gc_paused, isolated_map
 from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
 from .vocab import Verdict, format_number
@@ -249,7 +249,8 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
             with atomic_paths(*([out, report_path] if report_path else [out])) as tmps:
                 render_consolidated(report, tmps[0])
                 if report_path:
-                    tmps[1].write_bytes(report.to_json().encode("utf-8"))
+                    with open(tmps[1], "w", encoding="utf-8", newline="\n") as fh, gc_paused():
+                        report.write_json(fh)
         except BaseException:
             if led is not None:
                 led.close()
