@@ -112,6 +112,7 @@ class _Consolidated:
         for x in report.results:
             self.res_by_agency[x.agency].append(x)
         self.ret_by_agency = {e.agency: e for e in report.returns if e.status == ACCEPTED}
+        self.verdict_of = {(x.agency, x.indicator): x.verdict for x in report.results}
         self.widths: dict[str, list[float]] = {}
 
     def write(self):
@@ -216,13 +217,17 @@ class _Consolidated:
     def _cell(self, ws, r, c, v, fmt="t"):
         ws.write_cell(r, c, *self._value(v, fmt))
 
-    def _rows(self, ws, rows, fmts=None, start=4):
-        """Write a table body; a cell given as (value, format key) overrides the column's format."""
+    def _rows(self, ws, rows, fmts=None, start=4, chunk=1000):
+        """Write a table body (any iterable of rows, consumed a chunk at a time so a long table is never
+        held twice); a cell given as (value, format key) overrides the column's format."""
         widths = self.widths.get(ws.name, ())
-        keys = fmts or ["t"] * (len(rows[0]) if rows else 0)
-        column_formats = [self.f[k] for k in keys]
-        body = []
-        for i, row in enumerate(rows):
+        keys = column_formats = None
+        body, heights, count, ncols = [], [], 0, 0
+        for row in rows:
+            if keys is None:
+                keys = fmts or ["t"] * len(row)
+                column_formats = [self.f[k] for k in keys]
+                ncols = len(row)
             cells, texts = [], []
             for c, v in enumerate(row):
                 fm = column_formats[c]
@@ -237,10 +242,15 @@ class _Consolidated:
                 if v.__class__ is str and c < len(widths):
                     texts.append((widths[c], v))
             body.append(cells)
-            ws.set_row(start + i, row_height(texts))
-        ws.write_rows(start, body)
-        if rows:
-            ws.autofilter(3, 0, start + len(rows) - 1, len(rows[0]) - 1)
+            heights.append(row_height(texts))
+            if len(body) == chunk:
+                ws.write_rows(start + count, body, heights)
+                count += len(body)
+                body, heights = [], []
+        ws.write_rows(start + count, body, heights)
+        count += len(body)
+        if count:
+            ws.autofilter(3, 0, start + count - 1, ncols - 1)
 
     # -- sheets ---------------------------------------------------------------------------
     def _summary(self):
@@ -381,13 +391,13 @@ class _Consolidated:
         for k, i in enumerate(inds):
             ws.write_string(3, 2 + k, i.code, vert)
         ws.set_row(3, 75)
-        verdict = {(x.agency, x.indicator): x.verdict for x in self.r.results}
+        verdict = self.verdict_of
         marks = {v: (SHORT[v], self.f["small_" + AGENCY_TONE[v]]) for v in Verdict}
         not_assigned = (None, self.f["small_none"])
         text = self.f["t"]
-        ws.write_rows(4, [[(a, text), (plan.registry.name(a), text),
+        ws.write_rows(4, ([(a, text), (plan.registry.name(a), text),
                            *[marks.get(verdict.get((a, i.code)), not_assigned) for i in inds]]
-                          for a in agencies])
+                          for a in agencies))
 
     def _voices(self):
         """What the agencies say: their difficulties and proposals, by section and agency."""
@@ -444,13 +454,11 @@ class _Consolidated:
         indicator = {i.code: (i.task.section, i.task.code, i.code, i.label, i.target_vi()) for i in plan.indicators}
         agency = {a: (a, plan.registry.name(a), plan.registry.group_of(a).name) for a in plan.reporting_agencies()}
         verdict = {v: (v.vi, AGENCY_TONE[v]) for v in Verdict}
-        rows = []
-        for x in self.r.results:
-            rows.append([*agency[x.agency], *indicator[x.indicator], role[(x.agency, x.indicator)],
-                         x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
-                         x.current, x.baseline, x.value, x.gap, verdict[x.verdict], x.evidence,
-                         (x.doc_date, "day") if x.doc_date else None, x.issues, x.proposals, x.file,
-                         x.sheet, x.cell])
+        rows = ([*agency[x.agency], *indicator[x.indicator], role[(x.agency, x.indicator)],
+                 x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
+                 x.current, x.baseline, x.value, x.gap, verdict[x.verdict], x.evidence,
+                 (x.doc_date, "day") if x.doc_date else None, x.issues, x.proposals, x.file,
+                 x.sheet, x.cell] for x in self.r.results)
         self._rows(ws, rows, ["t"] * 10 + ["x", "x", "x", "x", "p", "p"] + ["t"] * 8)
 
     def _files(self):

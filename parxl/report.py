@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import Iterator
 
 from .checks import Result
 from .findings import Finding, Severity
@@ -99,26 +100,26 @@ class Report:
         return h.hexdigest()
 
     def to_dict(self) -> dict:
-        superseding = {}
-        for r in self.returns:
-            if r.superseded_by:
-                superseding[r.file] = r.superseded_by
-        return {
-            "schema": SCHEMA,
-            "plan": {"id": self.plan.id, "version": self.plan.version},
-            "period": self.period.code,
-            "inputs": self.inputs_digest(),
-            "returns": [{"file": r.file, "sha256": r.sha256, "agency": r.agency, "status": r.status.value,
-                         "template_id": r.template_id,
-                         "saved_at": r.saved_at.isoformat() if r.saved_at else None,
-                         "saved_time_from": r.saved_source, "application": r.application,
-                         "superseded_by": r.superseded_by}
-                        for r in self.returns],
-            "missing": list(self.missing),
-            "results": [_result(r) for r in self.results],
-            "indicators": [self._indicator(f) for f in self.indicators],
-            "findings": [f.to_dict() for f in self.findings],
-        }
+        return {name: list(value) if isinstance(value, Iterator) else value for name, value in self._fields()}
+
+    def _fields(self) -> list[tuple[str, object]]:
+        """The report's top-level fields in order; the long lists as iterators, built an element at a time."""
+        return [
+            ("schema", SCHEMA),
+            ("plan", {"id": self.plan.id, "version": self.plan.version}),
+            ("period", self.period.code),
+            ("inputs", self.inputs_digest()),
+            ("returns", ({"file": r.file, "sha256": r.sha256, "agency": r.agency, "status": r.status.value,
+                          "template_id": r.template_id,
+                          "saved_at": r.saved_at.isoformat() if r.saved_at else None,
+                          "saved_time_from": r.saved_source, "application": r.application,
+                          "superseded_by": r.superseded_by}
+                         for r in self.returns)),
+            ("missing", list(self.missing)),
+            ("results", (_result(r) for r in self.results)),
+            ("indicators", (self._indicator(f) for f in self.indicators)),
+            ("findings", (f.to_dict() for f in self.findings)),
+        ]
 
     def _indicator(self, f: ProvinceFigure) -> dict:
         ind = self.plan.indicator(f.indicator)
@@ -148,18 +149,18 @@ class Report:
     def write_json(self, stream) -> None:
         """The report as JSON on a text stream: one top-level field a line, and each element of a list
         (a return, a result, a finding...) on a line of its own, compact.  Readable and diffable line by
-        line, and written a line at a time by the C encoder (an indented dump of the whole is 3× slower
-        and holds the whole text at once)."""
-        fields = list(self.to_dict().items())
+        line; written an element at a time by the C encoder, so neither the whole text nor the whole
+        dictionary is ever held (an indented dump of ``to_dict`` is 3× slower and holds both)."""
+        fields = self._fields()
         stream.write("{\n")
         for k, (name, value) in enumerate(fields):
             stream.write(f" {_compact(name)}: ")
-            if isinstance(value, list) and value:
-                stream.write("[\n")
-                last = len(value) - 1
-                for j, item in enumerate(value):
-                    stream.write(f"  {_compact(item)}{',' if j < last else ''}\n")
-                stream.write(" ]")
+            if isinstance(value, (list, Iterator)):
+                first = True
+                for item in value:
+                    stream.write(f"{'[' if first else ','}\n  {_compact(item)}")
+                    first = False
+                stream.write("[]" if first else "\n ]")
             else:
                 stream.write(_compact(value))
             stream.write(",\n" if k < len(fields) - 1 else "\n")

@@ -1,33 +1,38 @@
-"""A worksheet that takes a table's body in one call and writes it with little work per cell.
+"""A worksheet that takes a table's body in one call, renders it at once and keeps it on disk.
 
-xlsxwriter spends about 12 µs on each cell of a large table: a call through its argument
-converters, a named tuple in a dict of dicts, and at ``close`` an attribute list, escaping and a
-format lookup per cell.  The consolidated workbook has some 150,000 cells at 280 returns, most in
-two sheets (*Dữ liệu* and the *Ma trận* sheets).  :class:`TableSheet` keeps the body as plain
-tuples and renders each row's cells with one f-string each when the workbook is closed.
+xlsxwriter spends about 12 µs and some 200 bytes of memory on each cell of a large table until
+the workbook is closed: a call through its argument converters, a named tuple in a dict of dicts,
+then an attribute list, escaping and a format lookup per cell.  The consolidated workbook has some
+150,000 cells at 280 returns and 7 million at 18,000, most of them in *Dữ liệu* and the *Ma trận*
+sheets.  :meth:`TableSheet.write_rows` renders each row's cells as XML with one f-string per cell
+when it is written and appends it to a temporary file; memory holds five numbers a row.
 
-The file it writes is the one xlsxwriter writes for the same cells, byte for byte: strings go to
-the same shared-string table in the same order, format indices are taken in the same order, and
-the row elements (spans, heights) come from xlsxwriter's own code.  ``TableSheet.streamed = False``
-sends the same rows through xlsxwriter's ``write_*`` calls instead; the tests compare the two.
-It relies on xlsxwriter's private worksheet methods, so setup.cfg pins xlsxwriter's major version
-and that test fails on any change of theirs that matters.
+The file is the one xlsxwriter writes for the same cells, byte for byte: strings go to the same
+shared-string table in the same order, format indices are taken in the same order (both ways take
+a cell's format index when the cell is written), and the row elements (spans, heights) come from
+xlsxwriter's own code at close.  ``TableSheet.streamed = False`` sends the same rows through
+xlsxwriter's ``write_*`` calls instead; the tests compare the two, chart caches included.  It
+relies on xlsxwriter's private worksheet methods, so setup.cfg pins xlsxwriter's major version.
 """
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
+import re
+import tempfile
+from array import array
 from typing import Sequence
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
 
 Cell = tuple  # (value, Format | None); value: str, int, float, naive datetime, or None (a blank)
 
-MAX_TEXT = 32_767   # UTF-16 units a cell may hold (Excel's limit)
-_SHORT = MAX_TEXT // 2   # a string of at most this many characters fits whatever they are
-_STRING, _NUMBER, _BLANK = 0, 1, 2
+MAX_TEXT = 32_767         # UTF-16 units a cell may hold (Excel's limit)
+_SHORT = MAX_TEXT // 2    # a string of at most this many characters fits whatever they are
+_RENDERED = re.compile(r'<c r="([A-Z]+)\d+"(?: s="\d+")?( t="s")?(?:/>|><v>([^<]*)</v></c>)')
 
 
 class TableSheet(Worksheet):
@@ -37,42 +42,76 @@ class TableSheet(Worksheet):
 
     def __init__(self):
         super().__init__()
-        self._bodies: dict[int, list[tuple]] = {}   # row -> [(col, kind, payload, format)]
+        self._spill = None                    # the rendered rows, in order
+        self._spilled = 0                     # bytes in it
+        # per table row, in increasing row order: row, offset and length in the spill, first and last column
+        self._row, self._at, self._len, self._lo, self._hi = (array("q") for _ in range(5))
+        self._styles: dict[int, str] = {}     # id(format) -> ' s="N"'
+        self._letters: list[str] = []
 
-    def write_rows(self, first_row: int, rows: Sequence[Sequence[Cell]]) -> None:
-        """Write ``rows`` (each a sequence of ``(value, format)`` from column A) from ``first_row`` on.
+    def write_rows(self, first_row: int, rows: Sequence[Sequence[Cell]],
+                   heights: Sequence[float] | None = None) -> None:
+        """Write ``rows`` (each a sequence of ``(value, format)`` from column A) from ``first_row`` on,
+        with ``heights`` (points) if given.  Calls must come in increasing row order, below any row a
+        previous call wrote; a row must not also be written cell by cell.
 
         A string longer than a cell may hold is cut to :data:`MAX_TEXT` UTF-16 units ending in "…"
-        (only the workbook's copy; the JSON report keeps the whole text).  A row must not also be
-        written cell by cell."""
+        (only the workbook's copy; the JSON report keeps the whole text).  A cell without a format
+        takes its row's or column's format as set when it is written."""
+        if heights is not None:
+            for r, h in enumerate(heights, first_row):
+                if self.set_row(r, h):
+                    raise ValueError(f"row {r + 1} of {self.name} is outside the worksheet")
         if not self.streamed:
-            return self._write_rows_one_by_one(first_row, rows)
+            for r, row in enumerate(rows, first_row):
+                for c, (value, fmt) in enumerate(row):
+                    self.write_cell(r, c, value, fmt)
+            return
+        if self._row and first_row <= self._row[-1]:
+            raise ValueError(f"rows of {self.name} written out of order: row {first_row + 1} after "
+                             f"row {self._row[-1] + 1}")
+        if self._spill is None:
+            self._spill = tempfile.TemporaryFile(dir=self.tmpdir)
         sst = self.str_table._get_shared_string_index
         date = self._convert_date_time
         for r, row in enumerate(rows, first_row):
-            cells = []
-            add = cells.append
+            n, parts, lo, hi = r + 1, [], -1, -1
             for c, (value, fmt) in enumerate(row):
                 kind = value.__class__
+                if value is None and fmt is None:
+                    continue
+                s = self._style(fmt or self._format_without(r, c, value))
+                ref = self._letter(c)
                 if kind is str:
-                    add((c, _STRING, sst(value if len(value) <= _SHORT else _fit(value)), fmt))
+                    index = sst(value if len(value) <= _SHORT else _fit(value))
+                    parts.append(f'<c r="{ref}{n}"{s} t="s"><v>{index}</v></c>')
                 elif value is None:
-                    if fmt is not None:
-                        add((c, _BLANK, None, fmt))
+                    parts.append(f'<c r="{ref}{n}"{s}/>')
                 elif kind is dt.datetime:
-                    add((c, _NUMBER, date(value), fmt or self.default_date_format))
+                    parts.append(f'<c r="{ref}{n}"{s}><v>{date(value):.16G}</v></c>')
                 else:
-                    add((c, _NUMBER, _number(value), fmt))
-            if not cells:
+                    parts.append(f'<c r="{ref}{n}"{s}><v>{_number(value):.16G}</v></c>')
+                if lo < 0:
+                    lo = c
+                hi = c
+            if lo < 0:
                 continue
             if self.table.get(r):
-                raise ValueError(f"row {r + 1} of {self.name} is written both cell by cell and as a table row")
-            if self._check_dimensions(r, cells[0][0]) or self._check_dimensions(r, cells[-1][0]):
-                raise ValueError(f"row {r + 1} of {self.name} is outside the worksheet")
-            self._bodies[r] = cells
+                raise ValueError(f"row {n} of {self.name} is written both cell by cell and as a table row")
+            if self._check_dimensions(r, lo) or self._check_dimensions(r, hi):
+                raise ValueError(f"row {n} of {self.name} is outside the worksheet")
+            data = "".join(parts).encode("utf-8")
+            self._spill.write(data)
+            for a, v in ((self._row, r), (self._at, self._spilled), (self._len, len(data)), (self._lo, lo),
+                         (self._hi, hi)):
+                a.append(v)
+            self._spilled += len(data)
 
     def write_cell(self, row: int, col: int, value, fmt: Format | None = None) -> None:
         """One cell through xlsxwriter's own calls, typed as :meth:`write_rows` types it."""
+        effective = fmt or self._format_without(row, col, value)
+        if effective is not None and not (value is None and fmt is None):
+            effective._get_xf_index()      # the format's index taken when written, as write_rows takes it
         if value is None:
             ret = self.write_blank(row, col, None, fmt)
         elif value.__class__ is str:
@@ -84,40 +123,57 @@ class TableSheet(Worksheet):
         if ret:
             raise ValueError(f"xlsxwriter returned {ret} for row {row + 1}, column {col + 1} of {self.name}")
 
-    def _write_rows_one_by_one(self, first_row: int, rows: Sequence[Sequence[Cell]]) -> None:
-        for r, row in enumerate(rows, first_row):
-            for c, (value, fmt) in enumerate(row):
-                self.write_cell(r, c, value, fmt)
+    def _style(self, fmt: Format | None) -> str:
+        if fmt is None:
+            return ""
+        s = self._styles.get(id(fmt))
+        if s is None:
+            s = self._styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
+        return s
 
-    # -- at close: xlsxwriter's row loop, with the table rows rendered here --------------------------
+    def _letter(self, col: int) -> str:
+        while len(self._letters) <= col:
+            self._letters.append(xl_col_to_name(len(self._letters)))
+        return self._letters[col]
+
+    def _format_without(self, row: int, col: int, value) -> Format | None:
+        """The format xlsxwriter gives a cell written without one: the default date format to a date,
+        else its row's, else its column's."""
+        if value.__class__ is dt.datetime:
+            return self.default_date_format
+        info = self.row_info.get(row)
+        if info is not None and info.row_format:
+            return info.row_format
+        info = self.col_info.get(col)
+        return info.column_format if info is not None else None
+
+    # -- at close: xlsxwriter's row loop, with the table rows copied from the spill ------------------
     def _get_range_data(self, row_start, col_start, row_end, col_end):
         """A chart's cached values of a range, table rows included (as xlsxwriter gives them)."""
-        if not self._bodies:
+        if not self._row:
             return super()._get_range_data(row_start, col_start, row_end, col_end)
         data = []
         for r in range(row_start, row_end + 1):
-            cells = self._bodies.get(r)
-            if cells is None:
+            k = bisect.bisect_left(self._row, r)
+            if k == len(self._row) or self._row[k] != r:
                 data.extend(super()._get_range_data(r, col_start, r, col_end))
                 continue
-            by_col = {c: (kind, payload) for c, kind, payload, _fmt in cells}
-            for c in range(col_start, col_end + 1):
-                kind, payload = by_col.get(c, (None, None))
-                if kind == _STRING:
-                    data.append(self.str_table._get_shared_string(payload))
-                elif kind == _NUMBER:
-                    data.append(f"{payload:.16g}")
-                else:
-                    data.append("" if kind == _BLANK else None)
+            by_col = {}
+            for letters, shared, v in _RENDERED.findall(self._read(k)):
+                col = xl_cell_to_rowcol(letters + "1")[1]
+                by_col[col] = (self.str_table._get_shared_string(int(v)) if shared
+                               else "" if not v else f"{float(v):.16g}")
+            data.extend(by_col.get(c) for c in range(col_start, col_end + 1))
         return data
+
+    def _read(self, k: int) -> str:
+        self._spill.seek(self._at[k])
+        return self._spill.read(self._len[k]).decode("utf-8")
 
     def _calculate_spans(self) -> None:
         super()._calculate_spans()
-        if not self._bodies:
-            return
         blocks: dict[int, list[int]] = {}
-        for r, cells in self._bodies.items():
-            lo, hi = cells[0][0], cells[-1][0]
+        for r, lo, hi in zip(self._row, self._lo, self._hi):
             b = blocks.setdefault(r // 16, [lo, hi])
             b[0], b[1] = min(b[0], lo), max(b[1], hi)
         for index, (lo, hi) in blocks.items():
@@ -127,53 +183,32 @@ class TableSheet(Worksheet):
             self.row_spans[index] = f"{lo + 1}:{hi + 1}"
 
     def _write_rows(self) -> None:
-        if not self._bodies:
+        if not self._row:
             return super()._write_rows()
         self._calculate_spans()
-        names = [xl_col_to_name(c) for c in range(self.dim_colmax + 1)]
-        styles: dict[int, str] = {}
-        write = self.fh.write
+        spill, write = self._spill, self.fh.write
+        spill.seek(0)
+        k, count = 0, len(self._row)
         for row_num in range(self.dim_rowmin, self.dim_rowmax + 1):
-            n = row_num + 1
-            cells = self._bodies.get(row_num)
-            if cells is None:
+            if k < count and self._row[k] == row_num:
+                if self.table.get(row_num):
+                    raise ValueError(f"row {row_num + 1} of {self.name} is written both cell by cell and as a "
+                                     f"table row")
+                self._write_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
+                write(spill.read(self._len[k]).decode("utf-8"))
+                self._xml_end_tag("row")
+                k += 1
+            else:
                 self._write_row_as_xlsxwriter(row_num)
-                continue
-            if self.table.get(row_num):
-                raise ValueError(f"row {n} of {self.name} is written both cell by cell and as a table row")
-            self._write_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
-            parts = []
-            for c, kind, payload, fmt in cells:
-                fmt = fmt or self._fallback_format(row_num, c)
-                if fmt is None:
-                    s = ""
-                else:
-                    s = styles.get(id(fmt))
-                    if s is None:
-                        s = styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
-                if kind == _STRING:
-                    parts.append(f'<c r="{names[c]}{n}"{s} t="s"><v>{payload}</v></c>')
-                elif kind == _NUMBER:
-                    parts.append(f'<c r="{names[c]}{n}"{s}><v>{payload:.16G}</v></c>')
-                else:
-                    parts.append(f'<c r="{names[c]}{n}"{s}/>')
-            write("".join(parts))
-            self._xml_end_tag("row")
-
-    def _fallback_format(self, row: int, col: int) -> Format | None:
-        """The format xlsxwriter gives a cell written without one: its row's, else its column's."""
-        info = self.row_info.get(row)
-        if info is not None and info.row_format:
-            return info.row_format
-        info = self.col_info.get(col)
-        return info.column_format if info is not None else None
+        spill.close()
+        self._spill = None
 
     def _write_row_as_xlsxwriter(self, row_num: int) -> None:
         """One row of xlsxwriter's own ``_write_rows`` loop (cells written one by one)."""
-        if not (row_num in self.row_info or row_num in self.comments or self.table[row_num]):
+        if not (row_num in self.row_info or row_num in self.comments or self.table.get(row_num)):
             return
         span = self.row_spans.get(row_num // 16)
-        if self.table[row_num]:
+        if self.table.get(row_num):
             self._write_row(row_num, span, self.row_info.get(row_num))
             for col_num in range(self.dim_colmin, self.dim_colmax + 1):
                 if col_num in self.table[row_num]:

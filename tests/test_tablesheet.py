@@ -28,11 +28,13 @@ def one_by_one(monkeypatch):
 
 def _book(path, rows, header=True, chart=False):
     wb = xlsxwriter.Workbook(str(path))
+    wb.set_properties({"created": dt.datetime(2024, 9, 30)})    # the zip entries' time: same file twice
     bold = wb.add_format({"bold": True, "border": 1})
     money = wb.add_format({"num_format": "[$-42A]#,##0.00", "bg_color": "#C6EFCE"})
     day = wb.add_format({"num_format": "dd/mm/yyyy"})
     fmts = {"bold": bold, "money": money, "day": day, None: None}
     ws = wb.add_worksheet("Bảng", worksheet_class=TableSheet)
+    ws.set_column(3, 3, 14, wb.add_format({"text_wrap": True, "italic": True}))   # D's cells without a format
     if header:
         ws.write_string(0, 0, "Cơ quan", bold)
         ws.write_string(0, 1, "Giá trị", bold)
@@ -66,6 +68,17 @@ def test_table_rows_are_byte_identical_to_xlsxwriter_cell_by_cell(tmp_path, monk
     assert ws["A3"].value == "=1+1 stays text" and ws["A3"].data_type == "s"
     assert ws["C3"].value is None and ws["D2"].fill.fgColor.rgb.endswith("C6EFCE")   # formatted blank kept
     assert ws.row_dimensions[4].height == 45
+    assert ws["D4"].font.i and not ws["D2"].font.i            # the column's format, unless the cell has one
+    assert ws["C4"].value == 61      # a date without a format: its serial number, as xlsxwriter writes it
+
+
+def test_table_rows_come_in_order(tmp_path):
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    ws = wb.add_worksheet("x", worksheet_class=TableSheet)
+    ws.write_rows(10, [[("a", None)]])
+    with pytest.raises(ValueError):
+        ws.write_rows(3, [[("b", None)]])
+    wb.close()
 
 
 def test_rows_without_a_header_and_only_table_rows(tmp_path, monkeypatch):
