@@ -422,8 +422,9 @@ class _Consolidated:
                          [12, 34, 20, 10, 50])
         why = self._reasons(lambda f: f.rejects)
         rows = []
+        unused = _unused_files(self.r.returns)
         for a in self.r.missing:
-            tried = [f"{e.file}: {why.get(e.file, e.status.vi)}" for e in _files_of(a, self.r.returns)]
+            tried = [f"{e.file}: {why.get(e.file, e.status.vi)}" for e in unused.get(a.lower(), [])]
             rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name, len(plan.assignments(a)),
                          "\n".join(tried) or None])
         self._rows(ws, rows, ["t", "t", "t", "n", "t"])
@@ -571,17 +572,18 @@ def period_short(code: str) -> str:
     return f"{_PERIOD_SHORT[int(q)]} {year}"
 
 
-def _files_of(agency: str, returns) -> list:
-    """Files received for an agency that could not be used: by the identity they claim, else by a file
-    name that carries the agency's code (a broken file has no readable identity)."""
-    code = agency.lower()
-    out = []
+def _unused_files(returns) -> dict[str, list]:
+    """Per agency, the files received for it that could not be used: by the identity they claim, else by
+    a file name that carries the agency's code (a broken file has no readable identity).  One pass."""
+    out: dict[str, list] = defaultdict(list)
     for e in returns:
         if e.status is ReturnStatus.ACCEPTED:
             continue
-        named = code in re.split(r"[^a-z0-9]+", e.file.lower())
-        if e.agency == agency or (e.agency is None and named):
-            out.append(e)
+        if e.agency is not None:
+            out[e.agency.lower()].append(e)
+        else:
+            for token in dict.fromkeys(re.split(r"[^a-z0-9]+", e.file.lower())):
+                out[token].append(e)
     return out
 
 

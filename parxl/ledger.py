@@ -613,6 +613,10 @@ def resubmission_changes(report: Report, reread: Callable[[str], dict[str, Resul
     new_by_agency: dict[str, list[Result]] = {}
     for r in report.results:
         new_by_agency.setdefault(r.agency, []).append(r)
+    superseded: dict[str, list] = {}
+    for s in report.returns:
+        if s.status is SUPERSEDED:
+            superseded.setdefault(s.agency, []).append(s)
     out: list[Change] = []
     for e in report.returns:
         if e.status is not ACCEPTED or not e.agency:
@@ -624,7 +628,7 @@ def resubmission_changes(report: Report, reread: Callable[[str], dict[str, Resul
         if old:
             old_file, _, old_vals, old_run = old
         else:
-            rivals = [s for s in report.returns if s.status is SUPERSEDED and s.agency == e.agency]
+            rivals = superseded.get(e.agency, [])
             if rivals and reread:
                 last = max(rivals, key=lambda s: (s.saved_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
                                                   s.file))

@@ -46,8 +46,8 @@ class TableSheet(Worksheet):
         self._spilled = 0                     # bytes in it
         # per table row, in increasing row order: row, offset and length in the spill, first and last column
         self._row, self._at, self._len, self._lo, self._hi = (array("q") for _ in range(5))
-        self._styles: dict[int, str] = {}     # id(format) -> ' s="N"'
-        self._letters: list[str] = []
+        self._styles: dict = {}               # format (or None) -> ' s="N"' (or "")
+        self._letters: list[str] = []         # column letters, A, B, ...
 
     def write_rows(self, first_row: int, rows: Sequence[Sequence[Cell]],
                    heights: Sequence[float] | None = None) -> None:
@@ -74,23 +74,29 @@ class TableSheet(Worksheet):
             self._spill = tempfile.TemporaryFile(dir=self.tmpdir)
         sst = self.str_table._get_shared_string_index
         date = self._convert_date_time
+        styles, letters = self._styles, self._letters
         for r, row in enumerate(rows, first_row):
             n, parts, lo, hi = r + 1, [], -1, -1
             for c, (value, fmt) in enumerate(row):
+                if fmt is None:
+                    if value is None:
+                        continue
+                    fmt = self._format_without(r, c, value)
+                s = styles.get(fmt)
+                if s is None:
+                    s = styles[fmt] = f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
+                if c >= len(letters):
+                    letters.extend(xl_col_to_name(k) for k in range(len(letters), c + 1))
                 kind = value.__class__
-                if value is None and fmt is None:
-                    continue
-                s = self._style(fmt or self._format_without(r, c, value))
-                ref = self._letter(c)
                 if kind is str:
                     index = sst(value if len(value) <= _SHORT else _fit(value))
-                    parts.append(f'<c r="{ref}{n}"{s} t="s"><v>{index}</v></c>')
+                    parts.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{index}</v></c>')
                 elif value is None:
-                    parts.append(f'<c r="{ref}{n}"{s}/>')
+                    parts.append(f'<c r="{letters[c]}{n}"{s}/>')
                 elif kind is dt.datetime:
-                    parts.append(f'<c r="{ref}{n}"{s}><v>{date(value):.16G}</v></c>')
+                    parts.append(f'<c r="{letters[c]}{n}"{s}><v>{date(value):.16G}</v></c>')
                 else:
-                    parts.append(f'<c r="{ref}{n}"{s}><v>{_number(value):.16G}</v></c>')
+                    parts.append(f'<c r="{letters[c]}{n}"{s}><v>{_number(value):.16G}</v></c>')
                 if lo < 0:
                     lo = c
                 hi = c
@@ -122,19 +128,6 @@ class TableSheet(Worksheet):
             ret = self.write_number(row, col, _number(value), fmt)
         if ret:
             raise ValueError(f"xlsxwriter returned {ret} for row {row + 1}, column {col + 1} of {self.name}")
-
-    def _style(self, fmt: Format | None) -> str:
-        if fmt is None:
-            return ""
-        s = self._styles.get(id(fmt))
-        if s is None:
-            s = self._styles[id(fmt)] = f' s="{fmt._get_xf_index()}"'
-        return s
-
-    def _letter(self, col: int) -> str:
-        while len(self._letters) <= col:
-            self._letters.append(xl_col_to_name(len(self._letters)))
-        return self._letters[col]
 
     def _format_without(self, row: int, col: int, value) -> Format | None:
         """The format xlsxwriter gives a cell written without one: the default date format to a date,

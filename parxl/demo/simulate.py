@@ -81,6 +81,72 @@ def fill_openpyxl(src: str | Path, dst: str | Path, plan: Plan, agency: str, val
     return dst
 
 
+def fill_xml(src: str | Path, dst: str | Path, plan: Plan, agency: str, values: dict[str, Answer],
+             modified: dt.datetime) -> Path:
+    """The same answers as :func:`fill_openpyxl`, written straight into the sheets' XML: each input cell
+    (an empty cell with its style) gets its value, nothing else changes.  About 20 times faster than
+    a round trip through openpyxl; the benchmark builds thousands of returns with it, and a test
+    checks that the merge reads the same from both."""
+    where = cell_map(plan, agency)
+    edits: dict[str, dict[str, object]] = {}
+    for code, ans in values.items():
+        sheet, row = where[code]
+        for key, v in ans.items():
+            edits.setdefault(sheet, {})[cell_name(row, COL[key])] = v
+    src_zip = zipfile.ZipFile(src)
+    part_of = _sheet_parts(src_zip)
+    by_part = {part_of[sheet]: cells for sheet, cells in edits.items()}
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src_zip.infolist():
+            data = src_zip.read(info)
+            if info.filename in by_part:
+                data = _fill_part(data.decode("utf-8"), by_part[info.filename], info.filename).encode("utf-8")
+            elif info.filename == "docProps/core.xml":
+                data = _with_modified(data, modified)
+            zi = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            out.writestr(zi, data)
+    Path(dst).write_bytes(buf.getvalue())
+    return Path(dst)
+
+
+_SHEET = re.compile(r'<sheet name="([^"]*)" sheetId="\d+"(?: state="\w+")? r:id="(rId\d+)"/>')
+_TARGET = re.compile(r'<Relationship Id="(rId\d+)" Type="[^"]*/worksheet" Target="([^"]+)"/>')
+
+
+def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → its part, in a workbook xlsxwriter wrote."""
+    from xml.sax.saxutils import unescape
+    targets = dict(_TARGET.findall(z.read("xl/_rels/workbook.xml.rels").decode("utf-8")))
+    return {unescape(name, {"&quot;": '"'}): "xl/" + targets[rid]
+            for name, rid in _SHEET.findall(z.read("xl/workbook.xml").decode("utf-8"))}
+
+
+def _fill_part(xml: str, cells: dict[str, object], part: str) -> str:
+    from xml.sax.saxutils import escape
+    for ref, v in cells.items():
+        empty = re.search(rf'<c r="{ref}"( s="\d+")?/>', xml)
+        if empty is None:
+            raise ValueError(f"{part}: no empty input cell {ref} to fill")
+        style = empty.group(1) or ""
+        if isinstance(v, dt.date):
+            v = (v - dt.date(1899, 12, 30)).days
+        if isinstance(v, str):
+            cell = f'<c r="{ref}"{style} t="inlineStr"><is><t xml:space="preserve">{escape(v)}</t></is></c>'
+        else:
+            cell = f'<c r="{ref}"{style}><v>{v!r}</v></c>'
+        xml = xml[:empty.start()] + cell + xml[empty.end():]
+    return xml
+
+
+def _with_modified(core: bytes, modified: dt.datetime) -> bytes:
+    when = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    return _MODIFIED.sub(b'<dcterms:modified xmlns:dcterms="http://purl.org/dc/terms/" '
+                         b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+                         b'xsi:type="dcterms:W3CDTF">' + when + b"</dcterms:modified>", core)
+
+
 def libreoffice_edits(plan: Plan, agency: str, values: dict[str, Answer], decimal_comma: bool = True) -> list:
     """The same answers as text typed cell by cell (Vietnamese notation when ``decimal_comma``)."""
     where = cell_map(plan, agency)
@@ -123,11 +189,8 @@ def stamp(path: str | Path, modified: dt.datetime) -> None:
         for info in src.infolist():
             data = src.read(info)
             if info.filename == "docProps/core.xml":
-                when = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
                 # self-contained: some openpyxl versions declare these prefixes on the sibling elements only
-                data = _MODIFIED.sub(b'<dcterms:modified xmlns:dcterms="http://purl.org/dc/terms/" '
-                                     b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                                     b'xsi:type="dcterms:W3CDTF">' + when + b"</dcterms:modified>", data)
+                data = _with_modified(data, modified)
             zi = zipfile.ZipInfo(info.filename, date_time=(2024, 1, 1, 0, 0, 0))
             zi.compress_type = zipfile.ZIP_DEFLATED
             out.writestr(zi, data)
