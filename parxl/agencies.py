@@ -76,6 +76,12 @@ class Registry:
         problems = self._validate()
         if problems:
             raise RegistryError(problems)
+        self._in_group: dict[str, list[str]] = {}                    # group -> agency codes, registry order
+        self._in_group_under: dict[tuple[str, str], list[str]] = {}  # (group, parent) -> agency codes
+        for a in agencies:
+            self._in_group.setdefault(a.group, []).append(a.code)
+            self._in_group_under.setdefault((a.group, a.parent), []).append(a.code)
+        self._resolved: dict[str, list[Assignee]] = {}
         self._names: dict[str, tuple[str, str]] = {}
         for g in groups:
             for n in (g.name, *g.aliases):
@@ -151,15 +157,22 @@ class Registry:
         return self._resolve_group(code)
 
     def _resolve_group(self, code: str) -> list[Assignee]:
+        """The group's agencies (a plan names the same few groups in many tasks: resolved once each;
+        callers must not modify the list)."""
+        if code not in self._resolved:
+            self._resolved[code] = self._resolve_group_once(code)
+        return self._resolved[code]
+
+    def _resolve_group_once(self, code: str) -> list[Assignee]:
         out: list[Assignee] = []
         for g in sorted(self._expand(code), key=list(self.groups).index):
             group = self.groups[g]
-            direct = [a.code for a in self.agencies.values() if a.group == g]
+            direct = self._in_group.get(g, [])
             if direct:
                 out.extend(Assignee(c) for c in direct)
             elif group.delegate_to:
                 for d in self.members(group.delegate_to):
-                    kids = [a.code for a in self.agencies.values() if a.parent == d and a.group == g]
+                    kids = self._in_group_under.get((g, d), [])
                     out.extend([Assignee(c) for c in kids] or [Assignee(d, g)])
         seen, uniq = set(), []
         for a in out:
