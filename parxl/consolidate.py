@@ -221,6 +221,7 @@ class _Consolidated:
         """Write a table body (any iterable of rows, consumed a chunk at a time so a long table is never
         held twice); a cell given as (value, format key) overrides the column's format."""
         widths = self.widths.get(ws.name, ())
+        nwidths = len(widths)
         keys = column_formats = None
         body, heights, count, ncols = [], [], 0, 0
         for row in rows:
@@ -230,17 +231,18 @@ class _Consolidated:
                 ncols = len(row)
             cells, texts = [], []
             for c, v in enumerate(row):
-                fm = column_formats[c]
-                if v.__class__ is tuple:
-                    v, key = v
-                    fm = self.f[key]
-                    if not (v is None or v.__class__ is str):
-                        v, fm = self._value(v, key)
-                elif not (v is None or v.__class__ is str):
-                    v, fm = self._value(v, keys[c])
-                cells.append((v, fm))
-                if v.__class__ is str and c < len(widths):
-                    texts.append((widths[c], v))
+                kind = v.__class__
+                if kind is str:
+                    cells.append((v, column_formats[c]))
+                    if c < nwidths:
+                        texts.append((widths[c], v))
+                elif v is None:
+                    cells.append((None, column_formats[c]))
+                else:
+                    cell = self._value(*v) if kind is tuple else self._value(v, keys[c])
+                    cells.append(cell)
+                    if cell[0].__class__ is str and c < nwidths:
+                        texts.append((widths[c], cell[0]))
             body.append(cells)
             heights.append(row_height(texts))
             if len(body) == chunk:
