@@ -6,6 +6,7 @@ Formula results in the workbook are never used; every derived figure is recomput
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -147,7 +148,10 @@ class FoundRow:
 
     def where(self, key: str) -> str | None:
         c = self.cols.get(key)
-        return None if c is None else cell_name(self.row, c)
+        return None if c is None else f"{_col_letter(c)}{self.row + 1}"
+
+
+_col_letter = functools.lru_cache(maxsize=1024)(col_letter)   # columns are few, their cells many
 
 
 _HEADER_KEY = {unicodedata.normalize("NFC", c.header).casefold(): c.key for c in COLUMNS}
@@ -167,12 +171,21 @@ def _header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
         for c, v in enumerate(row):
             if not isinstance(v, str) or not v:
                 continue
-            k = _HEADER_KEY.get(_norm(v).casefold())
+            k = _header_key(v) if len(v) <= _MEMO_TEXT else _HEADER_KEY.get(_norm(v).casefold())
             if k and k not in keys:
                 keys[k] = c
         if "code" in keys:
             return r, keys
     return None
+
+
+_MEMO_TEXT = 200      # longer texts are not memoized: a cache must not hold what a hostile file puts in it
+
+
+@functools.lru_cache(maxsize=1024)
+def _header_key(text: str) -> str | None:
+    """The column a header or title cell names, if any: every return repeats the same few."""
+    return _HEADER_KEY.get(_norm(text).casefold())
 
 
 def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings: Findings) -> dict[str, FoundRow]:
@@ -269,6 +282,8 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
     got: dict[str, Any] = {}
     for key in keys:
         raw = fr.raw(key)
+        if raw is None or raw == "":    # an empty cell: every parser reads it as blank
+            continue
         if isinstance(raw, CellError):
             findings.add("value.error-cell", cell=fr.where(key), seen=raw.code, **loc)
             inp.invalid.add(key)

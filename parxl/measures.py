@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, ClassVar
 
-from .plan import Indicator, Target
+from .plan import Indicator, Target, exact
 from .vocab import ProvinceVerdict, TaskStatus, Verdict
 
 NUMERIC_KEYS = ("numerator", "denominator", "value", "baseline")
@@ -295,7 +295,7 @@ class Rate(Measure):
     def example(self, ind, meet, rng):
         t = ind.target
         d = rng.randrange(20, 2000)
-        lo = Fraction(str(t.value)) * d / 100
+        lo = exact(t.value) * d / 100
         if meet:
             if t.op == "between":
                 n = min(d, math.ceil(lo) + rng.randrange(0, max(1, d // 20)))
@@ -380,16 +380,16 @@ class Count(Measure):
     def _ceiling(t: Target) -> Fraction | None:
         """The largest total that can meet the target, when it has one."""
         if t.op in ("<=", "="):
-            return Fraction(repr(t.value))
+            return exact(t.value)
         if t.op == "between":
-            return Fraction(repr(t.upper))
+            return exact(t.upper)
         return None
 
     def verdict(self, ind, inp):
         v, t = inp.n("value"), ind.target
         if self._province_total(ind):
             ceiling = self._ceiling(t)
-            over = (v >= Fraction(repr(t.value))) if t.op == "<" else (ceiling is not None and v > ceiling)
+            over = (v >= exact(t.value)) if t.op == "<" else (ceiling is not None and v > ceiling)
             # alone it already breaks the province's ceiling; otherwise it is a contribution
             j = Judgement(Verdict.NOT_MET if over else Verdict.CONTRIBUTES, value=v, current=v)
             return j
@@ -444,7 +444,7 @@ class Change(Measure):
 
     def _baseline(self, ind, inp) -> Fraction | None:
         if ind.target.baseline_value is not None:
-            return Fraction(repr(ind.target.baseline_value))
+            return exact(ind.target.baseline_value)
         return inp.n("baseline")
 
     def percent_as_fraction(self, ind, inp, key, other):
@@ -575,9 +575,9 @@ def _settled(t: Target, total: Fraction, holds: bool) -> bool:
     if t.op in (">", ">="):
         return holds                       # at least N: once reached, more cannot undo it
     if t.op in ("<", "<=", "="):
-        return not holds and total > Fraction(repr(t.value))   # already over the ceiling
+        return not holds and total > exact(t.value)   # already over the ceiling
     if t.op == "between":
-        return total > Fraction(repr(t.upper))
+        return total > exact(t.upper)
     return False
 
 

@@ -5,6 +5,7 @@ the path inside it, and resolves every agency phrase through the registry.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -35,6 +36,14 @@ class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+@functools.lru_cache(maxsize=4096)
+def exact(x: float) -> Fraction:
+    """A figure of the plan as the decimal it is written as (95.5 → 191/2, not the nearest double).
+
+    Memoized: every row of every return is judged against the same few figures."""
+    return Fraction(str(x))
+
+
 class Target(_Model):
     op: Op
     value: float | None = None
@@ -57,27 +66,27 @@ class Target(_Model):
         return self
 
     def holds(self, x: Fraction) -> bool:
-        v = Fraction(str(self.value)) if self.value is not None else None
+        v = exact(self.value) if self.value is not None else None
         match self.op:
             case ">": return x > v
             case ">=": return x >= v
             case "=": return x == v
             case "<=": return x <= v
             case "<": return x < v
-            case "between": return v <= x <= Fraction(str(self.upper))
+            case "between": return v <= x <= exact(self.upper)
         raise ValueError("a 'done' target is not numeric")
 
     def gap(self, x: Fraction) -> Fraction | None:
         """How far x is from the nearest value that meets the target (0 when met)."""
         if self.op == "done" or self.holds(x):
             return Fraction(0)
-        v = Fraction(str(self.value))
+        v = exact(self.value)
         if self.op in (">", ">="):
             return v - x
         if self.op in ("<", "<="):
             return x - v
         if self.op == "between":
-            return v - x if x < v else x - Fraction(str(self.upper))
+            return v - x if x < v else x - exact(self.upper)
         return abs(x - v)
 
     def describe_vi(self, unit: str) -> str:
@@ -116,9 +125,7 @@ class IndicatorSpec(_Model):
     @property
     def bound(self) -> Fraction | None:
         """The largest plausible value of any number the agency types for this indicator."""
-        from .measures import MEASURES
-        m = self.max if self.max is not None else MEASURES[self.measure].default_max(self.unit)
-        return None if m is None else Fraction(str(m))
+        return _plausible_max(self.measure, self.unit, self.max)
 
     @model_validator(mode="after")
     def _shape(self):
@@ -137,6 +144,14 @@ class IndicatorSpec(_Model):
                                   _("{what} {x} is above the plausible maximum {max} (default for the unit; set max)"))
                                  .format(what=what, x=fmt_number(x), max=fmt_number(b)))
         return self
+
+
+@functools.lru_cache(maxsize=1024)
+def _plausible_max(measure: str, unit: str, given: float | None) -> Fraction | None:
+    """An indicator's bound, worked out once: every number of every return is held to it."""
+    from .measures import MEASURES
+    m = given if given is not None else MEASURES[measure].default_max(unit)
+    return None if m is None else exact(m)
 
 
 class TaskSpec(_Model):
@@ -249,12 +264,12 @@ class Plan:
                     chosen = self._resolve(spec.reporters, f"{where}.indicator[{n-1}].reporters", problems)
                 else:
                     chosen = {"lead": lead, "coordinators": coord, "both": lead + coord}[spec.reported_by]
-                reps, seen = [], set()
+                reps, seen, leads = [], set(), set(task.lead)
                 for a in chosen:
                     if a.agency in seen or not registry.agencies[a.agency].reports:
                         continue
                     seen.add(a.agency)
-                    kind = Role.LEAD if a.agency in task.lead else Role.COORDINATOR
+                    kind = Role.LEAD if a.agency in leads else Role.COORDINATOR
                     behalf = registry.groups[a.on_behalf_of].name if a.on_behalf_of else None
                     reps.append(Reporter(a.agency, kind, behalf))
                 if not reps:

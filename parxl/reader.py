@@ -4,23 +4,29 @@ A return is read, never written.  Before any parser sees it, the file is checked
 limits (size, entry count, unpacked size, compression ratio, DTD declarations), so a zip
 bomb or an entity-expansion sheet is refused in bounded time and memory.  Values are read
 with python-calamine; error cells (which calamine shows as blank) are found in the sheet XML.
+Each part is inflated once, from the file in memory (see _Parts).
 
 calamine builds a dense grid up to a sheet's last used cell, so one value at XFD1048576
 would cost it 512 GiB.  Each sheet is therefore read within MAX_ROWS × MAX_COLS: a cheap
 linear check of the sheet XML proves a normal workbook is within bounds (the fast path:
-calamine reads the file as it is); anything it cannot prove goes through a streaming parse
-that keeps only the cells within bounds and hands calamine a rebuilt, bounded copy (the safe
-path).  Values beyond the bounds are counted in one ``layout.cell-outside`` per sheet.
+calamine reads the package as it is, its checked parts handed over already inflated);
+anything it cannot prove goes through a streaming parse that keeps only the cells within
+bounds and hands calamine a rebuilt, bounded copy (the safe path).  Values beyond the bounds
+are counted in one ``layout.cell-outside`` per sheet.
 """
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import os
 import re
 import stat
+import struct
 import zipfile
+import zlib
+from xml.etree.ElementTree import Element, ParseError, TreeBuilder, XMLParser
 from xml.parsers import expat
 from xml.sax.saxutils import escape as _esc, quoteattr as _qa
 from dataclasses import dataclass, field
@@ -28,7 +34,6 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import python_calamine as pc
-from defusedxml import ElementTree as SafeET
 
 from .findings import Finding
 from .identity import FIELDS
@@ -148,6 +153,9 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
     except _TooLarge as e:
         wb.sheets.clear()
         return bad("file.too-large", seen=e.seen, expected=e.expected)
+    except _DtdDeclared as e:
+        wb.sheets.clear()
+        return bad("file.xml-entities", seen=e.part)
     except pc.PasswordError:
         wb.sheets.clear()
         return bad("file.encrypted")
@@ -204,27 +212,29 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
     if not ods and "xl/workbook.xml" not in names:
         bad("file.not-xlsx", seen="no xl/workbook.xml")
         return
+    parts = _Parts(zf, data)
     try:
         for info in infos:
-            if info.filename.endswith((".xml", ".rels", ".vml")) and _declares_dtd(zf, info):
+            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _declares_dtd(parts.head(info)):
                 bad("file.xml-entities", seen=info.filename)
                 return
         if ods:
-            if b"opendocument.spreadsheet" not in _read_part(zf, "mimetype"):
+            if b"opendocument.spreadsheet" not in parts.read("mimetype"):
                 bad("file.not-xlsx", seen="OpenDocument, not a spreadsheet")
                 return
-            wb.properties, wb.modified, wb.application = _ods_meta(zf, names)
+            wb.properties, wb.modified, wb.application = _ods_meta(parts, names)
         else:
-            wb.properties = _custom_properties(zf, names)
-            wb.modified, wb.application = _core(zf, names)
-    except (zipfile.BadZipFile, OSError, EOFError, SafeET.ParseError, ValueError) as e:
+            wb.properties = _custom_properties(parts, names)
+            wb.modified, wb.application = _core(parts, names)
+    except (zipfile.BadZipFile, OSError, EOFError, ParseError, ValueError) as e:
         bad("file.not-xlsx", seen=type(e).__name__)
         return
     if ods:
-        source, outside = _bounded_ods(zf, data, max_rows, max_cols, fast)
+        source, outside = _bounded_ods(parts, max_rows, max_cols, fast)
         errors: dict[str, dict] = {}
     else:
-        source, errors, outside = _bounded_xlsx(zf, names, data, max_rows, max_cols, fast)
+        source, errors, outside = _bounded_xlsx(parts, names, max_rows, max_cols, fast)
+    del parts                       # the inflated parts are not kept while calamine reads
     book = pc.CalamineWorkbook.from_filelike(io.BytesIO(source))
     metas = book.sheets_metadata
     if len(metas) > MAX_SHEETS:
@@ -255,21 +265,193 @@ def _check_zip(infos) -> tuple[str, str] | None:
     return None
 
 
+# No part that declares a DTD is parsed, so no entity is ever declared, let alone expanded: the head
+# of every XML part is looked at before anything is parsed, and each parser the reader runs itself
+# refuses a DTD the moment one begins, wherever it stands (calamine's expands no entity a DTD declares).
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+_HEAD = 4096                  # how much of each XML part is looked at for a DTD
 
 
-def _declares_dtd(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
-    """A DTD can only stand in the prolog, before the root element: read just that far."""
-    with zf.open(info) as f:
-        head = f.read(4096)
+class _DtdDeclared(Exception):
+    """A part declares a DTD: the file gets ``file.xml-entities``."""
+
+    def __init__(self, part: str):
+        super().__init__(part)
+        self.part = part
+
+
+def _declares_dtd(head: bytes) -> bool:
+    """A DTD can only stand in the prolog, before the root element: ``head`` is a part's first _HEAD bytes."""
     m = re.search(rb"<[A-Za-z_]", head)
     prolog = head[: m.start()] if m else head
     return bool(_DTD.search(prolog))
 
 
-def _read_part(zf, name: str) -> bytes:
-    with zf.open(name) as f:
-        return f.read(MAX_PART + 1)
+class _TreeWithoutDtd(TreeBuilder):
+    """ElementTree's builder, for the C parser: a DTD stops the parse as it begins."""
+
+    def __init__(self, part: str):
+        super().__init__()
+        self.part = part
+
+    def doctype(self, name, pubid, system):
+        raise _DtdDeclared(self.part)
+
+
+def _tree(parts: _Parts, name: str) -> Element:
+    """A part parsed into an element tree (ParseError when it is not well-formed)."""
+    parser = XMLParser(target=_TreeWithoutDtd(name))
+    parser.feed(parts.read(name))
+    return parser.close()
+
+
+def _expat_parser(part: str):
+    """A streaming parser for the safe path, which refuses a DTD as it begins."""
+    def refuse(*_):
+        raise _DtdDeclared(part)
+    p = expat.ParserCreate()
+    p.buffer_text = True
+    p.StartDoctypeDeclHandler = refuse
+    return p
+
+
+# The parts read whole, by the reader or by calamine: inflated whole when the DTD check first looks at
+# them, and kept.
+_READ_WHOLE = {"docProps/custom.xml", "docProps/core.xml", "docProps/app.xml", "xl/workbook.xml",
+               "xl/_rels/workbook.xml.rels", "xl/sharedStrings.xml", "xl/styles.xml",
+               "content.xml", "meta.xml", "styles.xml"}
+
+
+def _read_whole(name: str) -> bool:
+    """Whether the part is read whole: kept once inflated."""
+    return name in _READ_WHOLE or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
+
+
+class _Parts:
+    """A package's parts, each inflated at most once: a part the reader reads whole is inflated
+    whole when the DTD check first looks at it, and kept (within _FAST_PART each and _FAST_TOTAL in
+    all, as the fast path reads sheets); of any other part only its head is inflated.  A part too
+    large to keep is inflated again when read, as the safe path streams it."""
+
+    def __init__(self, zf: zipfile.ZipFile, data: bytes):
+        self.zf, self.data = zf, data
+        self.kept: dict[zipfile.ZipInfo, bytes] = {}
+        self.kept_size = 0
+
+    def head(self, info: zipfile.ZipInfo) -> bytes:
+        """The part's first _HEAD bytes."""
+        if (_read_whole(info.filename) and info.file_size <= _FAST_PART
+                and self.kept_size + info.file_size <= _FAST_TOTAL):
+            whole = _inflate(self.data, info, info.file_size)
+            if whole is not None:
+                self.kept[info] = whole
+                self.kept_size += len(whole)
+                return whole[:_HEAD]
+        head = _inflate(self.data, info, _HEAD)
+        if head is None:
+            with self.zf.open(info) as f:
+                head = f.read(_HEAD)
+        return head
+
+    def read(self, name: str) -> bytes:
+        """The whole part, as ``ZipFile.read`` gives it (so either can be handed to _sheet_parts)."""
+        info = self.zf.getinfo(name)
+        whole = self.kept.get(info)
+        if whole is None:
+            whole = _inflate(self.data, info, info.file_size)
+        if whole is None:
+            with self.zf.open(info) as f:
+                whole = f.read(MAX_PART + 1)
+        return whole
+
+    def take(self, name: str) -> bytes | None:
+        """The whole part if it is kept, no longer kept (the safe path streams it otherwise)."""
+        return self.kept.pop(self.zf.getinfo(name), None)
+
+
+_LOCAL_HEADER = struct.Struct(zipfile.structFileHeader)
+_UNREAD_FLAGS = 0x1 | 0x20 | 0x40      # encrypted, patched, strongly encrypted: zipfile refuses them
+
+
+def _compressed(data: bytes, info: zipfile.ZipInfo) -> bytes | None:
+    """The entry's data as it lies in the package, found as zipfile finds it; None when anything is
+    unusual (a flag, a local header that does not agree with the directory, a short file)."""
+    start = info.header_offset
+    header = data[start:start + _LOCAL_HEADER.size]
+    if len(header) < _LOCAL_HEADER.size or info.flag_bits & _UNREAD_FLAGS:
+        return None
+    magic, _, _, flags, _, _, _, _, _, _, name_size, extra_size = _LOCAL_HEADER.unpack(header)
+    start += _LOCAL_HEADER.size
+    try:
+        name = data[start:start + name_size].decode("utf-8" if flags & 0x800 else "cp437")
+    except UnicodeDecodeError:
+        return None
+    if magic != zipfile.stringFileHeader or name != info.orig_filename:
+        return None
+    start += name_size + extra_size
+    raw = data[start:start + info.compress_size]
+    return raw if len(raw) == info.compress_size else None
+
+
+def _inflate(data: bytes, info: zipfile.ZipInfo, size: int) -> bytes | None:
+    """The part's first ``size`` bytes, inflated from the package in memory; exactly what
+    ``ZipFile.open(info).read(size)`` returns, without its overhead.  None when anything is unusual
+    (another method, a flag, a header or checksum that does not agree): zipfile then reads the part,
+    and raises what it raises."""
+    raw = _compressed(data, info)
+    if raw is None:
+        return None
+    whole = size >= info.file_size
+    if info.compress_type == zipfile.ZIP_STORED and info.compress_size == info.file_size:
+        out = raw[:size]
+        ended = len(out) == info.file_size
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+        try:
+            out = inflater.decompress(raw, min(size, info.file_size) or 1)
+        except zlib.error:
+            return None
+        ended = inflater.eof
+    else:
+        return None
+    if whole:
+        return out if len(out) == info.file_size and zlib.crc32(out) == info.CRC else None
+    return out if len(out) == size and not ended else None
+
+
+_CENTRAL_ENTRY = struct.Struct(zipfile.structCentralDir)
+_END = struct.Struct(zipfile.structEndArchive)
+_DOS_DATE = (1 << 5) | 1                # 1980-01-01: calamine reads no time
+_UTF8_NAME = 0x800
+
+
+def _stored_package(parts: _Parts) -> bytes:
+    """The package as calamine is to read it: every entry, in order, each part the reader inflated
+    (and checked) stored as it was inflated, any other copied as it lies.  So calamine reads what
+    was checked, and inflates nothing a second time.  The original bytes when an entry cannot be
+    copied faithfully, or when entries overlap (a copy must not grow past the file)."""
+    infos = parts.zf.infolist()
+    if sum(i.compress_size for i in infos) > len(parts.data):
+        return parts.data
+    local, central, offset = [], [], 0
+    for info in infos:
+        body = parts.kept.get(info)
+        if body is not None:
+            method, size = zipfile.ZIP_STORED, len(body)
+        else:
+            body = _compressed(parts.data, info)
+            if body is None or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                return parts.data
+            method, size = info.compress_type, len(body)
+        name = info.orig_filename.encode("utf-8")
+        local += [_LOCAL_HEADER.pack(zipfile.stringFileHeader, 20, 0, _UTF8_NAME, method, 0, _DOS_DATE,
+                                     info.CRC, size, info.file_size, len(name), 0), name, body]
+        central += [_CENTRAL_ENTRY.pack(zipfile.stringCentralDir, 20, 0, 20, 0, _UTF8_NAME, method, 0, _DOS_DATE,
+                                        info.CRC, size, info.file_size, len(name), 0, 0, 0, 0, 0, offset), name]
+        offset += _LOCAL_HEADER.size + len(name) + size
+    directory_size = sum(map(len, central))
+    end = _END.pack(zipfile.stringEndArchive, 0, 0, len(infos), len(infos), directory_size, offset, 0)
+    return b"".join(local + central + [end])
 
 
 _NS_CUSTOM = "{http://schemas.openxmlformats.org/officeDocument/2006/custom-properties}"
@@ -277,20 +459,20 @@ _NS_DCT = "{http://purl.org/dc/terms/}"
 _NS_APP = "{http://schemas.openxmlformats.org/officeDocument/2006/extended-properties}"
 
 
-def _metadata(zf, names, part: str):
+def _metadata(parts: _Parts, names, part: str):
     """A document-metadata part, parsed; None when absent or malformed.  Metadata is optional: a
     return whose docProps cannot be parsed is still read (its identity lives on the sheet, and the
     merge then dates it by the file's own time)."""
     if part not in names:
         return None
     try:
-        return SafeET.fromstring(_read_part(zf, part))
-    except SafeET.ParseError:
+        return _tree(parts, part)
+    except ParseError:
         return None
 
 
-def _custom_properties(zf, names) -> dict[str, str]:
-    root = _metadata(zf, names, "docProps/custom.xml")
+def _custom_properties(parts: _Parts, names) -> dict[str, str]:
+    root = _metadata(parts, names, "docProps/custom.xml")
     if root is None:
         return {}
     out = {}
@@ -329,13 +511,13 @@ def _timestamp(text: str | None) -> dt.datetime | None:
     return t
 
 
-def _core(zf, names) -> tuple[dt.datetime | None, str | None]:
+def _core(parts: _Parts, names) -> tuple[dt.datetime | None, str | None]:
     modified = app = None
-    core = _metadata(zf, names, "docProps/core.xml")
+    core = _metadata(parts, names, "docProps/core.xml")
     if core is not None:
         el = core.find(f"{_NS_DCT}modified")
         modified = _timestamp(el.text if el is not None else None)
-    props = _metadata(zf, names, "docProps/app.xml")
+    props = _metadata(parts, names, "docProps/app.xml")
     if props is not None:
         el = props.find(f"{_NS_APP}Application")
         app = el.text if el is not None else None
@@ -347,11 +529,11 @@ _NS_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 _NS_DC = "{http://purl.org/dc/elements/1.1/}"
 
 
-def _ods_meta(zf, names) -> tuple[dict[str, str], dt.datetime | None, str | None]:
+def _ods_meta(parts: _Parts, names) -> tuple[dict[str, str], dt.datetime | None, str | None]:
     """An OpenDocument return: custom properties are meta:user-defined entries of meta.xml."""
     if "meta.xml" not in names:
         return {}, None, None
-    meta = SafeET.fromstring(_read_part(zf, "meta.xml")).find(f"{_NS_OFFICE}meta")
+    meta = _tree(parts, "meta.xml").find(f"{_NS_OFFICE}meta")
     if meta is None:
         return {}, None, None
     props = {}
@@ -386,12 +568,12 @@ def _a1(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
-def _sheet_parts(zf, names) -> list[tuple[str, str | None]]:
+def _sheet_parts(parts: _Parts, names) -> list[tuple[str, str | None]]:
     """(sheet name, worksheet part or None when the workbook points nowhere), in workbook order."""
-    wbx = SafeET.fromstring(_read_part(zf, "xl/workbook.xml"))
+    wbx = _tree(parts, "xl/workbook.xml")
     rels = {}
     if "xl/_rels/workbook.xml.rels" in names:
-        for r in SafeET.fromstring(_read_part(zf, "xl/_rels/workbook.xml.rels")):
+        for r in _tree(parts, "xl/_rels/workbook.xml.rels"):
             rels[r.get("Id")] = r.get("Target", "")
     sheets = wbx.find(f"{_NS_MAIN}sheets")
     out = []
@@ -405,8 +587,9 @@ def _sheet_parts(zf, names) -> list[tuple[str, str | None]]:
 
 
 # -- the fast path: a linear check, at C speed, that calamine can read a sheet as it is --------------
-_ANY_C = re.compile(rb"<c[\s/>]")
-_ANY_ROW = re.compile(rb"<row[\s/>]")
+_CELL_WITHOUT_R = re.compile(rb'<c(?=[\s/>])(?! r=")')      # a cell whose first attribute is not r
+_ROW_WITHOUT_R = re.compile(rb'<row(?=[\s/>])(?! r=")')
+_BAD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]{1,7}")')     # an r that is no cell reference
 _PREFIXED = re.compile(rb"<[^\s<>/!?:]{1,64}:(?:c|row|sheetData|v|is|t)[\s/>]")
 _REF_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
@@ -415,16 +598,39 @@ _WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 def _fast_ok(xml: bytes, max_rows: int, max_cols: int) -> bool:
     """True when every cell and row is provably within bounds: all carry an explicit, well-formed
     ``r`` as their first attribute, none is namespace-prefixed, none lies beyond the bounds."""
-    n = xml.count(b'<c r="')
-    if len(_ANY_C.findall(xml)) != n or len(_ANY_ROW.findall(xml)) != xml.count(b'<row r="'):
-        return False
-    if _PREFIXED.search(xml) or len(_REF_TAG.findall(xml)) != n:
+    return _plainly_within(xml, max_rows, max_cols) or _provably_within(xml, max_rows, max_cols)
+
+
+def _provably_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
+    """The exact tests, for any sheet: each search stops at the first offender."""
+    if any(p.search(xml) for p in (_CELL_WITHOUT_R, _ROW_WITHOUT_R, _BAD_REF, _PREFIXED)):
         return False
     letters = set(_WIDE.findall(xml)) if max_cols >= 26 else {c for c, _ in _REF_TAG.findall(xml)}
     if any(_col_number(c.decode()) > max_cols for c in letters):
         return False
     long_row = re.compile(rb'<(?:c r="[A-Z]{1,3}|row r=")([0-9]{%d,})"' % len(str(max_rows)))
     return not any(int(r) > max_rows for r in set(long_row.findall(xml)))
+
+
+def _plainly_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
+    """The usual sheet, proved within bounds in two quick searches: every cell's ``r`` a single letter
+    and fewer digits than ``max_rows`` has, every row's as many digits, nothing namespace-prefixed.  A
+    sheet that is not (columns past Z, a cell without ``r``...) is left to _provably_within, which
+    accepts whatever this accepts."""
+    if max_cols < 26 or max_rows < 10:
+        return False
+    if _not_plain(len(str(max_rows)) - 1).search(xml):
+        return False
+    return not (_PREFIXED_END.search(xml) and _PREFIXED.search(xml))
+
+
+@functools.lru_cache(maxsize=8)
+def _not_plain(digits: int) -> re.Pattern:
+    return re.compile(rb'<(?:c(?=[\s/>])(?! r="[A-Z][0-9]{1,%d}")|row(?=[\s/>])(?! r="[0-9]{1,%d}"))'
+                      % (digits, digits))
+
+
+_PREFIXED_END = re.compile(rb":(?:c|row|sheetData|v|is|t)[\s/>]")   # how a _PREFIXED tag ends: rare, found fast
 
 
 _OPEN_C = re.compile(rb"<c [^<>]*>")
@@ -455,34 +661,48 @@ def _error_scan(xml: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
-def _bounded_xlsx(zf, names, data: bytes, max_rows: int, max_cols: int, fast: bool = True):
-    """(bytes for calamine, error cells by sheet, {sheet: (first outside cell, count)}).
-
-    Each sheet part is inflated once here; calamine inflates it once more on the fast path."""
-    parts = _sheet_parts(zf, names)
-    read = [(n, p) for n, p in parts if n not in _NOT_READ]
+def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool = True):
+    """(bytes for calamine, error cells by sheet, {sheet: (first outside cell, count)}): on the fast path
+    the package with the parts already inflated stored (see _stored_package), otherwise a bounded copy."""
+    sheets = _sheet_parts(parts, names)
+    read = [(n, p) for n, p in sheets if n not in _NOT_READ]
     # every worksheet part in the package is checked, not only the ones we resolved
     extra = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
-                   and n not in {p for _, p in parts})
-    kept, total, shared_cells = {}, 0, 0
+                   and n not in {p for _, p in sheets})
+    shared_tables = _shared_string_parts(names)
+    total, shared_cells = 0, 0
     for name, part in read + [(None, p) for p in extra]:
-        if not fast or part is None or zf.getinfo(part).file_size > _FAST_PART or total > _FAST_TOTAL:
+        if not fast or part is None or parts.zf.getinfo(part).file_size > _FAST_PART or total > _FAST_TOTAL:
             fast = False
             break
-        xml = _read_part(zf, part)
+        xml = parts.read(part)
         total += len(xml)
-        kept[part] = xml
-        shared_cells += xml.count(b't="s"')
+        if shared_tables:
+            shared_cells += xml.count(b't="s"')
         if not _fast_ok(xml, max_rows, max_cols):
             fast = False
             break
-    if fast and shared_cells and "xl/sharedStrings.xml" in names:
-        sst = _read_part(zf, "xl/sharedStrings.xml")
-        longest = max(map(len, sst.split(b"<si"))) if b"<si" in sst else len(sst)
+    if fast and shared_cells:
+        longest = max(_longest_shared(parts.read(n)) for n in shared_tables)
         fast = shared_cells * longest <= _FAST_AMPLIFY
     if fast:
-        return data, {n: _error_scan(kept[p]) for n, p in read}, {}
-    return _rebuild_xlsx(zf, names, parts, kept, max_rows, max_cols)
+        return _stored_package(parts), {n: _error_scan(parts.read(p)) for n, p in read}, {}
+    return _rebuild_xlsx(parts, names, sheets, max_rows, max_cols)
+
+
+_SHARED_STRINGS = "xl/sharedStrings.xml"
+
+
+def _shared_string_parts(names) -> list[str]:
+    """Every part calamine may read as the shared-string table (it finds the part whatever its case),
+    the one named exactly first."""
+    found = (n for n in names if n.lower() == _SHARED_STRINGS.lower())
+    return sorted(found, key=lambda n: (n != _SHARED_STRINGS, n))
+
+
+def _longest_shared(sst: bytes) -> int:
+    """A bound on the length of any one shared string (in bytes of XML)."""
+    return max(map(len, sst.split(b"<si"))) if b"<si" in sst else len(sst)
 
 
 # -- the safe path: a streaming parse that keeps only what lies within bounds ------------------------
@@ -490,11 +710,12 @@ def _local(name: str) -> str:
     return name.rpartition(":")[2]
 
 
-def _feed(parser, zf, part: str, kept: dict[str, bytes]) -> None:
-    if part in kept:
-        parser.Parse(kept.pop(part), True)
+def _feed(parser, parts: _Parts, part: str) -> None:
+    whole = parts.take(part)
+    if whole is not None:
+        parser.Parse(whole, True)
         return
-    with zf.open(part) as f:
+    with parts.zf.open(part) as f:
         while chunk := f.read(1 << 20):
             parser.Parse(chunk, False)
     parser.Parse(b"", True)
@@ -510,10 +731,11 @@ class _Budget:
             raise _TooLarge(f"hơn {MAX_CELL_TEXT} ký tự", f"{MAX_CELL_TEXT} ký tự")
 
 
-def _shared_strings(zf, names, kept, budget: _Budget) -> list[str]:
+def _shared_strings(parts: _Parts, names, budget: _Budget) -> list[str]:
     """The shared-string table, each string cut to MAX_TEXT + 1 characters (enough to be flagged
     as too long); rich-text runs are joined, phonetic guides (rPh) left out, as calamine does."""
-    if "xl/sharedStrings.xml" not in names:
+    table = _shared_string_parts(names)
+    if not table:
         return []
     out: list[str] = []
     buf: list[str] = []
@@ -548,10 +770,9 @@ def _shared_strings(zf, names, kept, budget: _Budget) -> list[str]:
             buf.append(text[:cap - state["len"]])
             state["len"] += len(buf[-1])
 
-    p = expat.ParserCreate()
-    p.buffer_text = True
+    p = _expat_parser(table[0])
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = start, end, chars
-    _feed(p, zf, "xl/sharedStrings.xml", kept)
+    _feed(p, parts, table[0])
     return out
 
 
@@ -671,27 +892,26 @@ _EMPTY_SHEET = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<work
                 "<sheetData/></worksheet>").encode()
 
 
-def _scan_sheet(zf, part, kept, shared, budget, max_rows, max_cols) -> _SheetScan:
+def _scan_sheet(parts: _Parts, part, shared, budget, max_rows, max_cols) -> _SheetScan:
     scan = _SheetScan(shared, budget, max_rows, max_cols)
-    p = expat.ParserCreate()
-    p.buffer_text = True
+    p = _expat_parser(part)
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = scan.start, scan.end, scan.chars
-    _feed(p, zf, part, kept)
+    _feed(p, parts, part)
     return scan
 
 
-def _rebuild_xlsx(zf, names, parts, kept, max_rows, max_cols):
+def _rebuild_xlsx(parts: _Parts, names, sheet_parts, max_rows, max_cols):
     """A copy of the package with every worksheet re-serialised within bounds and no shared strings."""
     budget = _Budget()
-    shared = _shared_strings(zf, names, kept, budget)
+    shared = _shared_strings(parts, names, budget)
     errors, outside, sheets = {}, {}, {}
-    for name, part in parts:
+    for name, part in sheet_parts:
         if part is None:
             continue
         if name in _NOT_READ:
             sheets[part] = _EMPTY_SHEET
             continue
-        scan = _scan_sheet(zf, part, kept, shared, budget, max_rows, max_cols)
+        scan = _scan_sheet(parts, part, shared, budget, max_rows, max_cols)
         sheets[part] = scan.xml()
         errors[name] = scan.errors
         if scan.outside:
@@ -701,7 +921,7 @@ def _rebuild_xlsx(zf, names, parts, kept, max_rows, max_cols):
             "xl/styles.xml"}
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         for n in sorted(keep & names):
-            z.writestr(n, _read_part(zf, n))
+            z.writestr(n, parts.read(n))
         for part, xml in sheets.items():
             z.writestr(part, xml)
         if "xl/sharedStrings.xml" in names:
@@ -816,22 +1036,21 @@ def _repeat(value) -> int:
     return n if n >= 1 else 1
 
 
-def _bounded_ods(zf, data: bytes, max_rows: int, max_cols: int, fast: bool = True):
-    """(bytes for calamine, {sheet: (first outside cell, count)}): the file itself when every
-    non-empty cell lies within bounds, otherwise a copy whose content.xml is clipped to them."""
+def _bounded_ods(parts: _Parts, max_rows: int, max_cols: int, fast: bool = True):
+    """(bytes for calamine, {sheet: (first outside cell, count)}): the package as read (see _stored_package)
+    when every non-empty cell lies within bounds, otherwise a copy whose content.xml is clipped to them."""
     scan = _OdsScan(max_rows, max_cols, _Budget())
-    p = expat.ParserCreate()
-    p.buffer_text = True
+    p = _expat_parser("content.xml")
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = scan.start, scan.end, scan.chars
-    p.Parse(_read_part(zf, "content.xml"), True)
+    p.Parse(parts.read("content.xml"), True)
     if fast and not scan.beyond:
-        return data, {}
+        return _stored_package(parts), {}
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
-        z.writestr("mimetype", _read_part(zf, "mimetype"))
+        z.writestr("mimetype", parts.read("mimetype"))
         for n in ("META-INF/manifest.xml", "styles.xml", "meta.xml"):
-            if n in zf.namelist():
-                z.writestr(n, _read_part(zf, n))
+            if n in parts.zf.namelist():
+                z.writestr(n, parts.read(n))
         z.writestr("content.xml", ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(scan.out)).encode())
     return out.getvalue(), scan.outside
 

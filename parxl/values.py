@@ -44,7 +44,7 @@ def trim(s: str) -> str:
 
 def _blank(raw) -> bool:
     """Blank as the workbook's self-check sees it: empty, or only spaces (TRIM(x)="")."""
-    return raw is None or (isinstance(raw, str) and not trim(str.__str__(raw)))
+    return raw is None or (isinstance(raw, str) and not str.strip(raw, " "))
 
 
 def _str(raw, nfc: bool = True) -> str:
@@ -71,7 +71,7 @@ def number(raw, whole: bool = False) -> Parsed:
         if isinstance(raw, float) and not math.isfinite(raw):
             return Parsed(error="value.not-a-number")
         try:
-            return _range(Fraction(repr(float(raw))) if isinstance(raw, float) else Fraction(int(raw)), whole, None)
+            return _range(_cell_fraction(raw), whole, None)
         except (ValueError, OverflowError, TypeError):
             return Parsed(error="value.not-a-number")
     if isinstance(raw, (dt.date, dt.datetime)):
@@ -84,6 +84,16 @@ def number(raw, whole: bool = False) -> Parsed:
     if got.error is None and _odd_dots(text):
         return Parsed(got.value, got.note, warning="value.dot-not-thousands")
     return got
+
+
+def _cell_fraction(x: int | float) -> Fraction:
+    """A cell's number exactly as it shows: a float by its shortest repr (0.1 is 1/10, not the double
+    nearest it).  A whole float below 2**53 is that integer, which is what its repr says too."""
+    if isinstance(x, float):
+        x = float(x)
+        if not (x.is_integer() and abs(x) < 2 ** 53):
+            return Fraction(repr(x))
+    return Fraction(int(x))
 
 
 # The largest amount the rules accept: the self-check's arithmetic (n × 100, the target × d) must not
@@ -131,7 +141,7 @@ def _odd_dots(text: str) -> bool:
 
 
 def _range(v: Fraction, whole: bool, note: tuple[str, str] | None) -> Parsed:
-    if v < 0:
+    if v.numerator < 0:         # a fraction's sign is its numerator's
         return Parsed(error="value.negative", note=note)
     if v > MAX_NUMBER:
         return Parsed(error="value.not-a-number", note=note)
@@ -183,10 +193,13 @@ def status(raw) -> Parsed:
     if _blank(raw):
         return BLANK
     s = trim(_str(raw, nfc=False))
-    for st in TaskStatus:
-        if s.lower() == st.value.lower():
-            return Parsed(st, None if s == st.value else (repr(s), repr(st.value)))
-    return Parsed(error="value.bad-status")
+    st = _STATUS_BY_LOWER.get(s.lower())
+    if st is None:
+        return Parsed(error="value.bad-status")
+    return Parsed(st, None if s == st.value else (repr(s), repr(st.value)))
+
+
+_STATUS_BY_LOWER = {st.value.lower(): st for st in TaskStatus}   # the list's words differ in more than case
 
 
 FORMULA_LEADS = ("=", "+", "-", "@")
