@@ -469,6 +469,7 @@ def run(a) -> dict:
     return res
 
 
+DEFAULT_SCALES = [280, 1000, 4200]
 SCALE_GOALS = ((4_200, "< 60 s (the whole country, today's map)"), (18_000, "< 180 s (headroom)"))
 
 
@@ -480,6 +481,9 @@ def line(c: dict) -> str:
 
 def markdown(res: dict) -> str:
     cmd = "python3 bench/run.py" + (" --quick" if res["quick"] else "")
+    scales = [s["returns"] for s in res["scale"]]
+    if not res["quick"] and scales != DEFAULT_SCALES:
+        cmd += " --scales " + ",".join(map(str, scales))
     out = ["## Performance", "",
            f"Figures from `{cmd}` on {res['date']}, {res['machine']}. The machine is shared and noisy: compare",
            "ratios, which come from calls interleaved round by round (order reversed every other round, after one",
@@ -503,7 +507,7 @@ def markdown(res: dict) -> str:
             f"(a bare `python3 -c pass` measured the same way: {res['interpreter_mib']:.1f} MiB):", "",
             "| returns | accepted | wall | CPU | peak RSS | JSON report | goal |", "|---|---|---|---|---|---|---|"]
     for s in res["scale"]:
-        goal = next((g for n, g in SCALE_GOALS if s["returns"] <= n), "")
+        goal = dict(SCALE_GOALS).get(s["returns"], "")
         out.append(f"| {s['returns']:,} | {s['accepted']:,} | {s['wall']:.1f} s | {s['cpu']:.1f} s | "
                    f"{s['peak_mib']:.0f} MiB | {s['report_mib']:.1f} MiB | {goal} |")
     if "kib_per_return" in res:
@@ -531,7 +535,7 @@ def main():
     ap.add_argument("--json", type=Path, help="write the raw figures to this file")
     a = ap.parse_args()
     a.rounds = a.rounds or (3 if a.quick else 5)
-    a.scales = a.scales or ([a.n] if a.quick else [280, 1000, 4200])
+    a.scales = a.scales or ([a.n] if a.quick else DEFAULT_SCALES)
     res = run(a)
     md = markdown(res)
     print("\n" + md)
