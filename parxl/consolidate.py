@@ -10,12 +10,12 @@ import re
 from collections import Counter, defaultdict
 from fractions import Fraction
 from pathlib import Path
+from typing import Callable
 
 import xlsxwriter
 
 from .layout import row_height
-from .outputs import atomic_path
-from .pool import gc_paused
+from .outputs import atomic_path, gc_paused
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
 from .tablesheet import TableSheet
@@ -424,9 +424,9 @@ class _Consolidated:
                          [12, 34, 20, 10, 50])
         why = self._reasons(lambda f: f.rejects)
         rows = []
-        unused = _unused_files(self.r.returns)
+        files_of = _unused_files(self.r.returns)
         for a in self.r.missing:
-            tried = [f"{e.file}: {why.get(e.file, e.status.vi)}" for e in unused.get(a.lower(), [])]
+            tried = [f"{e.file}: {why.get(e.file, e.status.vi)}" for e in files_of(a)]
             rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name, len(plan.assignments(a)),
                          "\n".join(tried) or None])
         self._rows(ws, rows, ["t", "t", "t", "n", "t"])
@@ -574,19 +574,20 @@ def period_short(code: str) -> str:
     return f"{_PERIOD_SHORT[int(q)]} {year}"
 
 
-def _unused_files(returns) -> dict[str, list]:
-    """Per agency, the files received for it that could not be used: by the identity they claim, else by
-    a file name that carries the agency's code (a broken file has no readable identity).  One pass."""
-    out: dict[str, list] = defaultdict(list)
-    for e in returns:
-        if e.status is ReturnStatus.ACCEPTED:
-            continue
+def _unused_files(returns) -> Callable[[str], list]:
+    """Files received for an agency that could not be used: by the identity they claim, else by a file
+    name that carries the agency's code (a broken file has no readable identity); in the order received.
+    Indexed in one pass, so listing every missing agency does not scan every file for each."""
+    claimed: dict[str, list[int]] = defaultdict(list)
+    named: dict[str, list[int]] = defaultdict(list)
+    unused = [e for e in returns if e.status is not ReturnStatus.ACCEPTED]
+    for k, e in enumerate(unused):
         if e.agency is not None:
-            out[e.agency.lower()].append(e)
+            claimed[e.agency].append(k)
         else:
             for token in dict.fromkeys(re.split(r"[^a-z0-9]+", e.file.lower())):
-                out[token].append(e)
-    return out
+                named[token].append(k)
+    return lambda agency: [unused[k] for k in sorted(claimed.get(agency, []) + named.get(agency.lower(), []))]
 
 
 _SOURCE_VI = {"document": "thời điểm lưu ghi trong tệp", "file": "thời điểm của tệp trên đĩa"}

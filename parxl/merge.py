@@ -17,11 +17,11 @@ from .errors import KeyFileError, UsageError
 from .findings import Finding, Findings
 from .i18n import _
 from .intake import Entry, find_returns, safe_name
-from .outputs import OutputLock, atomic_paths, check_output_paths
+from .outputs import OutputLock, atomic_paths, check_output_paths, gc_paused
 from .periods import Period
 from .measures import measure_of
 from .plan import Plan
-from .pool import Failure, gc_paused, isolated_map
+from .pool import Failure, isolated_map
 from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
 from .vocab import Verdict, format_number

@@ -304,3 +304,21 @@ def test_consolidated_workbook_says_what_the_report_says(plan, period, quarter, 
     codes = [c.value for c in matrix[4]][2:]
     tamky = next(r for r in matrix.iter_rows(min_row=5) if r[0].value == "TAMKY")
     assert tamky[2 + codes.index("III.4.2/1")].value == "Đ" and tamky[2 + codes.index("III.4.3/1")].value == "C"
+
+
+def test_chua_nop_lists_the_unusable_files_by_identity_and_by_file_name(plan, period, issued, returns_dir, tmp_path):
+    """A broken file has no identity: it is listed under the agency its name carries; a return for another
+    period under the agency it claims; in the order received."""
+    (returns_dir / "2024-Q3_SNV_hong.xlsx").write_bytes(b"PK\x03\x04 not a workbook")
+    q2 = generate(plan, Period.parse("2024-Q2"), tmp_path / "q2", KEY, ["STP"])[0].path
+    copy_to(q2, returns_dir / "stp-ky-truoc.xlsx")
+    (returns_dir / "snv-khong-lien-quan-STP.txt.xlsx").write_bytes(b"also broken")
+    rep = merge(plan, period, returns_dir, KEY)
+    ws = openpyxl.load_workbook(write_consolidated(rep, tmp_path / "th.xlsx"))["Chưa nộp"]
+    tried = {r[0].value: r[4].value for r in ws.iter_rows(min_row=5)}
+    assert tried["SNV"].splitlines()[0].startswith("2024-Q3_SNV_hong.xlsx: ")
+    assert [line.split(":")[0] for line in tried["SNV"].splitlines()] == [
+        "2024-Q3_SNV_hong.xlsx", "snv-khong-lien-quan-STP.txt.xlsx"]
+    assert [line.split(":")[0] for line in tried["STP"].splitlines()] == [
+        "snv-khong-lien-quan-STP.txt.xlsx", "stp-ky-truoc.xlsx"]
+    assert tried["TAMKY"] is None
