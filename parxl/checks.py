@@ -54,6 +54,9 @@ class Checked:
     identity: dict[str, str] = field(default_factory=dict)
     results: dict[str, Result] = field(default_factory=dict)
     findings: Findings = field(default_factory=Findings)
+    #: the secretariat's signature over the identity: True verified, False failed, None not checked
+    #: (no identity, an incomplete one, or no key)
+    signed: bool | None = None
 
     @property
     def accepted(self) -> bool:
@@ -105,8 +108,11 @@ def _check_identity(wb: Workbook, plan: Plan, period: Period, key: bytes | None,
     if key is None:
         F("identity.no-key", sheet=sheet, agency=agency)
     elif not verify(ident, key):
+        out.signed = False
         F("identity.bad-signature", sheet=sheet, agency=agency, cell=_identity_cell(wb, "signature"))
         return None
+    else:
+        out.signed = True
     if ident["plan_id"] != plan.id:
         F("identity.other-plan", sheet=sheet, agency=agency, seen=ident["plan_id"], expected=plan.id)
         return None

@@ -24,13 +24,67 @@ from .i18n import LANGUAGES, _, choose, finding_message, ngettext, set_language
 from .periods import Period
 from .vocab import format_number
 
-_BUNDLED = Path("templates/quangnam-2024/plan.toml")
 
 
-def _default_plan() -> Path:
-    """The bundled Quảng Nam plan: from the current folder, else from parxl's own checkout."""
-    here = Path(__file__).resolve().parent.parent / _BUNDLED
-    return _BUNDLED if _BUNDLED.exists() or not here.exists() else here
+def _here():
+    """The working folder this command runs in (``--folder``, ``PARXL_FOLDER``, or the current folder
+    and its parents; see parxl.workfolder), or None; looked up once per command."""
+    from . import workfolder
+    meta = click.get_current_context().find_root().meta
+    if "parxl.here" not in meta:
+        given = meta.get("parxl.folder")
+        meta["parxl.here"] = workfolder.load(given) if given else workfolder.find()
+    return meta["parxl.here"]
+
+
+def _load_plan(plan_ref: str | None, agencies: Path | None, *, folder: bool = True):
+    """The plan named on the command line (a path or a bundled plan's name), else the working folder's,
+    else the bundled Quảng Nam plan."""
+    from .bundled import resolve_plan
+    from .plan import load_plan
+    here = _here() if folder and plan_ref is None else None
+    if here is not None:
+        return load_plan(here.plan, agencies or here.registry)
+    return load_plan(resolve_plan(plan_ref), agencies)
+
+
+def _period(given: str | None, option: str | None, due=None) -> Period:
+    """The period, typed as the argument (``parxl merge 2025-Q1``) or as ``--period``."""
+    if given and option and given != option:
+        raise UsageError(_("two periods given: {a} and {b}").format(a=given, b=option))
+    if not (given or option):
+        raise UsageError(_("give the period, e.g. {example}").format(example="2025-Q1"))
+    return Period.parse(given or option, due)
+
+
+def _needed(value, option: str):
+    """An option that only a working folder can supply."""
+    if value is None:
+        raise UsageError(_("{option} is needed outside a working folder (see `parxl init`)").format(option=option))
+    return value
+
+
+def _key_near(*starts: Path) -> list[Path]:
+    """Where a key may already be, nearest first: each start folder and its parents up to the current
+    folder, then the current folder itself.  A new key is made only when none of these holds one."""
+    from .identity import KEY_FILE_NAME
+    cwd = Path.cwd().resolve()
+    found: list[Path] = []
+    for start in (*starts, cwd):
+        start = start.resolve()
+        chain = [start] + [p for p in start.parents if start.is_relative_to(cwd) and p.is_relative_to(cwd)]
+        for folder in chain:
+            if folder / KEY_FILE_NAME not in found:
+                found.append(folder / KEY_FILE_NAME)
+    return found
+
+
+def _folder_key(here) -> Path:
+    from .errors import KeyFileError
+    if not here.key.exists():
+        raise KeyFileError(_("the working folder's key {path} is missing: restore it from the backup (a new key "
+                             "cannot verify the workbooks already sent)").format(path=here.key))
+    return here.key
 
 
 class _Exit2(click.ClickException):
@@ -130,8 +184,9 @@ def _close_agencies(reg, text: str) -> list[str]:
     return list(dict.fromkeys(hits))[:4]
 
 
-plan_option = click.option("--plan", "plan_path", type=click.Path(dir_okay=False, path_type=Path),
-                           default=_default_plan, show_default=str(_BUNDLED), help="Plan catalog (TOML).")
+plan_option = click.option("--plan", "plan_path", metavar="PLAN",
+                           help="Plan: a plan.toml, or a bundled plan's name (quangnam-2024). "
+                                "Default: the working folder's plan, else quangnam-2024.")
 agencies_option = click.option("--agencies", type=click.Path(dir_okay=False, path_type=Path),
                                help="Agency registry (TOML); default: the one the plan names.")
 key_option = click.option("--key", "key_path", type=click.Path(dir_okay=False, path_type=Path),
@@ -139,13 +194,49 @@ key_option = click.option("--key", "key_path", type=click.Path(dir_okay=False, p
 due_option = click.option("--due", callback=_date, help="Return due date (dd/mm/yyyy); default: 6 days after the data window.")
 
 
+def _folder_option(ctx, param, value):
+    if value is not None:
+        ctx.meta["parxl.folder"] = value
+    return value
+
+
 @click.group()
 @click.version_option(__version__)
 @click.option("--lang", type=click.Choice(LANGUAGES, case_sensitive=False), is_eager=True, expose_value=False,
               callback=_language, help="Language of messages: vi or en. Default: $PARXL_LANG, else vi "
                                        "(LANG and LC_ALL are not followed).")
+@click.option("--folder", type=click.Path(file_okay=False, path_type=Path), expose_value=False,
+              callback=_folder_option, help="The working folder (see `parxl init`). Default: $PARXL_FOLDER, "
+                                            "else the current folder or the nearest parent holding parxl.toml.")
 def cli():
     """parxl: generate, collect and merge a province's quarterly PAR-plan returns in Excel."""
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--plan", "plan_ref", metavar="PLAN",
+              help="The plan: a plan.toml, or a bundled plan's name. Default: quangnam-2024.")
+@click.option("--registry", "--agencies", "registry", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Agency registry (TOML). Default: the one the plan names.")
+@click.option("--key", "key_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Keep using this existing key (e.g. last year's) instead of making one.")
+def init(folder, plan_ref, registry, key_path):
+    """Make the secretariat's working folder for a plan year: parxl.toml (where everything goes), a copy
+    of the plan and its registry to edit, and the key.  Inside it, `parxl generate 2025-Q1`, `parxl merge
+    2025-Q1` and `parxl history` need no other option."""
+    from .workfolder import init as make
+    with _operator_errors():
+        made = make(folder, plan_ref, registry, key_path)
+    f = made.folder
+    click.echo(_("working folder {folder} ready: plan {plan} v{version}, {agencies} reporting agencies").format(
+        folder=folder, plan=made.plan_id, version=made.plan_version, agencies=format_number(made.agencies)))
+    click.echo(_("plan and registry to edit: {plan}, {registry}").format(plan=f.plan, registry=f.registry))
+    if made.key_made:
+        click.echo(_("key made at {path}: keep it secret and back up the whole folder").format(path=f.key))
+    else:
+        click.echo(_("key: {path} (kept; no new key made)").format(path=f.key))
+    click.echo(_("next: go into {folder} and run `parxl generate PERIOD` (e.g. {example})").format(
+        folder=folder, example=f"{made.year}-Q1"))
 
 
 @cli.command()
@@ -163,7 +254,7 @@ def plan():
     """Inspect and check a plan catalog."""
 
 
-plan_argument = click.argument("plan_path", required=False, type=click.Path(dir_okay=False, path_type=Path))
+plan_argument = click.argument("plan_path", required=False, metavar="[PLAN]")
 
 
 @plan.command("show")
@@ -171,10 +262,10 @@ plan_argument = click.argument("plan_path", required=False, type=click.Path(dir_
 @agencies_option
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 def plan_show(plan_path, agencies, as_json):
-    """Show a plan's sections, tasks, indicators and targets (default: the bundled plan)."""
-    from .plan import load_plan
+    """Show a plan's sections, tasks, indicators and targets (a plan.toml or a bundled plan's name;
+    default: the working folder's plan, else the bundled plan)."""
     with _operator_errors():
-        p = load_plan(plan_path or _default_plan(), agencies)
+        p = _load_plan(plan_path, agencies)
     if as_json:
         click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=1))
         return
@@ -199,11 +290,10 @@ def _plan_counts(p) -> str:
 @plan_argument
 @agencies_option
 def plan_check(plan_path, agencies):
-    """Load a plan (default: the bundled plan) and its registry and report every problem at once
-    (exit 2 if any)."""
-    from .plan import load_plan
+    """Load a plan (a plan.toml or a bundled plan's name; default: the working folder's plan, else the
+    bundled plan) and its registry and report every problem at once (exit 2 if any)."""
     with _operator_errors():
-        p = load_plan(plan_path or _default_plan(), agencies)
+        p = _load_plan(plan_path, agencies)
     click.echo(_("plan {plan} is valid: {counts} in registry {registry}").format(
         plan=f"{p.id} v{p.version}", counts=_plan_counts(p), registry=p.registry.id))
 
@@ -274,10 +364,12 @@ def registry_import(listing, out, registry_id, province, force):
 
 
 @cli.command()
+@click.argument("period_arg", metavar="[PERIOD]", required=False)
 @plan_option
 @agencies_option
-@click.option("--period", required=True, help="Reporting period, e.g. 2024-Q3.")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--period", help="Reporting period, e.g. 2024-Q3 (or give it as the argument).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the workbooks. Default in a working folder: PERIOD/phat-hanh.")
 @click.option("--agency", "only", multiple=True, help="Only this agency code (repeatable).")
 @key_option
 @due_option
@@ -287,9 +379,10 @@ def registry_import(listing, out, registry_id, province, force):
 @click.option("--force", is_flag=True, help="Replace existing files that differ from the blank workbook.")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The reporting year's ledger: show last period's values and prefill what carries over. "
-                   "Default: none.")
-def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, password, workers, force,
-             ledger_path):
+                   "Default: the working folder's ledger when it exists, else none.")
+@click.option("--no-ledger", is_flag=True, help="Plain workbooks, even in a working folder with a ledger.")
+def generate(period_arg, plan_path, agencies, period, out_dir, only, key_path, due, issued, password, workers, force,
+             ledger_path, no_ledger):
     """Write one workbook per agency that has indicators to report, named <period>_<agency>.xlsx.
 
     A file already there that differs from the blank workbook (a filled return?) is kept, and the
@@ -297,18 +390,26 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
 
     With --ledger, each input sheet also shows, in a locked column after the standard ones (not
     printed), what the agency reported the period before (Q1: last year's Q4), and prefills the
-    baseline-year figure and, within the year, tasks reported "Hoàn thành" with their evidence."""
+    baseline-year figure and, within the year, tasks reported "Hoàn thành" with their evidence.
+
+    In a working folder (`parxl init`): `parxl generate 2025-Q1` takes the plan, key and ledger from
+    parxl.toml, writes to 2025-Q1/phat-hanh and makes 2025-Q1/nhan for the returns."""
     from .identity import KEY_FILE_NAME, resolve_key
-    from .plan import load_plan
     from .writer import generate as run
     with _operator_errors():
-        p = load_plan(plan_path, agencies)
-        per = Period.parse(period, due)
+        here = _here()
+        p = _load_plan(plan_path, agencies)
+        per = _period(period_arg, period, due)
+        out_dir = out_dir or _needed(here and here.for_period("issued", per.code), "--out")
         codes = _agency_codes(p, only) or p.reporting_agencies()
-        key, kpath, created = resolve_key(key_path, out_dir.parent / KEY_FILE_NAME,
+        if key_path is None and here is not None:
+            key_path = _folder_key(here)
+        key, kpath, created = resolve_key(key_path, *_key_near(out_dir.parent),
                                           create_at=out_dir.parent / KEY_FILE_NAME)
         if created:
             click.echo(_("made a new key at {path}: keep it; merge needs it").format(path=kpath), err=True)
+        if ledger_path is None and not no_ledger and here is not None and here.ledger.exists():
+            ledger_path = here.ledger
         with _progress(_("generating"), len(codes)) as tick:
             issues = run(p, per, out_dir, key, codes, issued, password, workers, tick, force, ledger_path)
         kept = [i.path.name for i in issues if i.kept]
@@ -329,41 +430,66 @@ def generate(plan_path, agencies, period, out_dir, only, key_path, due, issued, 
                 "{files}; use --force to replace it",
                 "{n} files already in {out} differ from the blank workbook and were kept (filled returns?): "
                 "{files}; use --force to replace them", k), k, out=out_dir, files=", ".join(kept)))
+        if here is not None:
+            inbox = here.for_period("returns", per.code)
+            inbox.mkdir(parents=True, exist_ok=True)
+            click.echo(_("put the returned files in {folder}, then run `parxl merge {period}`").format(
+                folder=inbox, period=per.code))
 
 
 @cli.command()
+@click.argument("period_arg", metavar="[PERIOD]", required=False)
 @plan_option
 @agencies_option
-@click.option("--period", required=True, help="Reporting period, e.g. 2024-Q3.")
-@click.option("--returns", "returns_dir", required=True, type=click.Path(file_okay=False, path_type=Path))
-@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Consolidated workbook.")
-@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path), help="JSON report.")
+@click.option("--period", help="Reporting period, e.g. 2024-Q3 (or give it as the argument).")
+@click.option("--returns", "returns_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of returned files. Default in a working folder: PERIOD/nhan.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Consolidated workbook. Default in a working folder: PERIOD/tong-hop-PERIOD.xlsx.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON report. Default in a working folder: PERIOD/report-PERIOD.json.")
 @key_option
 @due_option
 @click.option("--strict", is_flag=True, help="Exit 1 when any error finding was made.")
 @click.option("--allow-empty", is_flag=True, help="Write a report even when the folder holds no spreadsheet.")
 @click.option("--workers", type=int, help="Processes to read with; default: one per core (up to 4) from 16 files.")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="The reporting year's ledger (SQLite); default: parxl-ledger.sqlite beside the key.")
+              help="The reporting year's ledger (SQLite); default: the working folder's, else "
+                   "parxl-ledger.sqlite beside the key.")
 @click.option("--no-ledger", is_flag=True, help="Record nothing (no trend, no history).")
-def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict, allow_empty, workers,
-          ledger_path, no_ledger):
+def merge(period_arg, plan_path, agencies, period, returns_dir, out, report_path, key_path, due, strict, allow_empty,
+          workers, ledger_path, no_ledger):
     """Read every returned workbook under --returns and write the consolidated provincial workbook.
 
     Refuses (exit 2, before reading anything) outputs that would overwrite a return, the key or each
     other, or that lie inside the returns folder; refuses (exit 2, writing nothing) when the folder
-    holds no spreadsheet or when most signatures fail (a wrong --key)."""
-    from .identity import KEY_FILE_NAME, resolve_key
+    holds no spreadsheet, when no signed return verifies with the key (a wrong --key), or when every
+    return proves to be of another period (naming it).
+
+    In a working folder (`parxl init`): `parxl merge 2025-Q1` reads 2025-Q1/nhan and writes
+    2025-Q1/tong-hop-2025-Q1.xlsx and 2025-Q1/report-2025-Q1.json with the folder's key and ledger."""
+    from .identity import resolve_key
     from .intake import find_returns
     from .ledger import default_path as default_ledger
     from .merge import merge_to_files
-    from .plan import load_plan
     from .report import section_line
     with _operator_errors():
-        p = load_plan(plan_path, agencies)
-        per = Period.parse(period, due)
-        key, kpath, _created = resolve_key(key_path, returns_dir.parent / KEY_FILE_NAME, out.parent / KEY_FILE_NAME)
+        here = _here()
+        p = _load_plan(plan_path, agencies)
+        per = _period(period_arg, period, due)
+        returns_dir = returns_dir or _needed(here and here.for_period("returns", per.code), "--returns")
+        out = out or _needed(here and here.for_period("workbook", per.code), "--out")
+        if report_path is None and here is not None:
+            report_path = here.for_period("report", per.code)
+        if key_path is None and here is not None:
+            key_path = _folder_key(here)
+        key, kpath, _created = resolve_key(key_path, *_key_near(returns_dir.parent, out.parent))
+        if not returns_dir.is_dir():
+            raise UsageError(_("the returns folder {folder} does not exist: put the returned files there").format(
+                folder=returns_dir))
         entries = find_returns(returns_dir)
+        if ledger_path is None and here is not None:
+            ledger_path = here.ledger
         ledger = None if no_ledger else (ledger_path or default_ledger(kpath))
         with _progress(_("reading returns"), sum(e.readable for e in entries)) as tick:
             report = merge_to_files(p, per, returns_dir, out, key, report_path, tick, workers, key_path=kpath,
@@ -391,15 +517,19 @@ def merge(plan_path, agencies, period, returns_dir, out, report_path, key_path, 
 @key_option
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
 def check(files, plan_path, agencies, period, key_path, as_json):
-    """Check returned workbooks one by one, without merging (exit 1 if any has an error)."""
+    """Check returned workbooks one by one, without merging (exit 1 if any has an error).
+
+    In a working folder the plan and key are the folder's."""
     from .identity import resolve_key
     from .merge import check_paths
-    from .plan import load_plan
     with _operator_errors():
-        p = load_plan(plan_path, agencies)
+        here = _here()
+        p = _load_plan(plan_path, agencies)
         per = Period.parse(period) if period else None
+        if key_path is None and here is not None and here.key.exists():
+            key_path = here.key
         try:
-            key = resolve_key(key_path, Path("parxl.key"), *[f.parent.parent / "parxl.key" for f in files[:1]])[0]
+            key = resolve_key(key_path, *_key_near(*[f.parent.parent for f in files[:1]]))[0]
         except KeyFileError:
             if key_path:
                 raise
@@ -434,8 +564,10 @@ def demo(out_dir, plan_path, seed, no_libreoffice, whole_year):
     With --year: the four periods of 2024 (returns improving over the year, one late agency, one
     correction), each merge recorded in a ledger, ending with the annual consolidated workbook whose
     "Diễn biến" sheet shows the year."""
+    from .bundled import resolve_plan
     from .demo import run_demo, run_year
     with _operator_errors():
+        plan_path = resolve_plan(plan_path)
         echo = lambda s: click.echo(s, err=True)  # noqa: E731
         if whole_year:
             summary = run_year(out_dir, plan_path, seed=seed, echo=echo)
@@ -445,8 +577,9 @@ def demo(out_dir, plan_path, seed, no_libreoffice, whole_year):
 
 
 @cli.command()
-@click.option("--ledger", "ledger_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The reporting year's ledger (SQLite), e.g. parxl-ledger.sqlite beside the key.")
+@click.option("--ledger", "ledger_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The reporting year's ledger (SQLite), e.g. parxl-ledger.sqlite beside the key. "
+                   "Default in a working folder: its ledger.")
 @click.option("--agency", help="An agency code.")
 @click.option("--indicator", help="An indicator code, e.g. III.4.2/1.")
 @click.option("--all-runs", is_flag=True, help="Every recorded run, not only each period's current one.")
@@ -455,6 +588,11 @@ def history(ledger_path, agency, indicator, all_runs, as_json):
     """Every period's value, verdict and source file for an agency and/or an indicator, from the ledger."""
     from .ledger import history_text
     with _operator_errors():
+        here = _here()
+        if ledger_path is None:
+            ledger_path = _needed(here and here.ledger, "--ledger")
+            if not ledger_path.exists():
+                raise UsageError(_("no merge recorded yet: {path} does not exist").format(path=ledger_path))
         text = history_text(ledger_path, agency=agency, indicator=indicator, as_json=as_json, all_runs=all_runs)
     click.echo(text)
 

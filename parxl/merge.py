@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 from .checks import Checked, Result, check_return
 from .errors import KeyFileError, UsageError
 from .findings import Finding, Findings
-from .i18n import _
+from .i18n import _, ngettext
 from .intake import Entry, find_returns, safe_name
 from .outputs import OutputLock, atomic_paths, check_output_paths, gc_paused
 from .periods import Period
@@ -25,6 +25,10 @@ from .pool import Failure, isolated_map
 from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
 from .vocab import Verdict, format_number
+
+
+def _n(message: str, n: int) -> str:
+    return message.format(n=format_number(n))
 
 READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
 READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
@@ -100,11 +104,20 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     listed = {e.name: _listed(e) for e in entries if not e.readable}
     read = check_files(to_read, plan, period, key, progress, workers, timeout)
     extra = {e.name: e.findings for e in to_read if e.findings}
-    checked = _in_name_order(read, listed, extra)
+    signatures: Counter = Counter()     # (verified?, period claimed) of every identity checked
+    checked = _tallied(_in_name_order(read, listed, extra), signatures)
     report = build_report(plan, period, checked, now)
     if key is not None:
-        _check_key(report)
+        _check_key(signatures)
+    _check_period(signatures, period)
     return report
+
+
+def _tallied(checked: Iterator[Checked], signatures: Counter) -> Iterator[Checked]:
+    for c in checked:
+        if c.signed is not None:
+            signatures[c.signed, c.identity.get("period", "")] += 1
+        yield c
 
 
 def _in_name_order(read: Iterator[Checked], listed: dict[str, Checked], extra: dict) -> Iterator[Checked]:
@@ -120,14 +133,30 @@ def _in_name_order(read: Iterator[Checked], listed: dict[str, Checked], extra: d
         yield c
 
 
-def _check_key(report: Report) -> None:
-    """Most signed returns failing the signature means the key, not the returns, is wrong."""
-    bad = sum(f.code == "identity.bad-signature" for f in report.findings)
-    signed = bad + sum(r.status in (ACCEPTED, SUPERSEDED) for r in report.returns)
-    if bad >= 2 and bad * 2 > signed:
-        raise KeyFileError(_("{bad} of {signed} signed returns fail the signature check: the key is probably not "
-                             "the one the workbooks were generated with (see --key); nothing was written").format(
-                               bad=format_number(bad), signed=format_number(signed)))
+def _check_key(signatures: Counter) -> None:
+    """No signed return verifying means the key, not the returns, is wrong: one genuine return proves the
+    key, and then every other bad signature is that file's own (``identity.bad-signature``)."""
+    bad = sum(n for (ok, _period), n in signatures.items() if not ok)
+    if bad and bad == sum(signatures.values()):
+        raise KeyFileError(_n(ngettext(
+            "the signed return does not verify with this key: the key is not the one the workbooks were "
+            "generated with (see --key, or the working folder's key); nothing was written",
+            "none of the {n} signed returns verifies with this key: the key is not the one the workbooks were "
+            "generated with (see --key, or the working folder's key); nothing was written", bad), bad))
+
+
+def _check_period(signatures: Counter, period: Period) -> None:
+    """Returns that all prove to be of another period mean a wrong --period or a wrong folder, not
+    agencies that sent nothing: refuse, naming the periods they are for."""
+    claimed = Counter()
+    for (ok, code), n in signatures.items():
+        if ok:
+            claimed[code] += n
+    if claimed and period.code not in claimed:
+        codes = ", ".join(f"{code} ({format_number(n)})" for code, n in sorted(claimed.items()))
+        raise UsageError(_("no return in the folder is for {period}: the signed returns are for {periods}; "
+                           "check the period or the returns folder; nothing was written").format(
+                             period=period.code, periods=codes))
 
 
 def _saved_at(c: Checked, now: dt.datetime) -> tuple[dt.datetime, str, Finding | None]:

@@ -344,6 +344,9 @@ def load_plan(path: str | Path, agencies: str | Path | None = None) -> Plan:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise PlanError([Problem(src, "", _("file not found"))]) from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise PlanError([Problem(src, "", _("cannot be read: {error}").format(
+            error=getattr(e, "strerror", None) or e))]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
