@@ -287,19 +287,53 @@ def test_a_progress_bar_on_a_terminal(tmp_path, lang, label):
 # -- the catalog --------------------------------------------------------------------------------------------
 
 def _catalog(mo_bytes: bytes) -> dict:
-    return dict(gettext.GNUTranslations(io.BytesIO(mo_bytes))._catalog)
+    """What a reader of the .mo gets: every msgid (and plural msgid, per form) with its msgstr, the charset
+    and the plural rule (nplurals, and the form it picks for 0..200) — not the header's other lines, such as
+    Generated-By, which name the compiling tool's version and change with it."""
+    t = gettext.GNUTranslations(io.BytesIO(mo_bytes))
+    nplurals = re.search(r"nplurals\s*=\s*(\d+)", t.info().get("plural-forms", ""))
+    return {"messages": {k: v for k, v in t._catalog.items() if k != ""},     # "" is the header
+            "charset": (t.charset() or "").lower(), "nplurals": nplurals and int(nplurals[1]),
+            "plural": [t.plural(n) for n in range(201)]}
 
 
-def test_the_committed_mo_says_what_the_po_says():
-    """parxl.mo is compiled from parxl.po with Babel (a test extra); recompiling must give the same catalog,
-    so an edit of the .po without `pybabel compile -d parxl/locale -D parxl -l vi` fails here."""
+def _compile_po(edit=lambda cat: None) -> bytes:
     from babel.messages.mofile import write_mo
     from babel.messages.pofile import read_po
     with PO.open("rb") as f:
         cat = read_po(f)
+    edit(cat)
     buf = io.BytesIO()
     write_mo(buf, cat)
-    assert _catalog(MO.read_bytes()) == _catalog(buf.getvalue()), "run: pybabel compile -d parxl/locale -D parxl -l vi"
+    return buf.getvalue()
+
+
+def test_the_committed_mo_says_what_the_po_says():
+    """parxl.mo is compiled from parxl.po with Babel (a test extra); recompiling must give the same messages,
+    charset and plural rule, so an edit of the .po without `pybabel compile -d parxl/locale -D parxl -l vi`
+    fails here. Which Babel compiled it does not matter."""
+    committed = _catalog(MO.read_bytes())
+    assert committed["messages"], "the committed parxl.mo holds no message"
+    assert committed["charset"] == "utf-8" and committed["nplurals"] == 1, {**committed, "messages": "…"}
+    assert committed == _catalog(_compile_po()), "run: pybabel compile -d parxl/locale -D parxl -l vi"
+
+
+def test_the_mo_comparison_sees_messages_and_plurals_but_not_the_babel_version(monkeypatch):
+    import babel.messages.catalog
+    base = _compile_po()
+    monkeypatch.setattr(babel.messages.catalog, "VERSION", "0.0.1")
+    other_babel = _compile_po()
+    assert b"Generated-By: Babel 0.0.1" in other_babel and other_babel != base
+    assert _catalog(other_babel) == _catalog(base)
+
+    def reword(cat):
+        m = next(m for m in cat if m.id and isinstance(m.id, str))
+        m.string += " (sửa)"
+
+    def two_forms(cat):
+        cat._num_plurals, cat._plural_expr = 2, "(n != 1)"
+    assert _catalog(_compile_po(reword))["messages"] != _catalog(base)["messages"]
+    assert _catalog(_compile_po(two_forms)) != _catalog(base)
 
 
 def _source_messages() -> set[str]:
