@@ -451,7 +451,8 @@ def generate(period_arg, plan_path, agencies, period, out_dir, only, key_path, d
 @key_option
 @due_option
 @click.option("--strict", is_flag=True, help="Exit 1 when any error finding was made.")
-@click.option("--allow-empty", is_flag=True, help="Write a report even when the folder holds no spreadsheet.")
+@click.option("--allow-empty", is_flag=True, help="Write a report even when the folder holds no spreadsheet, or no "
+                                                   "return for this period.")
 @click.option("--workers", type=int, help="Processes to read with; default: one per core (up to 4) from 16 files.")
 @click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
               help="The reporting year's ledger (SQLite); default: the working folder's, else "

@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 from .checks import Checked, Result, check_return
 from .errors import KeyFileError, UsageError
 from .findings import Finding, Findings
-from .i18n import _, ngettext
+from .i18n import _
 from .intake import Entry, find_returns, safe_name
 from .outputs import OutputLock, atomic_paths, check_output_paths, gc_paused
 from .periods import Period
@@ -25,10 +25,6 @@ from .pool import Failure, isolated_map
 from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
 from .vocab import Verdict, format_number
-
-
-def _n(message: str, n: int) -> str:
-    return message.format(n=format_number(n))
 
 READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
 READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
@@ -95,7 +91,8 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
           entries: list[Entry] | None = None, allow_empty: bool = True,
           now: dt.datetime | None = None, timeout: float = READ_TIMEOUT) -> Report:
     """Merge every return under ``returns_dir``.  Raises :class:`UsageError` when the folder holds no
-    spreadsheet (unless ``allow_empty``) and :class:`KeyFileError` when the key is evidently wrong."""
+    spreadsheet or when every signed return is for another period (unless ``allow_empty``), and
+    :class:`KeyFileError` when no signed return verifies with the key."""
     entries = find_returns(returns_dir) if entries is None else entries
     to_read = [e for e in entries if e.readable]
     if not to_read and not allow_empty:
@@ -109,7 +106,8 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     report = build_report(plan, period, checked, now)
     if key is not None:
         _check_key(signatures)
-    _check_period(signatures, period)
+    if not allow_empty:
+        _check_period(signatures, period)
     return report
 
 
@@ -138,16 +136,18 @@ def _check_key(signatures: Counter) -> None:
     key, and then every other bad signature is that file's own (``identity.bad-signature``)."""
     bad = sum(n for (ok, _period), n in signatures.items() if not ok)
     if bad and bad == sum(signatures.values()):
-        raise KeyFileError(_n(ngettext(
+        raise KeyFileError(_(
             "the signed return does not verify with this key: the key is not the one the workbooks were "
-            "generated with (see --key, or the working folder's key); nothing was written",
+            "generated with (see --key, or the working folder's key); nothing was written") if bad == 1 else _(
             "none of the {n} signed returns verifies with this key: the key is not the one the workbooks were "
-            "generated with (see --key, or the working folder's key); nothing was written", bad), bad))
+            "generated with (see --key, or the working folder's key); nothing was written").format(
+                n=format_number(bad)))
 
 
 def _check_period(signatures: Counter, period: Period) -> None:
     """Returns that all prove to be of another period mean a wrong --period or a wrong folder, not
-    agencies that sent nothing: refuse, naming the periods they are for."""
+    agencies that sent nothing: refuse, naming the periods they are for (``allow_empty`` skips this:
+    the first file in may really be an agency's old one)."""
     claimed = Counter()
     for (ok, code), n in signatures.items():
         if ok:
@@ -155,7 +155,8 @@ def _check_period(signatures: Counter, period: Period) -> None:
     if claimed and period.code not in claimed:
         codes = ", ".join(f"{code} ({format_number(n)})" for code, n in sorted(claimed.items()))
         raise UsageError(_("no return in the folder is for {period}: the signed returns are for {periods}; "
-                           "check the period or the returns folder; nothing was written").format(
+                           "check --period and the returns folder, or pass --allow-empty to report every agency as not returned; "
+                           "nothing was written").format(
                              period=period.code, periods=codes))
 
 
