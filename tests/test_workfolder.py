@@ -307,3 +307,11 @@ def test_returns_all_of_another_period_are_named_not_reported_missing(quarter):
     report = json.loads((quarter / "2024-Q2" / "report-2024-Q2.json").read_text(encoding="utf-8"))
     assert len(report["missing"]) == 46
     assert {f["code"] for f in report["findings"] if f.get("file") == "tamky.xlsx"} >= {"identity.other-period"}
+
+
+def test_the_demo_runs_without_libreoffice_and_says_what_it_skipped(tmp_path):
+    """An office PC has no LibreOffice: the demo still runs the quarter and says what it left out."""
+    r = _cli("demo", tmp_path / "demo", cwd=tmp_path, PATH=str(tmp_path / "no-programs-here"))
+    assert r.returncode == 0, r.stderr
+    assert "LibreOffice not found, skipped" in r.stdout
+    assert (tmp_path / "demo" / "tong-hop-2024-Q3.xlsx").is_file()

@@ -71,7 +71,10 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
     lines = [f"parxl demo — {plan.title}, {period.code}",
              f"simulated: {len(agencies)} agencies issued; {len(never)} never returned ({', '.join(never)}); "
              f"{twice} returned twice; {broken} sent a broken file; "
-             + (f"{lo_agency} saved its return with LibreOffice" if lo_used else "LibreOffice not used"),
+             + (f"{lo_agency} saved its return with LibreOffice" if lo_used else
+                "LibreOffice not used (--no-libreoffice)" if not libreoffice_fill else
+                f"LibreOffice not found, skipped: {lo_agency} filled without it (install LibreOffice Calc to "
+                f"include a return saved by it)"),
              f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded; "
              f"{c['missing']} agencies missing",
              "agency results: " + ", ".join(f"{n} {v.value.replace('_', ' ')}" for v, n in
