@@ -46,6 +46,21 @@ class UsageError(ParxlError):
     """Bad paths or options."""
 
 
+class OutputInUseError(UsageError):
+    """An output could not replace the file at its destination (on Windows: open in Excel), so none was
+    replaced; ``kept`` maps each destination to where its new file was kept instead."""
+
+    def __init__(self, message: str, kept: dict | None = None):
+        super().__init__(message, kept or {})     # both in args: the error pickles from a worker process
+
+    @property
+    def kept(self) -> dict:
+        return self.args[1]
+
+    def __str__(self) -> str:
+        return self.args[0]
+
+
 def toml_location(loc: tuple, raw: dict) -> str:
     """Render a pydantic error location inside a TOML document, naming the item's code.
 

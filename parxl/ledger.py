@@ -1,7 +1,8 @@
 """The reporting year's memory: every merge recorded in an embedded SQLite ledger.
 
 A secretariat reports four times a year (Quý I, 6 tháng, Quý III, năm) and each report is read
-against the last.  The ledger (one SQLite file, stdlib :mod:`sqlite3`, WAL) keeps, for every merge:
+against the last.  The ledger (one SQLite file, stdlib :mod:`sqlite3`, WAL where the drive allows it, else a
+rollback journal: see :meth:`Ledger._journal`) keeps, for every merge:
 the run (time, plan, period, options, the inputs' fingerprint), every file seen (hash, identity,
 status, which file superseded it), every agency's values with their provenance (file, sheet, cell),
 the province figures with their coverage, and what an agency changed when it resubmitted.
@@ -303,6 +304,8 @@ class Ledger:
 
     def __init__(self, db: sqlite3.Connection, path: Path):
         self.db, self.path = db, path
+        #: Set when the ledger is used with a rollback journal because its drive refuses WAL (said to the operator).
+        self.notice: str | None = None
 
     # opening ----------------------------------------------------------------------------------
     @classmethod
@@ -327,7 +330,14 @@ class Ledger:
             raise _problem(path, e) from None
         led = cls(db, path)
         try:
-            led._prepare()
+            try:
+                led._prepare()
+            except sqlite3.OperationalError as e:
+                if not _wal_unreachable(path, e):
+                    raise
+                db.close()
+                led.db = db = _out_of_wal(path, LOCK_TIMEOUT if timeout is None else timeout)
+                led._prepare()
         except sqlite3.Error as e:
             db.close()
             raise _problem(path, e) from None
@@ -353,8 +363,7 @@ class Ledger:
                                    "sổ theo dõi {path} do phiên bản parxl mới hơn ghi (lược đồ {found}; bản này chỉ "
                                    "biết đến {known}): hãy nâng cấp parxl hoặc dùng sổ khác",
                                    path=self.path, found=version, known=SCHEMA_VERSION))
-        if db.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
+        self._journal()
         if version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")
             try:
@@ -369,6 +378,28 @@ class Ledger:
                 db.execute("ROLLBACK")
                 raise
         db.execute("PRAGMA quick_check(1)").fetchone()
+
+    def _journal(self) -> None:
+        """WAL where the drive allows it; else (a network share whose file system cannot share SQLite's WAL
+        index) a rollback journal, and ``notice`` says so."""
+        db = self.db
+        mode = db.execute("PRAGMA journal_mode").fetchone()[0].lower()
+        if mode == "wal":
+            return
+        try:
+            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower()
+        except sqlite3.OperationalError as e:
+            if _locked(e):
+                raise
+            mode = None
+        if mode != "wal":
+            db.execute("PRAGMA journal_mode = DELETE").fetchone()
+            self.notice = _say("the ledger {path} is on a drive that does not allow SQLite's WAL journal (a network "
+                               "share?): it is written with a rollback journal instead; let one parxl run at a time "
+                               "write it",
+                               "sổ theo dõi {path} nằm trên ổ đĩa không cho dùng nhật ký WAL của SQLite (ổ mạng?): "
+                               "sổ được ghi với nhật ký khôi phục (rollback journal) thay thế; mỗi lúc chỉ để một lượt "
+                               "parxl ghi vào sổ", path=self.path)
 
     def close(self) -> None:
         self.db.close()
@@ -581,6 +612,37 @@ class Ledger:
         return resubmission_changes(report, reread, self.earlier_return(report))
 
 
+def _locked(e: sqlite3.Error) -> bool:
+    low = str(e).lower()
+    return "locked" in low or "busy" in low
+
+
+def _wal_unreachable(path: Path, e: sqlite3.OperationalError) -> bool:
+    """A ledger in WAL mode that this drive cannot open as such (SQLite cannot map its WAL index there)."""
+    if getattr(e, "sqlite_errorcode", None) != sqlite3.SQLITE_CANTOPEN:
+        return False
+    try:
+        with open(path, "rb") as f:
+            header = f.read(20)
+    except OSError:
+        return False
+    return header.startswith(b"SQLite format 3\0") and header[18:19] == b"\x02"     # write version 2: WAL
+
+
+def _out_of_wal(path: Path, timeout: float) -> sqlite3.Connection:
+    """Open a WAL ledger where WAL is refused: in exclusive locking mode SQLite needs no shared WAL index, so it
+    can read the ledger and turn it into a rollback-journal one (its last WAL frames checkpointed first)."""
+    db = sqlite3.connect(str(path), timeout=timeout, isolation_level=None)
+    try:
+        db.execute("PRAGMA locking_mode = EXCLUSIVE").fetchone()
+        db.execute("PRAGMA journal_mode = DELETE").fetchone()
+        db.execute("PRAGMA locking_mode = NORMAL").fetchone()
+    except BaseException:
+        db.close()
+        raise
+    return db
+
+
 def _problem(path: Path, e: BaseException) -> LedgerError:
     """An sqlite3/OS error as a message an operator can act on."""
     text = str(e)
@@ -662,6 +724,8 @@ def prepare(report: Report, ledger: Path | None,
     if ledger is not None:
         try:
             led = Ledger.open(ledger)
+            if led.notice:      # a caveat the CLI prints; the ledger is used all the same
+                report.ledger_problem = led.notice
             report.changes = led.changes(report, reread)
             prev = led.previous_figures(report.plan.id, report.period)
             report.previous_period, report.previous = prev if prev else (None, {})

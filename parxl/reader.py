@@ -105,7 +105,12 @@ class Workbook:
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
-_OPEN_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+# How a return is opened.  O_NONBLOCK (POSIX): opening a FIFO must not wait for a writer, so the FIFO is
+# seen by fstat and reported (file.not-regular); Windows has no such flag, nor FIFOs in a folder.
+# O_BINARY (Windows): os.open is in text mode there by default, which turns CR LF into LF and stops at
+# the first Ctrl-Z.  O_CLOEXEC: no worker inherits the descriptor (Python's default there too).
+_OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+               | getattr(os, "O_CLOEXEC", 0))
 
 
 class _TooLarge(Exception):
@@ -167,7 +172,7 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
 
 def file_sha256(path: str | Path) -> str:
     """A file's SHA-256, read in chunks (for a file the reader itself could not finish)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, _OPEN_FLAGS)
     try:
         h = hashlib.sha256()
         while chunk := os.read(fd, 1 << 20):

@@ -141,6 +141,13 @@ def _alive(p: int) -> bool:
 
 @pytest.fixture(autouse=True)
 def no_children_left():
+    if os.environ.get("PARXL_START_METHOD") in ("spawn", "forkserver"):
+        # multiprocessing's own helper (one per session, started by the first spawned worker), not a worker
+        from multiprocessing import resource_tracker
+        resource_tracker.ensure_running()
+    if os.environ.get("PARXL_START_METHOD") == "forkserver":
+        from multiprocessing import forkserver
+        forkserver.ensure_running()
     before = _children()
     yield
     assert multiprocessing.active_children() == []
