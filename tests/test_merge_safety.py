@@ -264,6 +264,10 @@ def test_the_consolidated_workbook_says_which_file_won_and_why(plan, period, iss
 
 # -- a native crash or a hang in one file ---------------------------------------------------------------
 
+@pytest.mark.skipif(os.environ.get("PARXL_START_METHOD") in ("spawn", "forkserver"),
+                    reason="read_return is monkeypatched in this process; spawned workers import parxl afresh and "
+                           "never see it (the same crash under spawn: test_portability.py::"
+                           "test_a_reader_crash_in_a_spawned_worker_costs_only_that_file)")
 def test_reader_crash_costs_only_that_file(plan, period, batch, monkeypatch, issued):
     """The worker that reads 'crash.xlsx' dies as a native abort would (SIGABRT); the rest is merged."""
     import parxl.merge as m
@@ -370,7 +374,7 @@ def test_workbook_and_report_are_published_as_a_pair(plan, period, desk):
     props = zipfile.ZipFile(out).read("docProps/custom.xml").decode()
     assert report.inputs_digest() in props
     assert json.loads(rep.read_text(encoding="utf-8"))["inputs"] == report.inputs_digest()
-    assert sorted(p.name for p in (desk / "o").iterdir()) == [".th.xlsx.lock", "r.json", "th.xlsx"]
+    assert sorted(p.name for p in (desk / "o").iterdir()) == ["r.json", "th.xlsx"]   # no lock file left behind
 
 
 def test_concurrent_merges_leave_a_consistent_pair(desk):
