@@ -56,6 +56,20 @@ class Assignee:
     on_behalf_of: str | None = None
 
 
+_DISTRICT_LEVEL = (re.compile(r"\bcấp (?:quận, )?huyện\b"),
+                   re.compile(r"^(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+(?:các\s+)?(?:quận|huyện)(?:,|\s+và\b|$)"),
+                   re.compile(r"^(?:các\s+)?(?:quận, huyện|huyện, thị xã|huyện, thành phố)\b"))
+_LEVEL = re.compile(r"\bcấp (?:xã|huyện|tỉnh)\b")
+_LOCAL_LIST = re.compile(r"^(?:ubnd|ủy ban nhân dân|uỷ ban nhân dân)\s+(?:các\s+)?(.+)$")
+
+
+def names_district_level(phrase: str) -> bool:
+    """Does the phrase name the district level ("UBND cấp huyện", "UBND các huyện, thị xã, thành phố"),
+    rather than one district ("UBND huyện Đại Lộc")?  That level was abolished on 1 July 2025."""
+    p = normalize_phrase(phrase)
+    return any(r.search(p) for r in _DISTRICT_LEVEL)
+
+
 def normalize_phrase(text: str) -> str:
     s = unicodedata.normalize("NFC", text).lower()
     s = re.sub(r"\s+", " ", s).strip()
@@ -121,6 +135,19 @@ class Registry:
                 out.append(Problem(src, f"agency {a.code}", _("unknown group {group!r}").format(group=a.group)))
             if a.parent and a.parent not in self.agencies:
                 out.append(Problem(src, f"agency {a.code}", _("unknown parent {parent!r}").format(parent=a.parent)))
+        # a name of the district level belongs to a group that is that level: "UBND cấp huyện" as an alias of
+        # the communes would send a row about district dossiers to the communes, beside their own row
+        district = {g.code for g in self.groups.values() if names_district_level(g.name)}
+        for kind, items in (("group", self.groups.values()), ("agency", self.agencies.values())):
+            for it in items:
+                if kind == "group" and it.code in district:
+                    continue
+                for n in it.aliases:
+                    if names_district_level(n):
+                        out.append(Problem(src, f"{kind} {it.code}", _(
+                            "alias {name!r} names the district level (cấp huyện), which {what} is not: a plan row "
+                            "for the district level would be reported by {what} beside its own rows. Remove the "
+                            "alias and rewrite the plan's row for today's map").format(name=n, what=it.name)))
         for kind, items in (("group", self.groups.values()), ("agency", self.agencies.values())):
             for it in items:
                 for n in (it.name, *it.aliases):
@@ -147,14 +174,75 @@ class Registry:
         return out
 
     def resolve(self, phrase: str) -> list[Assignee] | None:
-        """The agencies a plan phrase names, or None when it names nothing in the registry."""
-        hit = self._names.get(normalize_phrase(phrase))
-        if hit is None:
+        """The agencies a plan phrase names, or None when it names nothing in the registry.
+
+        Besides names and aliases, "UBND các xã, phường" names the groups "UBND các xã" and "UBND các
+        phường" together (each part a group's name or alias, with or without "UBND các")."""
+        groups = self.named_groups(phrase)
+        if groups is None:
             return None
-        kind, code = hit
-        if kind == "agency":
-            return [Assignee(code)]
-        return self._resolve_group(code)
+        if not groups:
+            return [Assignee(self._names[normalize_phrase(phrase)][1])]
+        if len(groups) == 1:
+            return self._resolve_group(groups[0])
+        seen, out = set(), []
+        for g in groups:
+            for a in self._resolve_group(g):
+                if a.agency not in seen:
+                    seen.add(a.agency)
+                    out.append(a)
+        return out
+
+    def named_groups(self, phrase: str) -> tuple[str, ...] | None:
+        """The codes of the groups a phrase names (several for "UBND các xã, phường"); () when it names
+        one agency; None when it names nothing."""
+        key = normalize_phrase(phrase)
+        hit = self._names.get(key)
+        if hit is not None:
+            return () if hit[0] == "agency" else (hit[1],)
+        m = _LOCAL_LIST.match(key)
+        if not m:
+            return None
+        parts = [p.strip() for p in re.split(r",\s*|\s+và\s+", m.group(1)) if p.strip()]
+        if len(parts) < 2:
+            return None
+        codes: list[str] = []
+        for p in parts:
+            p = p[4:] if p.startswith("các ") else p
+            if re.search(r"\b(?:ubnd|ủy ban|uỷ ban|cấp)\b", p):
+                return None             # "UBND cấp huyện, UBND cấp xã": two phrases, not one list of kinds
+            hit = next((self._names[k] for k in (normalize_phrase(f"UBND các {p}"), normalize_phrase(f"UBND {p}"), p)
+                        if k in self._names), None)
+            if hit is None or hit[0] != "group":
+                return None
+            if hit[1] not in codes:
+                codes.append(hit[1])
+        return tuple(codes)
+
+    def left_out(self, phrase: str) -> tuple[Group, list[str]] | None:
+        """When a phrase names part of a level ("UBND các xã, phường" where the level "UBND cấp xã" also has
+        đặc khu): that level and the codes of its agencies the phrase leaves out, in registry order."""
+        groups = self.named_groups(phrase)
+        if not groups:
+            return None
+        got = {a.agency for a in self.resolve(phrase) or ()}
+        for level in self.groups.values():
+            if level.code in groups or not _LEVEL.search(normalize_phrase(level.name)):
+                continue
+            if not set(groups) <= self._expand(level.code):
+                continue
+            rest = [a.agency for a in self._resolve_group(level.code) if a.agency not in got]
+            if rest:
+                return level, rest
+        return None
+
+    def hint(self, phrase: str) -> str:
+        """Why a phrase that names nothing names nothing, when parxl knows ("" otherwise)."""
+        if names_district_level(phrase) and not any(names_district_level(g.name) for g in self.groups.values()):
+            return _(": the district level (cấp huyện) is not in this registry: local government has two tiers "
+                     "since 1 July 2025. Rewrite the row for today's map (the communes are 'UBND cấp xã') or "
+                     "delete it")
+        return ""
 
     def _resolve_group(self, code: str) -> list[Assignee]:
         """The group's agencies (a plan names the same few groups in many tasks: resolved once each;

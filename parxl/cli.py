@@ -37,15 +37,15 @@ def _here():
     return meta["parxl.here"]
 
 
-def _load_plan(plan_ref: str | None, agencies: Path | None, *, folder: bool = True):
+def _load_plan(plan_ref: str | None, agencies: Path | None, *, folder: bool = True, draft: bool = False):
     """The plan named on the command line (a path or a bundled plan's name), else the working folder's,
-    else the bundled Quảng Nam plan."""
+    else the bundled Quảng Nam plan.  A draft (review lines left) is refused unless ``draft``."""
     from .bundled import resolve_plan
     from .plan import load_plan
     here = _here() if folder and plan_ref is None else None
     if here is not None:
-        return load_plan(here.plan, agencies or here.registry)
-    return load_plan(resolve_plan(plan_ref), agencies)
+        return load_plan(here.plan, agencies or here.registry, draft=draft)
+    return load_plan(resolve_plan(plan_ref), agencies, draft=draft)
 
 
 def _period(given: str | None, option: str | None, due=None) -> Period:
@@ -289,13 +289,22 @@ def _plan_counts(p) -> str:
 @plan.command("check")
 @plan_argument
 @agencies_option
-def plan_check(plan_path, agencies):
+@click.option("--draft", is_flag=True, help="Accept a draft from `parxl plan import`: list its review lines "
+              "instead of refusing them.")
+def plan_check(plan_path, agencies, draft):
     """Load a plan (a plan.toml or a bundled plan's name; default: the working folder's plan, else the
-    bundled plan) and its registry and report every problem at once (exit 2 if any)."""
+    bundled plan) and its registry and report every problem at once (exit 2 if any).  A plan with
+    `review` lines is a draft: refused unless --draft."""
     with _operator_errors():
-        p = _load_plan(plan_path, agencies)
+        p = _load_plan(plan_path, agencies, draft=draft)
     click.echo(_("plan {plan} is valid: {counts} in registry {registry}").format(
         plan=f"{p.id} v{p.version}", counts=_plan_counts(p), registry=p.registry.id))
+    if p.reviews:
+        click.echo(_n(ngettext("a draft: {n} line to review (generate and merge refuse the plan until it is deleted):",
+                               "a draft: {n} lines to review (generate and merge refuse the plan until each is "
+                               "deleted):", len(p.reviews)), len(p.reviews)))
+        for where, what in p.reviews:
+            click.echo(f"  {where}: {what}")
 
 
 @plan.command("import")

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from .agencies import Assignee, Registry
 from .errors import PlanError, Problem, RegistryError, validation_problems
-from .i18n import _
+from .i18n import _, ngettext
 from .vocab import Role, format_number
 
 Op = Literal[">", ">=", "=", "<=", "<", "between", "done"]
@@ -183,6 +183,7 @@ class _PlanFile(_Model):
     province: str
     year: int
     agencies: str | None = None          # default registry, relative to the plan file
+    review: str | None = None            # what `plan import` was unsure of; read it, then delete it
     sections: tuple[Section, ...] = Field(alias="section", min_length=1)
     tasks: tuple[TaskSpec, ...] = Field(alias="task", min_length=1)
 
@@ -249,6 +250,7 @@ class Plan:
         self.sections = model.sections
         self.registry = registry
         self.source = source
+        self.reviews: list[tuple[str, str]] = _reviews(model)   # (where, what) left by `plan import`
         self.tasks: list[Task] = []
         self.indicators: list[Indicator] = []
         problems: list[Problem] = []
@@ -289,7 +291,8 @@ class Plan:
             got = self.registry.resolve(ph)
             if got is None:
                 problems.append(Problem(self.source, f"{where}[{k}]",
-                                        _("agency phrase {phrase!r} names nothing in registry {registry}").format(phrase=ph, registry=self.registry.id)))
+                                        _("agency phrase {phrase!r} names nothing in registry {registry}").format(phrase=ph, registry=self.registry.id)
+                                        + self.registry.hint(ph)))
             else:
                 out.extend(got)
         return out
@@ -336,8 +339,11 @@ def _done_indicator() -> IndicatorSpec:
                          target=Target(op="done", text="Hoàn thành"))
 
 
-def load_plan(path: str | Path, agencies: str | Path | None = None) -> Plan:
-    """Load and resolve a plan; raise PlanError/RegistryError listing every problem."""
+def load_plan(path: str | Path, agencies: str | Path | None = None, *, draft: bool = False) -> Plan:
+    """Load and resolve a plan; raise PlanError/RegistryError listing every problem.
+
+    A plan that still has ``review`` lines (left by ``parxl plan import``) is a draft: refused unless
+    ``draft`` is true, when the lines are on ``plan.reviews`` instead."""
     path = Path(path)
     src = str(path)
     try:
@@ -360,6 +366,8 @@ def load_plan(path: str | Path, agencies: str | Path | None = None) -> Plan:
         problems = validation_problems(e, src, raw, "plan")
         raise PlanError(problems) from None
     problems += _check_structure(model, src, text)
+    if not draft:
+        problems += _review_problems(model, src)
     reg_path = Path(agencies) if agencies else (path.parent / model.agencies if model.agencies else None)
     if reg_path is None:
         problems.append(Problem(src, "plan.agencies", _("no agency registry given (--agencies) or named by the plan")))
@@ -375,6 +383,30 @@ def load_plan(path: str | Path, agencies: str | Path | None = None) -> Plan:
     if problems:
         raise PlanError(problems)
     return plan
+
+
+def _reviews(model: _PlanFile) -> list[tuple[str, str]]:
+    """The ``review`` lines of a plan, each with where it stands: (``task[3] (I.3).indicator[0]``, text)."""
+    out = [("plan", model.review)] if model.review else []
+    for k, t in enumerate(model.tasks):
+        w = f"task[{k}] ({t.code})"
+        if t.review:
+            out.append((w, t.review))
+        out += [(f"{w}.indicator[{n}]", i.review) for n, i in enumerate(t.indicators) if i.review]
+    return out
+
+
+def _review_problems(model: _PlanFile, src: str) -> list[Problem]:
+    reviews = _reviews(model)
+    if not reviews:
+        return []
+    n = len(reviews)
+    head = Problem(src, "", ngettext(
+        "a draft: {n} review line left by `parxl plan import`. Check it, fix the plan and delete the line "
+        "(`parxl plan check --draft` lists it)",
+        "a draft: {n} review lines left by `parxl plan import`. Check each, fix the plan and delete the line "
+        "(`parxl plan check --draft` lists them)", n).format(n=n))
+    return [head] + [Problem(src, f"{w}.review", r) for w, r in reviews]
 
 
 def _check_structure(model: _PlanFile, src: str, text: str) -> list[Problem]:

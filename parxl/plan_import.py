@@ -6,7 +6,14 @@ with section rows in roman numerals spanning the row, headings ("1. Kiểm soát
 with numbered ("2.1") or unnumbered rows under them, merged cells, line breaks inside cells and
 several agencies per cell.  :func:`import_plan` reads it and writes a draft in the bundled plan's
 conventions (see templates/quangnam-2024/plan.toml); every decision it is unsure of is written
-down in a ``review = "..."`` line next to it, and counted in the summary.
+down in a ``review = "..."`` line next to it, and counted in the summary.  A plan with review lines
+is a draft: ``load_plan`` refuses it unless told it is one (``parxl plan check --draft``).
+
+The title is the document's own ("KẾ HOẠCH" and the line after it, or a "Kế hoạch nâng cao Chỉ số ..."
+line above the table); else it is built from the appendix's heading or from the province ("tỉnh
+Quảng Nam", "thành phố Đà Nẵng") and year, with a review line.  A row for the district level on a
+registry without one ("UBND cấp huyện" since 1 July 2025) and a phrase naming part of a level ("UBND
+các xã, phường" where the level also has a đặc khu) are reviewed, naming what they leave out.
 """
 from __future__ import annotations
 
@@ -18,8 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ParxlError
-from .agencies import Registry, normalize_phrase
-from .targets import ParsedTarget, find_targets, fold
+from .agencies import Registry, names_district_level, normalize_phrase
+from .targets import ParsedTarget, find_targets, fold, unread_quantities
 
 __all__ = ["import_plan", "read_appendix", "split_agencies", "ImportSummary", "AppendixError"]
 
@@ -47,6 +54,7 @@ class ImportSummary:
     targets: int = 0
     reviews: list[tuple[str, str]] = field(default_factory=list)   # (task code or indicator, what to check)
     unknown_phrases: list[str] = field(default_factory=list)
+    district_rows: list[str] = field(default_factory=list)   # tasks naming the district level the registry lacks
 
     def text(self) -> str:
         """The summary as ``parxl plan import`` prints it."""
@@ -54,6 +62,9 @@ class ImportSummary:
                  f"{len(self.reviews)} to review"]
         for where, what in self.reviews:
             lines.append(f"  review {where}: {what}")
+        if self.district_rows:
+            lines.append("  rows for the district level (cấp huyện), which no longer exists (rewrite them for today's "
+                         "map or delete them): " + ", ".join(dict.fromkeys(self.district_rows)))
         if self.unknown_phrases:
             lines.append("  agency phrases the registry does not know (add them as aliases, or fix the draft): "
                          + "; ".join(sorted(set(self.unknown_phrases))))
@@ -64,7 +75,11 @@ class ImportSummary:
 
 def read_appendix(path: str | Path) -> list[list[str]]:
     """The appendix table's rows as lists of cell texts, merged cells repeated in every cell they cover."""
-    path = Path(path)
+    return _read(Path(path))[0]
+
+
+def _read(path: Path) -> tuple[list[list[str]], list[str]]:
+    """The appendix table's rows, and the lines of text above it (where the document's title stands)."""
     suffix = path.suffix.lower()
     if suffix == ".docx":
         tables = _docx_tables(path)
@@ -72,24 +87,30 @@ def read_appendix(path: str | Path) -> list[list[str]]:
         tables = _sheet_tables(path)
     else:
         raise AppendixError(f"{path}: expected a .docx or .xlsx appendix, got {suffix or 'no extension'}")
-    for rows in tables:
-        if _header_index(rows) is not None:
-            return rows
+    for rows, above in tables:
+        h = _header_index(rows)
+        if h is not None:
+            return rows, above + [" ".join(c for c in dict.fromkeys(r) if c) for r in rows[:h]]
     raise AppendixError(f"{path}: no table with the header 'Số TT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì | "
                         "Cơ quan phối hợp | Kết quả/sản phẩm'")
 
 
-def _docx_tables(path: Path) -> list[list[list[str]]]:
+def _docx_tables(path: Path) -> list[tuple[list[list[str]], list[str]]]:
     import docx   # python-docx
+    from docx.table import Table
     out = []
-    for table in docx.Document(str(path)).tables:
+    above: list[str] = []
+    for block in docx.Document(str(path)).iter_inner_content():
+        if not isinstance(block, Table):
+            above += [ln for ln in _cell_text(block.text).split("\n") if ln]
+            continue
         # row.cells repeats a horizontally merged cell across its grid columns and gives the top cell
         # of a vertically merged one in each row it covers: exactly "repeated in every cell it covers"
-        out.append([[_cell_text(c.text) for c in row.cells] for row in table.rows])
+        out.append(([[_cell_text(c.text) for c in row.cells] for row in block.rows], list(above)))
     return out
 
 
-def _sheet_tables(path: Path) -> list[list[list[str]]]:
+def _sheet_tables(path: Path) -> list[tuple[list[list[str]], list[str]]]:
     from python_calamine import CalamineWorkbook
     wb = CalamineWorkbook.from_path(str(path))
     out = []
@@ -105,7 +126,7 @@ def _sheet_tables(path: Path) -> list[list[list[str]]]:
             for r in range(r1, min(r2, len(rows) - 1) + 1):
                 for c in range(c1, min(c2, width - 1) + 1):
                     rows[r][c] = top
-        out.append(rows)
+        out.append((rows, []))
     return out
 
 
@@ -357,11 +378,16 @@ def _letter(tasks: list[_Task]) -> None:
 # -- targets → indicators --------------------------------------------------------------------------------
 
 def _indicators(t: _Task, registry: Registry, lead_codes, coord_codes, year: int | None):
-    from_title = [(x, t.title) for x in find_targets(t.title)]
+    in_title, in_result = find_targets(t.title), find_targets(t.result)
+    for where, text, found in (("title", t.title, in_title), ("result", t.result, in_result)):
+        for q in unread_quantities(text, found):
+            t.reviews.append(f"{where}: {q!r} was not read as a target (no comparator before it); add an indicator "
+                             "if the plan means one")
+    from_title = [(x, t.title) for x in in_title]
     keys = {x.key() for x, _ in from_title}
     from_result = []
     dropped = 0
-    for x in find_targets(t.result):
+    for x in in_result:
         if x.key() in keys:
             dropped += 1                          # the result restates the title's target
             continue
@@ -507,33 +533,44 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
         if agencies_ref is None:
             agencies_ref = str(registry)
         registry = Registry.load(registry)
-    rows = read_appendix(appendix_path)
+    rows, above = _read(Path(appendix_path))
     sections, tasks = _rows_to_plan(rows)
     if not tasks:
         raise AppendixError(f"{appendix_path}: the appendix table has no task rows under a section (I, II, ...)")
     if year is None:
         found = Counter(int(y) for t in tasks for y in re.findall(r"\b(20\d\d)\b", t.deadline))
+        found = found or Counter(int(y) for ln in above for y in re.findall(r"\bn[ăa]m (20\d\d)\b", ln, re.I))
         year = found.most_common(1)[0][0] if found else None
     summary = ImportSummary(source=str(appendix_path), sections=len(sections), tasks=len(tasks))
     province = province or registry.province
+    plan_reviews: list[str] = []
+    if not province:
+        plan_reviews.append("no province given (--province) or named by the registry; set plan.province")
+    if title is None:
+        title, why = _title(above, province, year)
+        if why:
+            plan_reviews.append(why)
+    if year is None:
+        plan_reviews.append("no year found in the deadlines; set plan.year")
     out: list[str] = [
         f"# Draft plan imported by `parxl plan import` from {Path(appendix_path).name}.",
         "# Labels, numerators and denominators are drafts written from the row's words: edit them freely.",
         "# Every `review = \"...\"` line is a decision the importer was unsure of: check it, fix the",
-        "# draft, then delete the line.  `parxl plan check` loads the draft as the pipeline will.",
+        "# draft, then delete the line.  `parxl plan check --draft` lists the lines left; `parxl plan check`,",
+        "# generate and merge refuse the plan until none is left.",
         "",
         "[plan]",
         f"id = {_q(plan_id or _slug(province, year))}",
         'version = "0.1"',
-        "title = " + _q(title or ("Kế hoạch nâng cao Chỉ số cải cách hành chính tỉnh " + province
-                                 + (f" năm {year}" if year else ""))),
+        f"title = {_q(title)}",
         f"province = {_q(province)}",
         f"year = {year if year else 0}",
     ]
-    if year is None:
-        summary.reviews.append(("plan", "no year found in the deadlines; set plan.year"))
     if agencies_ref:
         out.append(f"agencies = {_q(agencies_ref)}")
+    if plan_reviews:
+        out.append(f"review = {_q('; '.join(plan_reviews))}")
+        summary.reviews += [("plan", r) for r in plan_reviews]
     used: set[str] = set()
     for code, name in sections:
         out += ["", "[[section]]", f"code = {_q(code)}", f"title = {_q(name)}", f"sheet = {_q(_sheet(code, name, used))}"]
@@ -551,8 +588,22 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
         coord = split_agencies(t.coord_cell, registry)
         for cellp, what in ((lead, "lead"), (coord, "coordinators")):
             for p in cellp.unknown:
+                if names_district_level(p) and registry.hint(p):
+                    t.reviews.append(f"{what}: {p!r} names the district level (cấp huyện), which registry "
+                                     f"{registry.id} does not have (two-tier local government since 1 July 2025): "
+                                     "rewrite this row for today's map or delete it")
+                    summary.district_rows.append(t.code)
+                    continue
                 t.reviews.append(f"{what}: {p!r} names nothing in registry {registry.id}")
                 summary.unknown_phrases.append(p)
+            for p in cellp.phrases:
+                part = registry.left_out(p)
+                if part is not None:
+                    level, rest = part
+                    names = ", ".join(registry.name(c) for c in rest[:3]) + (", ..." if len(rest) > 3 else "")
+                    t.reviews.append(f"{what}: {p!r} names {len(registry.members(level.code)) - len(rest)} of the "
+                                     f"units of {level.name!r} and leaves out {len(rest)} ({names}); if the row means "
+                                     f"all of them, write {level.name!r}")
         lead_phrases = lead.phrases
         if not lead_phrases:
             t.reviews.append("no lead agency read from the 'Cơ quan chủ trì' cell")
@@ -592,6 +643,66 @@ def _differs(cell: str, phrases: list[str]) -> bool:
     return normalize_phrase(" ".join(cell.split())) != normalize_phrase(", ".join(phrases)) and \
         [normalize_phrase(re.sub(r"^\s*[-–•+]\s*", "", ln)) for ln in cell.split("\n") if ln.strip()] != \
         [normalize_phrase(p) for p in phrases] and bool(flat)
+
+
+# -- the plan's title ----------------------------------------------------------------------------------------
+
+# centrally-run cities (thành phố trực thuộc trung ương), as of 1 July 2025
+_CITIES = ("ha noi", "ho chi minh", "hai phong", "da nang", "can tho", "hue")
+_ACRONYMS = ("CCHC", "PAR INDEX", "SIPAS", "UBND", "HĐND", "TTHC", "PCI", "PAPI", "DDCI", "CNTT")
+
+
+def place(province: str) -> str:
+    """"tỉnh Quảng Nam", "thành phố Đà Nẵng": the province as a title names it, its kind once, in lower case."""
+    p = " ".join(province.split())
+    f = fold(p)
+    for prefix, kind in (("tinh ", "tỉnh"), ("thanh pho ", "thành phố"), ("tp. ", "thành phố"), ("tp ", "thành phố"),
+                         ("tp.", "thành phố")):
+        if f.startswith(prefix):
+            return f"{kind} {p[len(prefix):].strip()}"
+    return f"thành phố {p}" if f in _CITIES else f"tỉnh {p}"
+
+
+def _recase(text: str, province: str) -> str:
+    """A title written in capitals, in sentence case: the province's name and the usual acronyms kept."""
+    letters = [c for c in text if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) < 0.8 * len(letters):
+        return text
+    out = text.lower()
+    name = re.sub(r"^(?:tỉnh|thành phố|tp\.?)\s+", "", province.strip(), flags=re.I) if province else ""
+    for keep in (*_ACRONYMS, *([name] if name else [])):
+        out = re.sub(rf"(?<!\w){re.escape(keep.lower())}(?!\w)", lambda m, k=keep: k, out)
+    return out[:1].upper() + out[1:]
+
+
+def _title(above: list[str], province: str, year: int | None) -> tuple[str, str | None]:
+    """The plan's title, from the document when it has one; and what to review about it, if anything."""
+    lines = [" ".join(ln.split()) for chunk in above for ln in chunk.split("\n") if ln.strip()]
+    folded = [fold(ln) for ln in lines]
+    for i, f in enumerate(folded):             # "KẾ HOẠCH" / "Nâng cao Chỉ số cải cách hành chính ... năm 2025"
+        if f == "ke hoach":
+            subject = next((ln for ln, g in zip(lines[i + 1:], folded[i + 1:])
+                            if not g.startswith(("(", "can cu", "kinh gui", "so:", "so "))), None)
+            if subject:
+                subject = _recase(subject, province)
+                return "Kế hoạch " + subject[:1].lower() + subject[1:], None
+    for ln, f in zip(lines, folded):            # "Kế hoạch nâng cao Chỉ số ... năm 2025" on one line
+        if f.startswith("ke hoach ") and re.search(r"\b(?:chi so|cai cach hanh chinh|cchc|par index)\b", f) \
+                and len(ln) <= 250:
+            return _recase(ln, province), None
+    where = place(province) if province else ""
+    for ln, f in zip(lines, folded):            # the appendix's heading: "CÁC NHIỆM VỤ, GIẢI PHÁP NÂNG CAO CHỈ SỐ ..."
+        k = f.find("nang cao chi so")
+        if k != -1 and not f.startswith("("):
+            heading = _recase(ln[k:], province)
+            t = "Kế hoạch " + heading[:1].lower() + heading[1:]
+            if where and fold(where) not in fold(t):
+                t += " " + where
+            if year and str(year) not in t:
+                t += f" năm {year}"
+            return t, f"title built from the appendix heading {ln!r}: check it against the plan's own title"
+    t = "Kế hoạch nâng cao Chỉ số cải cách hành chính" + (f" {where}" if where else "") + (f" năm {year}" if year else "")
+    return t, "the document states no title: this one was built from the province and year; check it (or use --title)"
 
 
 def _slug(province: str, year: int | None) -> str:

@@ -7,6 +7,11 @@ registry's format.  Groups the plans name ("Sở, ban, ngành", "UBND cấp xã"
 lập", ...) get the aliases the plans use; a group the list does not use is not written, so a plan
 phrase naming it ("UBND cấp huyện" on a map with no district level) is a clear ``plan check`` error
 rather than a silent empty group.
+
+A list may type its communes by kind ("Xã", "Phường", "Đặc khu" in the group column): each kind becomes
+a group ("UBND các phường"), and "UBND cấp xã" (alias "UBND các xã, phường, đặc khu") includes them all.
+"Các cơ quan, đơn vị, địa phương" includes the departments and the local level: the districts on the
+old map (they report for their communes), the communes on today's.
 """
 from __future__ import annotations
 
@@ -26,7 +31,7 @@ __all__ = ["import_registry"]
 _KNOWN = [
     ("so-nganh", "Sở, ban, ngành", ["sở, ban, ngành tỉnh", "sở ban ngành", "sở, ngành", "cơ quan chuyên môn cấp tỉnh",
                                     "sở, ban, ngành thành phố"],
-     ("so-nganh", "so, ban, nganh", "so ban nganh", "so nganh", "so, nganh", "co quan chuyen mon")),
+     ("so-nganh", "so, ban, nganh", "so ban nganh", "so nganh", "so, nganh", "co quan chuyen mon", "so")),
     ("ubnd-huyen", "UBND cấp huyện", ["UBND các huyện, thị xã, thành phố", "UBND các huyện, thành phố",
                                       "Ủy ban nhân dân cấp huyện"],
      ("ubnd-huyen", "ubnd cap huyen", "cap huyen", "huyen")),
@@ -39,6 +44,16 @@ _KNOWN = [
      ("dvsn", "don vi su nghiep", "don vi su nghiep cong lap", "don vi su nghiep cong lap thuoc tinh")),
     ("khac", "Cơ quan, tổ chức khác cấp tỉnh", [], ("khac", "co quan, to chuc khac", "khac cap tinh")),
 ]
+# kinds of commune-level unit a list may give in its group column instead of "UBND cấp xã": each becomes a
+# group of its own ("UBND các phường"), and the level "UBND cấp xã" includes them all
+_KINDS = [  # code, folded spelling, group name, aliases
+    ("xa", "xa", "UBND các xã", ["UBND xã", "Xã", "Ủy ban nhân dân các xã"]),
+    ("phuong", "phuong", "UBND các phường", ["UBND phường", "Phường", "Ủy ban nhân dân các phường"]),
+    ("dac-khu", "dac khu", "UBND các đặc khu", ["UBND đặc khu", "Đặc khu", "Ủy ban nhân dân đặc khu"]),
+    ("thi-tran", "thi tran", "UBND các thị trấn", ["UBND thị trấn", "Thị trấn", "Ủy ban nhân dân các thị trấn"]),
+]
+# the level's own enumerations: an alias of the level when the list has no kind the enumeration leaves out
+_ENUMERATIONS = [("xa", "phuong", "dac-khu"), ("xa", "phuong"), ("xa", "phuong", "thi-tran"), ("xa", "thi-tran")]
 _UMBRELLA = ("co-quan-dia-phuong", "Cơ quan, đơn vị, địa phương",
              ["cơ quan, đơn vị liên quan", "cơ quan, đơn vị được kiểm tra"])
 _HEADERS = {"code": ("code", "ma", "ma co quan"), "name": ("name", "ten", "ten co quan"),
@@ -56,6 +71,16 @@ def _rows(path: Path) -> list[list[str]]:
         return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip()
                  for v in r] for r in sheet.to_python()]
     raise RegistryError([Problem(str(path), "", "expected a .csv or .xlsx list of agencies")])
+
+
+def _kind_of(value: str) -> str | None:
+    """The kind of commune-level unit a group cell names ("Phường", "UBND đặc khu"), if it names one."""
+    f = " ".join(fold(value).replace(",", " ").split())
+    for prefix in ("ubnd cac ", "ubnd ", "cac "):
+        if f.startswith(prefix):
+            f = f[len(prefix):]
+            break
+    return next((code for code, spelling, *_ in _KINDS if f == spelling), None)
 
 
 def _group_of(value: str) -> tuple[str, str, list[str]]:
@@ -78,11 +103,13 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
     """Build agencies.toml from a list of agencies (.csv or .xlsx with columns code, name, group, parent).
 
     ``group`` is a group's name or code ("Sở, ban, ngành", "UBND cấp xã", "Đơn vị sự nghiệp công lập",
-    or any other name, which becomes a group of its own); ``parent`` is the code of the agency a unit
+    or any other name, which becomes a group of its own; "Xã", "Phường", "Đặc khu", "Thị trấn" type a
+    commune by kind, all of them in "UBND cấp xã"); ``parent`` is the code of the agency a unit
     sits under (optional; there is no district level on today's map).  Optional columns: ``aliases``
     (other names the plan may use, separated by "|") and ``reports`` ("no" for a body the plan names
     but that receives no workbook).  The groups the plans name get the aliases plans use; the
-    umbrella "Cơ quan, đơn vị, địa phương" includes the departments and the local level present.
+    umbrella "Cơ quan, đơn vị, địa phương" includes the departments and the local level present (the
+    districts, else the communes).
     A group the list does not use is not written: a plan phrase naming it is a ``plan check`` error.
     Returns the TOML text (checked by loading it); raises RegistryError listing every problem.
     """
@@ -120,11 +147,25 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
             problems.append(Problem(src, where, "no group"))
             continue
         gcode, gname, galiases = _group_of(group)
-        groups.setdefault(gcode, (gname, galiases))
         aliases = [a.strip() for a in get("aliases").split("|") if a.strip()]
         reports = fold(get("reports")) not in ("no", "khong", "false", "0")
-        agencies.append((code, name, gcode, get("parent").upper() or None, aliases, reports))
-    for code, _name, _g, parent, _a, _r in agencies:
+        agencies.append([code, name, gcode, get("parent").upper() or None, aliases, reports, _kind_of(group),
+                         (gname, galiases)])
+    # units typed by kind (Xã / Phường / Đặc khu): each kind a group, all of them in the level "UBND cấp xã"
+    kinds = [k for k, *_ in _KINDS if any(a[6] == k for a in agencies)]
+    typed = len(kinds) > 1 or (kinds and kinds != ["xa"])
+    for a in agencies:
+        if typed and a[6]:
+            a[2] = a[6]
+            groups.setdefault(a[2], next((n, al) for c, _s, n, al in _KINDS if c == a[2]))
+        else:
+            groups.setdefault(a[2], a[7])
+    if typed:
+        named = dict(zip((c for c, *_ in _KINDS), ("xã", "phường", "đặc khu", "thị trấn")))
+        level = ["Ủy ban nhân dân cấp xã"] + ["UBND các " + ", ".join(named[k] for k in e)
+                                             for e in _ENUMERATIONS if set(kinds) <= set(e)]
+        groups["ubnd-xa"] = ("UBND cấp xã", level)
+    for code, _name, _g, parent, *_rest in agencies:
         if parent and parent not in seen:
             problems.append(Problem(src, f"agency {code}", f"parent {parent} is not in the list"))
     if problems:
@@ -133,23 +174,34 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
     prov = province or ""
     out = [f"# Agency registry imported by `parxl registry import` from {path.name}.",
            f"# {len(agencies)} agencies in {len(groups)} groups."]
+    if typed:
+        counts = ", ".join(f"{sum(1 for a in agencies if a[2] == k)} {named[k]}" for k in kinds)
+        out.append(f"# UBND cấp xã (UBND các xã, phường, đặc khu): {counts}, each a group of its own as well.")
     if "ubnd-huyen" not in groups:
-        out += ["# No district level: a plan phrase 'UBND cấp huyện' names nothing here and `plan check` reports",
-                "# it.  To map it on purpose, add it to a group's aliases (e.g. the communes' group)."]
+        out += ["# No district level: a plan phrase 'UBND cấp huyện' names nothing here and `plan check` says so.",
+                "# Rewrite such a row for today's map, or delete it: the registry refuses 'UBND cấp huyện' as an",
+                "# alias of another group (a district row would be reported again by the communes)."]
     out += ["", "[registry]", f"id = {_q(rid)}", f"province = {_q(prov)}"]
-    order = [k for k, *_ in _KNOWN if k in groups] + [k for k in groups if k not in {c for c, *_ in _KNOWN}]
+    known = [c for c, *_ in _KNOWN]
+    order = [k for k in known if k in groups] + [k for k, *_ in _KINDS if k in groups] + \
+        [k for k in groups if k not in known and k not in {c for c, *_ in _KINDS}]
     for g in order:
         name, aliases = groups[g]
         out += ["", "[[group]]", f"code = {_q(g)}", f"name = {_q(name)}"]
         if aliases:
             out.append(f"aliases = {_q(aliases)}")
-        if g == "ubnd-xa" and "ubnd-huyen" in groups and not any(a[2] == "ubnd-xa" for a in agencies):
+        if g == "ubnd-xa" and typed:
+            out.append(f"includes = {_q(kinds)}")
+        elif g == "ubnd-xa" and "ubnd-huyen" in groups and not any(a[2] == "ubnd-xa" for a in agencies):
             out.append('delegate_to = "ubnd-huyen"')
-    local = [g for g in ("so-nganh", "ubnd-huyen") if g in groups] or [g for g in ("so-nganh", "ubnd-xa") if g in groups]
+    # "Các cơ quan, đơn vị, địa phương": the departments and the local level (the districts on the old map,
+    # which report for their communes; the communes on today's)
+    local = [g for g in ("so-nganh",) if g in groups] + \
+        (["ubnd-huyen"] if "ubnd-huyen" in groups else ["ubnd-xa"] if "ubnd-xa" in groups else [])
     if local and _UMBRELLA[0] not in groups:
         out += ["", "[[group]]", f"code = {_q(_UMBRELLA[0])}", f"name = {_q(_UMBRELLA[1])}",
                 f"aliases = {_q(_UMBRELLA[2])}", f"includes = {_q(local)}"]
-    for code, name, g, parent, aliases, reports in agencies:
+    for code, name, g, parent, aliases, reports, *_ in agencies:
         out += ["", "[[agency]]", f"code = {_q(code)}", f"name = {_q(name)}", f"group = {_q(g)}"]
         if aliases:
             out.append(f"aliases = {_q(aliases)}")

@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from parxl.agencies import Registry
+from parxl.errors import PlanError
 from parxl.plan import load_plan
 from parxl.plan_import import import_plan, read_appendix, split_agencies
+from parxl.targets import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "templates" / "quangnam-2024" / "plan.toml"
@@ -51,8 +53,11 @@ def appendix_rows(plan: dict) -> list[tuple[str, list[str]]]:
     return rows
 
 
-def render_docx(plan: dict, path: Path) -> None:
+def render_docx(plan: dict, path: Path, title: list[str] = ()) -> None:
+    """The appendix as a .docx; ``title``: the lines of the plan document's own heading above it."""
     d = docx.Document()
+    for line in title:
+        d.add_paragraph(line)
     d.add_paragraph("Phụ lục — CÁC NHIỆM VỤ, GIẢI PHÁP NÂNG CAO CHỈ SỐ CẢI CÁCH HÀNH CHÍNH")
     rows = appendix_rows(plan)
     table = d.add_table(rows=0, cols=6)
@@ -199,8 +204,21 @@ def test_round_trip(fmt, bundled, registry, tmp_path):
     assert summary.tasks == len(bundled["task"]) and summary.sections == 8
     out = tmp_path / "plan.toml"
     out.write_text(text, encoding="utf-8")
-    plan = load_plan(out)                              # no unresolvable phrase: the draft loads
+    plan = load_plan(out, draft=True)                  # no unresolvable phrase: the draft loads as a draft
     assert [t.code for t in plan.tasks] == [t["code"] for t in bundled["task"]]
+    assert len(plan.reviews) == len(summary.reviews)
+    with pytest.raises(PlanError) as e:                # ... and only as a draft
+        load_plan(out)
+    assert len(e.value.problems) == 1 + len(plan.reviews)
+
+
+def test_a_plan_without_review_lines_is_no_draft(bundled, registry, tmp_path):
+    path = tmp_path / "appendix.docx"
+    render_docx(bundled, path)
+    text, _ = import_plan(path, registry, agencies_ref=str(AGENCIES))
+    out = tmp_path / "plan.toml"
+    out.write_text("\n".join(ln for ln in text.splitlines() if not ln.startswith("review = ")), encoding="utf-8")
+    assert load_plan(out).reviews == []
 
 
 def test_summary_text_names_tasks_targets_reviews(bundled, registry, tmp_path):
@@ -211,10 +229,101 @@ def test_summary_text_names_tasks_targets_reviews(bundled, registry, tmp_path):
     assert re.search(r"8 sections, 69 tasks, \d+ numeric targets, \d+ to review", first)
 
 
+# -- the plan's title --------------------------------------------------------------------------------------
+
+BUNDLED_TITLE = "Kế hoạch nâng cao Chỉ số cải cách hành chính (PAR INDEX) tỉnh Quảng Nam năm 2024"
+
+
+def test_title_is_the_documents_own(bundled, registry, tmp_path):
+    path = tmp_path / "ke-hoach.docx"
+    render_docx(bundled, path, ["ỦY BAN NHÂN DÂN", "TỈNH QUẢNG NAM", "Số: 123/KH-UBND", "KẾ HOẠCH",
+                                "Nâng cao Chỉ số cải cách hành chính (PAR INDEX) tỉnh Quảng Nam năm 2024"])
+    draft = tomllib.loads(import_plan(path, registry)[0])
+    assert draft["plan"]["title"] == bundled["plan"]["title"] == BUNDLED_TITLE
+    assert "review" not in draft["plan"]
+
+
+def test_title_in_capitals_on_one_line_keeps_the_citys_name(registry, tmp_path):
+    p = _docx_table(tmp_path, [HEADER, ["I. CHỈ ĐẠO"], ["1.", "Việc", "Trong năm 2026", "Sở Nội vụ", "", "x"]],
+                    above=["KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC (PAR INDEX) THÀNH PHỐ ĐÀ NẴNG NĂM 2026"])
+    draft = tomllib.loads(import_plan(p, registry, province="Đà Nẵng")[0])
+    assert draft["plan"]["title"] == "Kế hoạch nâng cao chỉ số CCHC (PAR INDEX) thành phố Đà Nẵng năm 2026"
+
+
+@pytest.mark.parametrize("province, place", [("Quảng Nam", "tỉnh Quảng Nam"), ("Tỉnh thử nghiệm", "tỉnh thử nghiệm"),
+                                             ("Đà Nẵng", "thành phố Đà Nẵng"), ("Hà Nội", "thành phố Hà Nội"),
+                                             ("TP. Hồ Chí Minh", "thành phố Hồ Chí Minh"), ("Huế", "thành phố Huế"),
+                                             ("Thành phố Cần Thơ", "thành phố Cần Thơ")],
+                         ids=["province", "province-named-tinh", "city", "capital", "tp-abbreviation", "hue-2025",
+                              "city-named-thanh-pho"])
+def test_title_without_one_in_the_document_names_the_place_once_and_is_reviewed(province, place, registry, tmp_path):
+    p = _docx_table(tmp_path, [HEADER, ["I. CHỈ ĐẠO"], ["1.", "Việc", "Trong năm 2026", "Sở Nội vụ", "", "x"]])
+    text, summary = import_plan(p, registry, province=province)
+    draft = tomllib.loads(text)
+    assert draft["plan"]["title"] == f"Kế hoạch nâng cao Chỉ số cải cách hành chính {place} năm 2026"
+    assert "tỉnh tỉnh" not in fold(draft["plan"]["title"]).replace("thanh pho", "tinh")
+    assert "review" in draft["plan"] and any(w == "plan" for w, _ in summary.reviews)
+
+
+def test_title_from_the_appendix_heading_is_reviewed(registry, tmp_path):
+    p = _docx_table(tmp_path, [HEADER, ["I. CHỈ ĐẠO"], ["1.", "Việc", "Trong năm 2024", "Sở Nội vụ", "", "x"]],
+                    above=["Phụ lục", "CÁC NHIỆM VỤ, GIẢI PHÁP NÂNG CAO CHỈ SỐ CẢI CÁCH HÀNH CHÍNH TỈNH QUẢNG NAM NĂM 2024",
+                           "(Kèm theo Kế hoạch số 123/KH-UBND ngày 20/6/2024 của Ủy ban nhân dân tỉnh Quảng Nam)"])
+    draft = tomllib.loads(import_plan(p, registry)[0])
+    assert draft["plan"]["title"] == "Kế hoạch nâng cao chỉ số cải cách hành chính tỉnh Quảng Nam năm 2024"
+    assert "appendix heading" in draft["plan"]["review"]
+
+
+# -- targets as provinces write them, in a real appendix --------------------------------------------------
+
+TARGET_ROWS = [  # result cell, the target read (op, value, upper, unit), reviewed
+    ("Tỷ lệ hồ sơ giải quyết đúng hạn không dưới 90%", (">=", 90, None, "%"), False),
+    ("Tỷ lệ văn bản điện tử không thấp hơn 95%", (">=", 95, None, "%"), False),
+    ("Tổ chức không ít hơn 03 cuộc đối thoại", (">=", 3, None, "cuộc"), False),
+    ("Tập huấn ít nhất 500 lượt cán bộ", (">=", 500, None, "lượt"), False),
+    ("Kiểm tra tối thiểu 02 lần/năm", (">=", 2, None, "lần"), False),
+    ("Ít nhất 02 cuộc/năm", (">=", 2, None, "cuộc"), False),
+    ("Tỷ lệ hồ sơ trễ hạn không quá 2%", ("<=", 2, None, "%"), False),
+    ("Từ 03 đến 05 buổi tuyên truyền", ("between", 3, 5, "buổi"), False),
+    ("Chỉ số PAR INDEX tăng ít nhất 03 bậc", (">=", 3, None, "bậc"), True),
+    ("Xếp trong nhóm 10 tỉnh dẫn đầu cả nước", ("<=", 10, None, "thứ hạng"), True),
+    ("Ít nhất 01 cuộc/quý", (">=", 1, None, "cuộc"), True),
+]
+
+
+def test_targets_as_provinces_write_them_are_read_exactly_or_reviewed(registry, tmp_path):
+    rows = [HEADER, ["I. CHỈ ĐẠO"]]
+    rows += [[f"{n}.", f"Nhiệm vụ {n}", "Trong năm 2025", "Sở Nội vụ", "", result]
+             for n, (result, _, _) in enumerate(TARGET_ROWS, 1)]
+    text, _ = import_plan(_docx_table(tmp_path, rows), registry, agencies_ref=str(AGENCIES))
+    draft = tomllib.loads(text)
+    for task, (result, (op, value, upper, unit), reviewed) in zip(draft["task"], TARGET_ROWS):
+        (ind,) = task["indicator"]
+        t = ind["target"]
+        assert (t["op"], t["value"], t.get("upper"), ind["unit"]) == (op, value, upper, unit), result
+        assert ("review" in ind) == reviewed, (result, ind.get("review"))
+        assert fold(t["text"]) in fold(result)
+    out = tmp_path / "plan.toml"
+    out.write_text(text, encoding="utf-8")
+    plan = load_plan(out, draft=True)
+    assert plan.indicator("I.1/1").target_vi() == "không dưới 90%"
+
+
+def test_a_number_not_read_as_a_target_is_reviewed(registry, tmp_path):
+    p = _docx_table(tmp_path, [HEADER, ["I. CHỈ ĐẠO"],
+                               ["1.", "Hội nghị đối thoại", "Trong năm 2025", "Sở Nội vụ", "", "Tổ chức 02 hội nghị"]])
+    text, summary = import_plan(p, registry)
+    task = tomllib.loads(text)["task"][0]
+    assert "indicator" not in task and "02 hội nghị" in task["review"]
+    assert any(w == "I.1" and "02 hội nghị" in r for w, r in summary.reviews)
+
+
 # -- shapes of real documents ---------------------------------------------------------------------------
 
-def _docx_table(tmp_path, rows, merged_section=True):
+def _docx_table(tmp_path, rows, merged_section=True, above=()):
     d = docx.Document()
+    for line in above:
+        d.add_paragraph(line)
     t = d.add_table(rows=0, cols=6)
     for cells in rows:
         r = t.add_row().cells
