@@ -1,12 +1,27 @@
 """One return × the plan → its identity verdict, its values and its results, with findings.
 
 Nothing here raises on bad data: every problem becomes a finding and the check goes on.
-Formula results in the workbook are never used; every derived figure is recomputed.
+Formula results in the workbook are never used; every derived figure is recomputed, and an input
+cell holding a formula is refused (``value.formula``): a formula is not what the agency reported.
+
+What each check can say (the codes it emits):
+
+- identity (:func:`_check_identity`): ``identity.missing``, ``identity.incomplete``, ``identity.mismatch``,
+  ``identity.no-key``, ``identity.bad-signature``, ``identity.other-plan``, ``identity.other-period``,
+  ``identity.unknown-agency``, ``identity.other-version``;
+- what the workbook shows (:func:`_check_shown_templates`): ``identity.borrowed``,
+  ``layout.locked-cell-edited``;
+- layout (:func:`_locate_rows`): ``layout.sheet-renamed``, ``layout.sheet-missing``,
+  ``layout.header-missing``, ``layout.column-moved``, ``layout.sheet-unknown``, ``row.missing``,
+  ``row.unknown``, ``row.duplicate``, ``row.moved``, ``layout.locked-cell-edited``;
+- values (:func:`evaluate`): ``value.*``;
+- the return as a whole (:func:`check_return`): ``return.blank``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -73,14 +88,37 @@ def check_return(wb: Workbook, plan: Plan, period: Period, key: bytes | None) ->
         return out
     out.agency = agency
     sheets = agency_layout(plan, agency)
-    rows = _locate_rows(wb, sheets, agency, out.findings)
+    shown: list[tuple[Sheet, int]] = []
+    rows = _locate_rows(wb, sheets, agency, out.findings, shown)
+    _check_shown_templates(wb, shown, out.identity["template_id"], agency, out.findings)
     if out.findings.rejected:
         return out
+    values = Findings()
+    filled = False
     for s in sheets:
         for row in s.rows:
             found = rows.get(row.indicator.code)
-            out.results[row.indicator.code] = evaluate(row, found, agency, period, wb.name, out.findings)
+            out.results[row.indicator.code] = evaluate(row, found, agency, period, wb.name, values)
+            filled = filled or (found is not None and _holds_input(row, found))
+    if not filled:     # a blank template is not a return: it never counts, nor replaces one that has data
+        out.findings.add("return.blank", file=wb.name, agency=agency)
+        out.results = {}
+        return out
+    out.findings.extend(values)
     return out
+
+
+def _holds_input(row: Row, fr: FoundRow) -> bool:
+    """Whether any input cell of the row holds anything: a value (spaces alone are blank, as the
+    self-check sees them), an Excel error, or a formula (even one without a cached result)."""
+    for key in row.inputs:
+        c = fr.cols.get(key)
+        if c is None:
+            continue
+        raw = fr.sheet.cell(fr.row, c)
+        if not V.is_blank(raw) or (fr.row, c) in fr.sheet.formulas:
+            return True
+    return False
 
 
 # -- identity -------------------------------------------------------------------------------
@@ -140,6 +178,43 @@ def _identity_cell(wb: Workbook, key: str) -> str | None:
     return None
 
 
+# -- what the workbook shows ------------------------------------------------------------------------
+
+_TEMPLATE_ID = re.compile(r"PARXL-(\d{4}-Q[1-4])-(.+)-([0-9A-F]{8})")
+_SHOWN_LABEL = {"cover": "Mã biểu mẫu", "sheet": "Mã biểu mẫu:"}
+
+
+def _check_shown_templates(wb: Workbook, sheets: list[tuple[Sheet, int]], template_id: str, agency: str,
+                           findings: Findings) -> None:
+    """The template id the workbook shows — printed above each input sheet's header (``sheets``: each sheet
+    with its header row), and on the cover — must be the signed identity's.  Another agency's id there
+    means the identity was copied from that agency's file: one ``identity.borrowed`` names the first place
+    it shows.  A missing or edited id is a locked cell edited.  A workbook without its cover is judged by
+    its input sheets."""
+    places = [(sheet, _SHOWN_LABEL["sheet"], sheet.rows[:hr], hr) for sheet, hr in sheets]
+    if wb.cover is not None:
+        places.append((wb.cover, _SHOWN_LABEL["cover"], wb.cover.rows[:40], None))
+    borrowed = False
+    for where, label, rows, hr in places:
+        F = lambda code, **kw: findings.add(code, file=wb.name, agency=agency, sheet=where.name, **kw)  # noqa: E731
+        found = next(((r, c + 1) for r, row in enumerate(rows) for c, v in enumerate(row[:4])
+                      if isinstance(v, str) and _norm(v) == label), None)
+        if found is None:           # the line was deleted or its label edited
+            F("layout.locked-cell-edited", cell=None if hr is None else cell_name(hr - 1, 0), seen="",
+              expected=f"{label} {template_id}")
+            continue
+        shown = _norm(where.cell(*found))
+        if shown == template_id:
+            continue
+        m = _TEMPLATE_ID.fullmatch(shown)
+        if m is None:
+            F("layout.locked-cell-edited", cell=cell_name(*found), seen=shown, expected=template_id)
+        elif not borrowed:
+            borrowed = True
+            F("identity.borrowed", cell=cell_name(*found), seen=f"{shown} ({m.group(2)})",
+              expected=f"{template_id} ({agency})")
+
+
 # -- layout ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -194,7 +269,10 @@ def _header_key(text: str) -> str | None:
     return _HEADER_KEY.get(_norm(text).casefold())
 
 
-def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings: Findings) -> dict[str, FoundRow]:
+def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings: Findings,
+                 shown: list[tuple[Sheet, int]] | None = None) -> dict[str, FoundRow]:
+    """Each indicator's row, found by its code on its section's sheet (``shown`` gets each input sheet found,
+    with its header row: what the sheet shows above it is checked apart)."""
     F = lambda code, **kw: findings.add(code, file=wb.name, agency=agency, **kw)  # noqa: E731
     expected_codes = {r.indicator.code for s in sheets for r in s.rows}
     claimed: set[str] = set()
@@ -225,6 +303,8 @@ def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings:
                 F("row.missing", sheet=sheet.name, indicator=r.indicator.code)
             continue
         hr, cols = h
+        if shown is not None:
+            shown.append((sheet, hr))
         for c in COLUMNS:
             if c.key not in cols:
                 F("layout.header-missing", sheet=sheet.name, expected=c.header)
@@ -287,6 +367,12 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
     inp = Inputs()
     got: dict[str, Any] = {}
     for key in keys:
+        c = fr.cols.get(key)
+        if (fr.row, c) in fr.sheet.formulas:    # its cached result is not what the agency reported: refused
+            formula = fr.sheet.formula(fr.row, c)
+            findings.add("value.formula", cell=fr.where(key), seen=f"={formula}" if formula else "=…", **loc)
+            inp.invalid.add(key)
+            continue
         raw = fr.raw(key)
         if raw is None or raw == "":    # an empty cell: every parser reads it as blank
             continue
@@ -302,7 +388,7 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
             typed, read = p.note
             findings.add("value.coerced", cell=fr.where(key), seen=typed, expected=read, **loc)
         if p.error:
-            extra = {"expected": ", ".join(s.value for s in TaskStatus)} if p.error == "value.bad-status" else {}
+            extra = _error_detail(p, raw)
             findings.add(p.error, cell=fr.where(key), seen=raw, **loc, **extra)
             if key in NUMERIC_KEYS or key == "status":
                 inp.invalid.add(key)
@@ -325,6 +411,15 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
     return Result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
                   inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
                   fr.where("code"), file, tuple((k, fr.where(k)) for k in keys if k in got))
+
+
+def _error_detail(p: V.Parsed, raw) -> dict:
+    if p.error == "value.bad-status":
+        return {"expected": ", ".join(s.value for s in TaskStatus)}
+    if p.error == "value.ambiguous-comma":
+        readings = V.comma_readings(V.as_text(raw))
+        return {"expected": " / ".join(_num(x) for x in readings)} if readings else {}
+    return {}
 
 
 _PARSE = {"status": V.status, "evidence": V.text, "doc_date": V.date, "issues": V.text, "proposals": V.text}

@@ -19,7 +19,7 @@ from .outputs import atomic_path, gc_paused
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
 from .tablesheet import TableSheet
-from .vocab import ProvinceVerdict, ReturnStatus, Role, Verdict
+from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format_time, vietnam_time
 
 # colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
 # contribution), none (grey)
@@ -208,8 +208,8 @@ class _Consolidated:
             return v, fm
         if isinstance(v, Fraction):
             return _n(v), fm
-        if isinstance(v, dt.datetime):
-            return v.replace(tzinfo=None), self.f["d"]
+        if isinstance(v, dt.datetime):          # one zone for every time shown: Vietnam time
+            return vietnam_time(v).replace(tzinfo=None), self.f["d"]
         if isinstance(v, dt.date):
             return dt.datetime.combine(v, dt.time()), self.f["day"]
         return str(v), fm
@@ -333,7 +333,7 @@ class _Consolidated:
     def _agencies(self):
         plan = self.r.plan
         ws = self._sheet("Cơ quan", "TÌNH HÌNH BÁO CÁO THEO CƠ QUAN",
-                         ["Mã", "Cơ quan", "Nhóm", "Đã nộp", "Thời điểm lưu tệp", "Số chỉ tiêu", "Đạt",
+                         ["Mã", "Cơ quan", "Nhóm", "Đã nộp", f"Thời điểm lưu tệp ({ZONE_VI})", "Số chỉ tiêu", "Đạt",
                           "Chưa đạt", "Đã ghi nhận (tổng tỉnh)", "Không phát sinh", "Chưa đánh giá được", "Số lỗi"],
                          [12, 28, 16, 7, 14, 8, 6, 7, 9, 9, 9, 6], key_cols=2)
         errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
@@ -466,7 +466,7 @@ class _Consolidated:
 
     def _files(self):
         ws = self._sheet("Tệp nhận được", "CÁC TỆP ĐÃ NHẬN",
-                         ["Tệp", "Cơ quan", "Trạng thái", "Lý do", "Mã biểu mẫu", "Thời điểm lưu tệp", "Phần mềm",
+                         ["Tệp", "Cơ quan", "Trạng thái", "Lý do", "Mã biểu mẫu", f"Thời điểm lưu tệp ({ZONE_VI})", "Phần mềm",
                           "SHA-256"], [34, 11, 13, 50, 30, 17, 26, 66], key_cols=1)
         self._screen_only(ws, 7, "Mọi tệp trong thư mục nhận báo cáo, với trạng thái và lý do.")
         first = self._reasons(lambda f: f.rejects or f.code in ("file.output-skipped", "file.not-spreadsheet"))
@@ -595,9 +595,10 @@ _SOURCE_VI = {"document": "thời điểm lưu ghi trong tệp", "file": "thời
 
 def _why(e, rejection: str | None) -> str | None:
     """Why this file has its status: which return won for the agency and by what time, or why it was not used."""
-    when = f"{e.saved_at:%d/%m/%Y %H:%M} ({_SOURCE_VI[e.saved_source]})" if e.saved_at and e.saved_source else ""
+    when = (f"lưu lúc {format_time(e.saved_at)} {ZONE_VI} ({_SOURCE_VI[e.saved_source]})"
+            if e.saved_at and e.saved_source else "không xác định được thời điểm lưu")
     if e.status is ReturnStatus.ACCEPTED:
-        return f"Bản mới nhất trong {e.rivals + 1} bản hợp lệ: lưu lúc {when}" if e.rivals else None
+        return f"Bản mới nhất trong {e.rivals + 1} bản hợp lệ: {when}" if e.rivals else None
     if e.status is ReturnStatus.SUPERSEDED:
-        return f"Đã có bản mới hơn: {e.superseded_by}; bản này lưu lúc {when}"
+        return f"Đã có bản mới hơn: {e.superseded_by}; bản này {when}"
     return rejection

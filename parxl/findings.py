@@ -61,6 +61,10 @@ _CODES = [
          "{seen} more findings with code {expected} in this file are not listed.", False),
     Code("file.xml-entities", E, "Tệp chứa khai báo DOCTYPE/ENTITY trong phần {seen}; bị từ chối vì lý do an toàn.",
          "The file declares a DOCTYPE/ENTITY in part {seen}; refused for safety.", True),
+    Code("file.external-link", W, "Tệp có liên kết tới nguồn dữ liệu bên ngoài ({seen}). Số liệu tổng hợp không lấy từ liên kết này "
+         "(ô nhập liệu có công thức đều bị từ chối); khi mở tệp bằng Excel, không chọn cập nhật liên kết.",
+         "The file links to an outside data source ({seen}). Nothing merged comes from the link (input cells holding "
+         "a formula are refused); when opening the file in Excel, do not update links.", False),
     # -- identity ----------------------------------------------------------------
     Code("identity.missing", E, "Không tìm thấy thông tin định danh của biểu mẫu (sheet ẩn _parxl); tệp không phải biểu mẫu do Sở Nội vụ phát hành.",
          "No template identity (hidden sheet _parxl): not a workbook issued by the secretariat.", True),
@@ -78,6 +82,10 @@ _CODES = [
          "The workbook is for period {seen}, not {expected}.", True),
     Code("identity.unknown-agency", E, "Cơ quan {seen} không có trong danh mục cơ quan hoặc không được giao biểu mẫu này.",
          "Agency {seen} is not in the registry or was not issued this workbook.", True),
+    Code("identity.borrowed", E, "Thông tin định danh đã ký là của biểu mẫu {expected}, nhưng ô {cell_name} của sổ tính ghi "
+         "mã biểu mẫu {seen}: thông tin định danh đã bị chép từ tệp của cơ quan khác; tệp không được tính cho cơ quan nào.",
+         "The signed identity is that of template {expected}, but cell {cell_name} of the workbook shows template "
+         "{seen}: the identity was copied from another agency's file; the file counts for no agency.", True),
     Code("identity.no-key", W, "Không có khóa bí mật: chưa kiểm tra được chữ ký số.",
          "No secret key: the signature was not verified.", False),
     # -- layout ----------------------------------------------------------------------
@@ -116,6 +124,11 @@ _CODES = [
          "Denominator is 0: no case arose in the period; the indicator counts as not applicable.", False),
     Code("value.dot-not-thousands", W, "Số {seen} nhập dạng chữ có dấu chấm không phải phân cách hàng nghìn; theo cách viết Việt Nam đã đọc là {expected}. Nếu là số thập phân, hãy dùng dấu phẩy.",
          "Number {seen}, typed as text, has a dot that does not group thousands; read in Vietnamese notation as {expected}. Use a comma for decimals.", False),
+    Code("value.ambiguous-comma", E, "Số {seen} nhập dạng chữ không rõ cách viết: dấu phẩy đứng trước đúng ba chữ số có thể là "
+         "dấu thập phân hoặc dấu phân cách hàng nghìn ({expected}); giá trị không được dùng. Hãy nhập lại: dấu phẩy "
+         "cho phần thập phân, dấu chấm phân cách hàng nghìn.",
+         "Number {seen}, typed as text, is ambiguous: a comma before exactly three digits may be a decimal comma or "
+         "a thousands separator ({expected}); not used. Type it again: comma for decimals, dot for thousands.", False),
     Code("value.zero-baseline", E, "Số liệu năm gốc bằng 0: không tính được mức thay đổi.",
          "Baseline is 0: no change can be computed.", False),
     Code("value.fraction-for-percent", W, "Giá trị {seen} có vẻ được nhập dưới dạng phân số; chỉ tiêu tính theo %, đã hiểu là {expected}%.",
@@ -133,18 +146,40 @@ _CODES = [
          "Status \"Hoàn thành\" without evidence.", False),
     Code("value.text-too-long", W, "Nội dung dài {seen} ký tự, vượt giới hạn {expected}; đã cắt bớt.",
          "Text of {seen} characters exceeds {expected}; truncated.", False),
+    Code("value.formula", E, "Ô nhập liệu chứa công thức ({seen}) chứ không phải số liệu nhập trực tiếp; giá trị của công "
+         "thức không được dùng. Hãy nhập giá trị (hoặc sao chép rồi Dán đặc biệt → Chỉ giá trị).",
+         "The input cell holds a formula ({seen}), not a typed figure; its result is not used. Type the value "
+         "(or copy, then Paste Special → Values only).", False),
     Code("value.formula-text", W, "Nội dung bắt đầu bằng ký tự công thức ({seen}); được giữ nguyên dưới dạng văn bản.",
          "Text starts with a formula character ({seen}); kept as text.", False),
     # -- returns ---------------------------------------------------------------------
     Code("return.superseded", I, "Tệp đã được thay thế bởi bản nộp mới hơn {expected}.",
          "Superseded by the newer return {expected}.", False),
     Code("return.missing", W, "Cơ quan chưa nộp báo cáo.", "The agency has not returned its workbook.", False),
-    Code("return.clock-future", W, "Thời điểm lưu tệp ghi trong tệp ({seen}) ở tương lai; dùng thời điểm của tệp trên đĩa ({expected}) để chọn bản mới nhất.",
-         "The save time recorded in the file ({seen}) is in the future; the file's own time ({expected}) decides which return is newest.", False),
-    Code("return.no-save-time", I, "Tệp không ghi thời điểm lưu; dùng thời điểm của tệp trên đĩa ({expected}) để chọn bản mới nhất.",
-         "The file records no save time; the file's own time ({expected}) decides which return is newest.", False),
-    Code("return.late", W, "Báo cáo nộp sau hạn {expected} (tệp sửa lần cuối {seen}).",
-         "Returned after the due date {expected} (last modified {seen}).", False),
+    Code("return.blank", E, "Sổ tính chưa có số liệu nào ở các ô nhập liệu (biểu mẫu để trống): không phải là báo cáo; "
+         "cơ quan vẫn được tính là chưa nộp.",
+         "No input cell of the workbook holds anything (a blank template): not a return; the agency still counts "
+         "as not returned.", True),
+    Code("return.clock-future", W, "Thời điểm lưu tệp ghi trong tệp ({seen}, giờ Việt Nam) ở tương lai; dùng thời điểm của tệp trên đĩa ({expected}) để chọn bản mới nhất.",
+         "The save time recorded in the file ({seen}, Vietnam time) is in the future; the file's own time ({expected}) decides which return is newest.", False),
+    Code("return.clock-before-issue", W, "Thời điểm lưu tệp ghi trong tệp ({seen}, giờ Việt Nam) trước ngày phát hành biểu mẫu ({expected}); "
+         "dùng thời điểm của tệp trên đĩa để chọn bản mới nhất.",
+         "The save time recorded in the file ({seen}, Vietnam time) is before the template was issued ({expected}); "
+         "the file's own time decides which return is newest.", False),
+    Code("return.no-save-time", I, "Tệp không ghi thời điểm lưu; dùng thời điểm của tệp trên đĩa ({expected}, giờ Việt Nam) để chọn bản mới nhất.",
+         "The file records no save time; the file's own time ({expected}, Vietnam time) decides which return is newest.", False),
+    Code("return.file-clock-future", W, "Không xác định được thời điểm nộp: tệp không ghi thời điểm lưu dùng được và thời điểm của tệp "
+         "trên đĩa ({seen}, giờ Việt Nam) ở tương lai. Bản này chỉ được dùng khi cơ quan không có bản nào khác có thời điểm.",
+         "When the file was returned is unknown: it records no usable save time and the file's own time ({seen}, "
+         "Vietnam time) is in the future. It is used only if the agency has no other return with a time.", False),
+    Code("return.late", W, "Báo cáo nộp sau hạn {expected}: tệp lưu lần cuối lúc {seen} (giờ Việt Nam).",
+         "Returned after the due date {expected}: last saved at {seen} (Vietnam time).", False),
+    Code("return.late-file-time", W, "Báo cáo có thể đã nộp sau hạn {expected}: tệp không ghi thời điểm lưu dùng được, thời điểm "
+         "của tệp trên đĩa là {seen} (giờ Việt Nam). Thời điểm này có thể là lúc tệp được chép hoặc tải về; hãy đối chiếu "
+         "với ngày nhận.",
+         "Possibly returned after the due date {expected}: the file records no usable save time and the file's own "
+         "time is {seen} (Vietnam time). That may be when the file was copied or downloaded; check the date received.",
+         False),
 ]
 
 CATALOG: dict[str, Code] = {c.code: c for c in _CODES}

@@ -24,11 +24,12 @@ from .plan import Plan
 from .pool import Failure, isolated_map
 from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
-from .vocab import Verdict, format_number
+from .vocab import Verdict, format_number, format_time, vietnam_time
 
 READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
 READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
 CLOCK_SLACK = dt.timedelta(days=1)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
 
 
 def check_files(entries: Iterable[Entry], plan: Plan, period: Period | None, key: bytes | None,
@@ -60,7 +61,7 @@ def _check_job(context, job) -> Checked:
         wb.sheets = {}
         return Checked(wb, findings=Findings(wb.findings))
     c = check_return(wb, plan, period or _claimed_period(wb, plan), key)
-    c.workbook.sheets = {}
+    c.workbook.sheets, c.workbook.cover = {}, None
     return c
 
 
@@ -160,16 +161,51 @@ def _check_period(signatures: Counter, period: Period) -> None:
                              period=period.code, periods=codes))
 
 
-def _saved_at(c: Checked, now: dt.datetime) -> tuple[dt.datetime, str, Finding | None]:
-    """When the return was saved, and by what account: the workbook's own record, else the file's time."""
+def _saved_at(c: Checked, now: dt.datetime) -> tuple[dt.datetime | None, str | None, Finding | None]:
+    """When the return was saved, and by what account: the workbook's own record ("document"), else the
+    file's time ("file"), else unknown (None).  The workbook's record is not used when it lies more than a
+    day in the future or before the template was even issued (a wrong clock, or an edited time); the
+    file's time is not used when it lies in the future.  Days are Vietnam days (see vocab.VIETNAM)."""
     wb = c.workbook
+    where = dict(file=wb.name, agency=c.agency)
+    problem = None
     if wb.modified is None:
-        return wb.mtime, "file", Finding("return.no-save-time", file=wb.name, agency=c.agency,
-                                         expected=f"{wb.mtime:%d/%m/%Y %H:%M}")
-    if wb.modified > now + CLOCK_SLACK:
-        return wb.mtime, "file", Finding("return.clock-future", file=wb.name, agency=c.agency,
-                                         seen=f"{wb.modified:%d/%m/%Y %H:%M}", expected=f"{wb.mtime:%d/%m/%Y %H:%M}")
-    return wb.modified, "document", None
+        problem = Finding("return.no-save-time", **where, expected=format_time(wb.mtime))
+    elif wb.modified > now + CLOCK_SLACK:
+        problem = Finding("return.clock-future", **where, seen=format_time(wb.modified),
+                          expected=format_time(wb.mtime))
+    elif (issued := _issued(c)) is not None and vietnam_time(wb.modified).date() < issued:
+        problem = Finding("return.clock-before-issue", **where, seen=format_time(wb.modified),
+                          expected=f"{issued:%d/%m/%Y}")
+    else:
+        return wb.modified, "document", None
+    if wb.mtime > now + CLOCK_SLACK:
+        return None, None, Finding("return.file-clock-future", **where, seen=format_time(wb.mtime))
+    return wb.mtime, "file", problem
+
+
+def _issued(c: Checked) -> dt.date | None:
+    """The day the template was issued, from its signed identity."""
+    try:
+        return dt.date.fromisoformat(c.identity.get("issued", ""))
+    except ValueError:
+        return None
+
+
+def _late(c: Checked, at: dt.datetime | None, source: str | None, period: Period) -> Finding | None:
+    """A return saved after the due date, judged by the Vietnam day of the time that dated it: the workbook's
+    save time (``return.late``), else the file's own time (``return.late-file-time``: weaker evidence, as a
+    copy or a download sets it too)."""
+    if at is None or vietnam_time(at).date() <= period.due:
+        return None
+    code = "return.late" if source == "document" else "return.late-file-time"
+    return Finding(code, file=c.workbook.name, agency=c.agency, seen=format_time(at), expected=f"{period.due:%d/%m/%Y}")
+
+
+def _newest_key(at: dt.datetime | None, c: Checked) -> tuple:
+    """Orders an agency's valid returns: by the time that dates each (a return whose time is unknown before
+    any with a time), then by file name."""
+    return (at is not None, at or _EPOCH, c.workbook.name)
 
 
 def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt.datetime | None = None) -> Report:
@@ -177,7 +213,7 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
     now = now or dt.datetime.now(dt.timezone.utc)
     chosen: dict[str, Checked] = {}
     seen: list[Checked] = []
-    saved: dict[int, tuple[dt.datetime, str]] = {}
+    saved: dict[int, tuple[dt.datetime | None, str | None]] = {}
     for c in checked:
         seen.append(c)
         if c.accepted and c.agency:
@@ -186,7 +222,7 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
             if note:
                 c.findings.extend([note])
             old = chosen.get(c.agency)
-            if old is None or (at, c.workbook.name) > (saved[id(old)][0], old.workbook.name):
+            if old is None or _newest_key(at, c) > _newest_key(saved[id(old)][0], old):
                 chosen[c.agency] = c
                 loser = old
             else:
@@ -211,9 +247,8 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
         report.findings.extend(c.findings)
         if status == SUPERSEDED:
             report.findings.append(Finding("return.superseded", file=wb.name, agency=c.agency, expected=newer))
-        if status == ACCEPTED and wb.modified and wb.modified.date() > period.due:
-            report.findings.append(Finding("return.late", file=wb.name, agency=c.agency,
-                                           seen=f"{wb.modified:%d/%m/%Y}", expected=f"{period.due:%d/%m/%Y}"))
+        if status == ACCEPTED and (late := _late(c, at, source, period)) is not None:
+            report.findings.append(late)
     for agency in plan.reporting_agencies():
         if agency not in chosen:
             report.missing.append(agency)
@@ -286,7 +321,7 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
                 led.close()
             raise
         ledger_mod.finish(report, led, {"returns": str(returns_dir), "signed": key is not None,
-                                        "allow_empty": allow_empty})
+                                        "allow_empty": allow_empty}, key)
     return report
 
 

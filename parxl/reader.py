@@ -13,12 +13,20 @@ calamine reads the package as it is, its checked parts handed over already infla
 anything it cannot prove goes through a streaming parse that keeps only the cells within
 bounds and hands calamine a rebuilt, bounded copy (the safe path).  Values beyond the bounds
 are counted in one ``layout.cell-outside`` per sheet.
+
+Formulas: calamine gives a formula cell's cached result as if it were typed, so the reader finds every
+cell holding a formula in the sheet XML (a linear scan on the fast path, the streaming parse on the
+safe path, ``table:formula`` in OpenDocument) and records its text beside the values; the checks decide
+what a formula in an input cell means.  A package that links to outside data (``xl/externalLinks/…``,
+DDE or OLE links, data connections; OpenDocument's linked tables and DDE sources) gets one
+``file.external-link`` per link.
 """
 from __future__ import annotations
 
 import datetime as dt
 import functools
 import hashlib
+import html
 import io
 import os
 import re
@@ -38,6 +46,7 @@ import python_calamine as pc
 from .findings import Finding
 from .identity import FIELDS
 from .layout import COVER_SHEET, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT
+from .vocab import VIETNAM
 
 # Limits checked on the zip directory before anything is unpacked.
 MAX_FILE = 50 * 1024 * 1024
@@ -54,7 +63,8 @@ MAX_SHARED = 1_000_000              # shared strings on the safe path
 _FAST_PART = 4 * 1024 * 1024        # a sheet part larger than this always takes the safe path
 _FAST_TOTAL = 16 * 1024 * 1024      # nor do sheets beyond this much XML in all
 _FAST_AMPLIFY = 64 * 1024 * 1024    # shared-string cells × longest shared string, per workbook
-_NOT_READ = {COVER_SHEET, LIST_SHEET}   # what the issued workbook says there is never read back
+_NOT_READ = {COVER_SHEET, LIST_SHEET}   # what the issued workbook says there is never read back as values
+_SHOWN = COVER_SHEET                    # ... though the cover is read, for what it shows (the template id)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
 
@@ -65,6 +75,8 @@ class Sheet:
     visible: bool
     rows: list[list[Any]]                     # zero-based grid from A1
     errors: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) → "#DIV/0!"
+    # (row, col) → the cell's formula text: str, or the fast path's XML bytes, decoded by formula()
+    formulas: dict[tuple[int, int], str | bytes] = field(default_factory=dict)
 
     def cell(self, r: int, c: int):
         if (r, c) in self.errors:
@@ -73,6 +85,13 @@ class Sheet:
             return self.rows[r][c]
         except IndexError:
             return None
+
+    def formula(self, r: int, c: int) -> str | None:
+        """The formula the cell holds ("SUM(F5:F7)"; "" when its text is unknown), None when it holds none."""
+        f = self.formulas.get((r, c))
+        if f is None or isinstance(f, str):
+            return f
+        return html.unescape(f.decode("utf-8", "replace"))[:_FORMULA_TEXT]
 
 
 @dataclass(frozen=True)
@@ -98,6 +117,7 @@ class Workbook:
     modified: dt.datetime | None = None         # docProps/core.xml dcterms:modified
     application: str | None = None
     findings: list[Finding] = field(default_factory=list)
+    cover: Sheet | None = None                  # the cover sheet, read only for what it shows
 
     @property
     def readable(self) -> bool:
@@ -235,21 +255,26 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
         bad("file.not-xlsx", seen=type(e).__name__)
         return
     if ods:
-        source, outside = _bounded_ods(parts, max_rows, max_cols, fast)
-        errors: dict[str, dict] = {}
+        source, outside, cells, links = _bounded_ods(parts, max_rows, max_cols, fast)
     else:
-        source, errors, outside = _bounded_xlsx(parts, names, max_rows, max_cols, fast)
+        source, cells, outside = _bounded_xlsx(parts, names, max_rows, max_cols, fast)
+        links = _external_links(parts, names)
     del parts                       # the inflated parts are not kept while calamine reads
     book = pc.CalamineWorkbook.from_filelike(io.BytesIO(source))
     metas = book.sheets_metadata
     if len(metas) > MAX_SHEETS:
         raise _TooLarge(f"{len(metas)} sheets", f"{MAX_SHEETS}")
     for meta in metas:
-        if meta.name in _NOT_READ:
+        if meta.name in _NOT_READ and meta.name != _SHOWN:
             continue
         rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        wb.sheets[meta.name] = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows,
-                                     errors.get(meta.name, {}))
+        sheet = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows, *cells.get(meta.name, ()))
+        if meta.name == _SHOWN:
+            wb.cover = sheet
+        else:
+            wb.sheets[meta.name] = sheet
+    for link in links:
+        bad("file.external-link", seen=link)
     for sheet, (first, count) in outside.items():
         bad("layout.cell-outside", sheet=sheet, cell=first, seen=count)
     _find_identity(wb)
@@ -329,7 +354,7 @@ _READ_WHOLE = {"docProps/custom.xml", "docProps/core.xml", "docProps/app.xml", "
 
 def _read_whole(name: str) -> bool:
     """Whether the part is read whole: kept once inflated."""
-    return name in _READ_WHOLE or (name.startswith("xl/worksheets/") and name.endswith(".xml"))
+    return name in _READ_WHOLE or (name.startswith(("xl/worksheets/", "xl/externalLinks/")) and name.endswith(".xml"))
 
 
 class _Parts:
@@ -494,7 +519,9 @@ _ISO_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2
 
 
 def _timestamp(text: str | None) -> dt.datetime | None:
-    """An ISO 8601 time from document metadata, in UTC when it names no zone, to the second.
+    """An ISO 8601 time from document metadata, to the second, in UTC.  A time that names no zone is
+    Vietnam time (UTC+7): LibreOffice writes an OpenDocument's save time as the local time of the PC that
+    saved it, with no zone, and the PCs that fill these workbooks are in Vietnam.
 
     Any number of fractional digits (.NET writes seven), ``Z`` or ±hh[:mm], or a date alone;
     None for anything else."""
@@ -505,15 +532,15 @@ def _timestamp(text: str | None) -> dt.datetime | None:
         return None
     y, mo, d, h, mi, s, _frac, zone = m.groups()
     try:
-        tz = dt.timezone.utc
+        tz = dt.timezone.utc if zone else VIETNAM
         if zone and zone not in "Zz":
             sign = -1 if zone[0] == "-" else 1
             digits = zone[1:].replace(":", "")
             tz = dt.timezone(sign * dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0)))
         t = dt.datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), tzinfo=tz)
+        return t.astimezone(dt.timezone.utc)
     except (ValueError, OverflowError):
         return None
-    return t
 
 
 def _core(parts: _Parts, names) -> tuple[dt.datetime | None, str | None]:
@@ -591,11 +618,61 @@ def _sheet_parts(parts: _Parts, names) -> list[tuple[str, str | None]]:
     return out
 
 
+# -- links to outside data: each is named; nothing is ever fetched ------------------------------------------
+_LINK_RELS = ("externalLink", "connections")
+
+
+def _external_links(parts: _Parts, names) -> list[str]:
+    """Every link of the package to outside data, described: an external workbook, a DDE or OLE link
+    (``xl/externalLinks/…``, wherever the workbook's relationships put them), data connections."""
+    found = {n for n in names if n.startswith("xl/externalLinks/") and n.endswith(".xml")}
+    if "xl/connections.xml" in names:
+        found.add("xl/connections.xml")
+    rels = "xl/_rels/workbook.xml.rels"
+    if rels in names and any(f"/{kind}".encode() in parts.read(rels) for kind in _LINK_RELS):
+        try:
+            for r in _tree(parts, rels):
+                if r.get("Type", "").rpartition("/")[2] in _LINK_RELS:
+                    found.add(_rel_target("xl", r.get("Target", "")))
+        except ParseError:
+            pass
+    return [_describe_link(parts, names, part) for part in sorted(found)]
+
+
+def _rel_target(base: str, target: str) -> str:
+    return target.lstrip("/") if target.startswith("/") else str(PurePosixPath(base) / target)
+
+
+def _describe_link(parts: _Parts, names, part: str) -> str:
+    """``part: what it points at`` (a file, ``DDE service|topic``, ``OLE progid``, a connection's name)."""
+    if part not in names:
+        return part
+    try:
+        root = _tree(parts, part)
+        folder, _, leaf = part.rpartition("/")
+        rels_part = f"{folder}/_rels/{leaf}.rels"
+        targets = {r.get("Id"): r.get("Target", "") for r in _tree(parts, rels_part)} if rels_part in names else {}
+    except ParseError:
+        return part
+    for el in root.iter():
+        kind = el.tag.rpartition("}")[2]
+        target = targets.get(el.get(f"{_NS_REL}id"), "")
+        if kind == "externalBook":
+            return f"{part}: {target}"
+        if kind == "ddeLink":
+            return f"{part}: DDE {el.get('ddeService', '')}|{el.get('ddeTopic', '')}"
+        if kind == "oleLink":
+            return f"{part}: OLE {el.get('progId', '')} {target}".rstrip()
+        if kind == "connection":
+            return f"{part}: {el.get('name', '')}".rstrip(": ")
+    return part
+
+
 # -- the fast path: a linear check, at C speed, that calamine can read a sheet as it is --------------
 _CELL_WITHOUT_R = re.compile(rb'<c(?=[\s/>])(?! r=")')      # a cell whose first attribute is not r
 _ROW_WITHOUT_R = re.compile(rb'<row(?=[\s/>])(?! r=")')
 _BAD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]{1,7}")')     # an r that is no cell reference
-_PREFIXED = re.compile(rb"<[^\s<>/!?:]{1,64}:(?:c|row|sheetData|v|is|t)[\s/>]")
+_PREFIXED = re.compile(rb"<[^\s<>/!?:]{1,64}:(?:c|row|sheetData|v|is|t|f)[\s/>]")
 _REF_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 
@@ -635,7 +712,7 @@ def _not_plain(digits: int) -> re.Pattern:
                       % (digits, digits))
 
 
-_PREFIXED_END = re.compile(rb":(?:c|row|sheetData|v|is|t)[\s/>]")   # how a _PREFIXED tag ends: rare, found fast
+_PREFIXED_END = re.compile(rb":(?:c|row|sheetData|v|is|t|f)[\s/>]")   # how a _PREFIXED tag ends: rare, found fast
 
 
 _OPEN_C = re.compile(rb"<c [^<>]*>")
@@ -666,9 +743,63 @@ def _error_scan(xml: bytes) -> dict[tuple[int, int], str]:
     return out
 
 
+# A formula element: <f>, <f t="shared" si="0"/> (a namespace-prefixed one, <x:f>, sends its sheet to the
+# safe path, as a prefixed cell or value does: see _PREFIXED).
+_F_TAG = re.compile(rb"<f(?=[\s/>])")
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+_FORMULA_TEXT = 256                 # characters of a formula's text kept (it is shown, never evaluated)
+
+
+def _formula_scan(xml: bytes) -> dict[tuple[int, int], bytes]:
+    """Cells holding a formula in a fast-path sheet (every cell there opens with ``<c r="..."``), each with
+    the formula's text as it stands in the XML (escaped; :meth:`Sheet.formula` decodes it when asked); a
+    shared formula's follower gets its master's.  Linear: a formula's cell is the tag just before it (as
+    the schema orders a cell's children), else it is looked for back only as far as the previous formula;
+    its text runs to the next tag."""
+    out: dict[tuple[int, int], bytes] = {}
+    shared: dict[bytes, bytes] = {}
+    lo, cell = 0, None
+    find, rfind = xml.find, xml.rfind
+    for m in _F_TAG.finditer(xml):
+        pos = m.start()
+        start = rfind(b"<", lo, pos)
+        if start < 0 or xml[start + 1:start + 2] != b"c" or xml[pos - 2] == 0x2F:
+            start = rfind(b'<c r="', lo, pos)      # not right after its cell's tag: an odd order, or none
+        if start >= 0:             # the cell this formula stands in, unless that cell closed before it
+            ref, end = _REF_TAG.match(xml, start), find(b">", start, pos)
+            cell = None
+            if ref and end > 0 and xml[end - 1] != 0x2F and find(b"</c>", end, pos) < 0:
+                cell = (int(ref.group(2)) - 1, _col_index(ref.group(1)))
+        elif cell is not None and find(b"</c>", lo, pos) >= 0:
+            cell = None            # a second formula element, after its cell closed
+        lo = pos
+        close = find(b">", m.end())
+        if close < 0:
+            break
+        text = b""
+        if xml[close - 1] != 0x2F:
+            stop = find(b"<", close)
+            text = xml[close + 1:stop if stop >= 0 else len(xml)][:8 * _FORMULA_TEXT]
+        if find(b"shared", m.end(), close) >= 0:
+            attrs = dict(_ATTR.findall(xml[m.end():close]))
+            if attrs.get(b"t") == b"shared":
+                si = attrs.get(b"si", b"")
+                text = shared.setdefault(si, text) if text else shared.get(si, b"")
+        if cell is not None and cell not in out:
+            out[cell] = text
+    return out
+
+
+@functools.lru_cache(maxsize=1024)
+def _col_index(letters: bytes) -> int:
+    """b'D' → 3 (zero-based)."""
+    return _col_number(letters.decode()) - 1
+
+
 def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool = True):
-    """(bytes for calamine, error cells by sheet, {sheet: (first outside cell, count)}): on the fast path
-    the package with the parts already inflated stored (see _stored_package), otherwise a bounded copy."""
+    """(bytes for calamine, {sheet: (error cells, formula cells)}, {sheet: (first outside cell, count)}): on
+    the fast path the package with the parts already inflated stored (see _stored_package), otherwise a
+    bounded copy."""
     sheets = _sheet_parts(parts, names)
     read = [(n, p) for n, p in sheets if n not in _NOT_READ]
     # every worksheet part in the package is checked, not only the ones we resolved
@@ -691,7 +822,11 @@ def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool
         longest = max(_longest_shared(parts.read(n)) for n in shared_tables)
         fast = shared_cells * longest <= _FAST_AMPLIFY
     if fast:
-        return _stored_package(parts), {n: _error_scan(parts.read(p)) for n, p in read}, {}
+        cells = {}
+        for n, p in read:
+            xml = parts.read(p)
+            cells[n] = (_error_scan(xml), _formula_scan(xml))
+        return _stored_package(parts), cells, {}
     return _rebuild_xlsx(parts, names, sheets, max_rows, max_cols)
 
 
@@ -791,6 +926,11 @@ class _SheetScan:
         self.max_rows, self.max_cols = max_rows, max_cols
         self.cells: dict[tuple[int, int], str] = {}
         self.errors: dict[tuple[int, int], str] = {}
+        self.formulas: dict[tuple[int, int], str] = {}
+        self.shared_formulas: dict[str, str] = {}
+        self.formula: list[str] | None = None     # the current cell's formula text, once one began
+        self.formula_attrs: dict = {}
+        self.in_f = 0
         self.first: str | None = None
         self.outside = 0
         self.row = 0
@@ -814,6 +954,7 @@ class _SheetScan:
             self.cell, self.attrs = (r, c), attrs
             self.text, self.text_len = [], 0
             self.has_v = self.has_is = False
+            self.formula, self.in_f = None, 0
         elif self.cell is None:
             if t == "row":
                 r = attrs.get("r", "")
@@ -824,12 +965,20 @@ class _SheetScan:
             self.has_v = True
         elif t == "is":
             self.has_is = True
+        elif t == "f":
+            self.in_f += 1
+            if self.formula is None:
+                self.formula, self.formula_attrs = [], attrs
         elif t == "t":
             self.in_t += 1
         elif t == "rPh":
             self.rph += 1
 
     def chars(self, text):
+        if self.cell is not None and self.in_f:
+            if sum(map(len, self.formula)) < _FORMULA_TEXT:
+                self.formula.append(text[:_FORMULA_TEXT])
+            return
         if self.cell is not None and (self.in_v or (self.has_is and self.in_t and not self.rph)):
             room = MAX_TEXT + 1 - self.text_len
             if room > 0:
@@ -842,6 +991,8 @@ class _SheetScan:
             return
         if t == "v":
             self.in_v -= 1
+        elif t == "f":
+            self.in_f -= 1
         elif t == "t":
             self.in_t -= 1
         elif t == "rPh":
@@ -852,7 +1003,8 @@ class _SheetScan:
     def _close(self):
         (r, c), a = self.cell, self.attrs
         self.cell = None
-        self.in_v = self.in_t = self.rph = 0
+        self.in_v = self.in_t = self.rph = self.in_f = 0
+        formula = self._formula_text()
         value = "".join(self.text)
         kind = a.get("t", "")
         if kind == "s" and self.has_v:
@@ -875,10 +1027,25 @@ class _SheetScan:
         else:
             xml = f"{head}{' t=' + _qa(kind) if kind else ''}/>"
         self.cells[(r, c)] = xml
+        if formula is not None:
+            self.formulas[(r - 1, c - 1)] = formula
+        else:
+            self.formulas.pop((r - 1, c - 1), None)
         if kind == "e" and self.has_v:
             self.errors[(r - 1, c - 1)] = value
         else:
             self.errors.pop((r - 1, c - 1), None)
+
+    def _formula_text(self) -> str | None:
+        """The closing cell's formula (a shared formula's follower: its master's text), None without one."""
+        if self.formula is None:
+            return None
+        text = "".join(self.formula)[:_FORMULA_TEXT]
+        a = {_local(k): v for k, v in self.formula_attrs.items()}
+        if a.get("t") == "shared":
+            si = a.get("si", "")
+            text = self.shared_formulas.setdefault(si, text) if text else self.shared_formulas.get(si, "")
+        return text
 
     def xml(self) -> bytes:
         out = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{_NS_MAIN[1:-1]}">'
@@ -909,16 +1076,16 @@ def _rebuild_xlsx(parts: _Parts, names, sheet_parts, max_rows, max_cols):
     """A copy of the package with every worksheet re-serialised within bounds and no shared strings."""
     budget = _Budget()
     shared = _shared_strings(parts, names, budget)
-    errors, outside, sheets = {}, {}, {}
+    cells, outside, sheets = {}, {}, {}
     for name, part in sheet_parts:
         if part is None:
             continue
-        if name in _NOT_READ:
+        if name in _NOT_READ and name != _SHOWN:
             sheets[part] = _EMPTY_SHEET
             continue
         scan = _scan_sheet(parts, part, shared, budget, max_rows, max_cols)
         sheets[part] = scan.xml()
-        errors[name] = scan.errors
+        cells[name] = (scan.errors, scan.formulas)
         if scan.outside:
             outside[name] = (scan.first, scan.outside)
     out = io.BytesIO()
@@ -931,7 +1098,7 @@ def _rebuild_xlsx(parts: _Parts, names, sheet_parts, max_rows, max_cols):
             z.writestr(part, xml)
         if "xl/sharedStrings.xml" in names:
             z.writestr("xl/sharedStrings.xml", f'<sst xmlns="{_NS_MAIN[1:-1]}" count="0" uniqueCount="0"/>')
-    return out.getvalue(), errors, outside
+    return out.getvalue(), cells, outside
 
 
 # -- OpenDocument: positions follow the repeat counts; non-empty repeats must stay within bounds -----
@@ -956,9 +1123,13 @@ class _OdsScan:
         self.cell_depth = 0      # > 0 inside a cell (nested tables are content, not rows)
         self.cell: tuple | None = None
         self.cell_text = 0
+        self.formulas: dict[str, dict[tuple[int, int], str]] = {}
+        self.links: list[str] = []
 
     def start(self, tag, attrs):
         local = _local(tag)
+        if local in _ODS_LINKS:
+            self.links.append(_ods_link(tag, attrs))
         if local in ("table", "table-row", "table-cell", "covered-table-cell") and \
                 not tag.startswith("table:") and self.cell_depth == 0:
             raise ValueError(f"unexpected element {tag[:40]}")
@@ -981,6 +1152,12 @@ class _OdsScan:
         elif tag in ("table:table-cell", "table:covered-table-cell") and self.table is not None:
             rep = _repeat(attrs.get("table:number-columns-repeated"))
             self.cell = (self.row, self.col, rep, [("office:value-type" in attrs) or ("calcext:value-type" in attrs)])
+            formula = attrs.get("table:formula")
+            if formula is not None:       # every instance within bounds (rows do not overlap: linear in all)
+                cells = self.formulas.setdefault(self.table, {})
+                for r in range(self.row, min(self.row + self.row_rep, self.max_rows)):
+                    for c in range(self.col, min(self.col + rep, self.max_cols)):
+                        cells[(r, c)] = formula[:_FORMULA_TEXT]
             self.cell_text, self.cell_depth = 0, 1
             self.col += rep
             if self.cell[1] >= self.max_cols and not self.mute:
@@ -1033,6 +1210,16 @@ class _OdsScan:
             self.outside[self.table or ""] = (prev[0] if prev else first, (prev[1] if prev else 0) + count)
 
 
+_ODS_LINKS = {"table-source", "cell-range-source", "dde-source"}     # a linked sheet or range, a DDE link
+
+
+def _ods_link(tag: str, attrs: dict) -> str:
+    """What an OpenDocument link element points at: a linked file, or a DDE application|topic!item."""
+    href = attrs.get("xlink:href")
+    dde = "|".join(attrs.get(f"office:dde-{k}", "") for k in ("application", "topic", "item")).strip("|")
+    return f"content.xml: {tag} {href or dde}".strip()
+
+
 def _repeat(value) -> int:
     try:
         n = int(value) if value is not None else 1
@@ -1042,14 +1229,16 @@ def _repeat(value) -> int:
 
 
 def _bounded_ods(parts: _Parts, max_rows: int, max_cols: int, fast: bool = True):
-    """(bytes for calamine, {sheet: (first outside cell, count)}): the package as read (see _stored_package)
-    when every non-empty cell lies within bounds, otherwise a copy whose content.xml is clipped to them."""
+    """(bytes for calamine, {sheet: (first outside cell, count)}, {sheet: ({}, formula cells)}, outside links):
+    the package as read (see _stored_package) when every non-empty cell lies within bounds, otherwise a copy
+    whose content.xml is clipped to them."""
     scan = _OdsScan(max_rows, max_cols, _Budget())
     p = _expat_parser("content.xml")
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = scan.start, scan.end, scan.chars
     p.Parse(parts.read("content.xml"), True)
+    cells = {name: ({}, formulas) for name, formulas in scan.formulas.items()}
     if fast and not scan.beyond:
-        return _stored_package(parts), {}
+        return _stored_package(parts), {}, cells, scan.links
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
         z.writestr("mimetype", parts.read("mimetype"))
@@ -1057,7 +1246,7 @@ def _bounded_ods(parts: _Parts, max_rows: int, max_cols: int, fast: bool = True)
             if n in parts.zf.namelist():
                 z.writestr(n, parts.read(n))
         z.writestr("content.xml", ('<?xml version="1.0" encoding="UTF-8"?>\n' + "".join(scan.out)).encode())
-    return out.getvalue(), scan.outside
+    return out.getvalue(), scan.outside, cells, scan.links
 
 
 def _find_identity(wb: Workbook) -> None:

@@ -47,6 +47,16 @@ def _blank(raw) -> bool:
     return raw is None or (isinstance(raw, str) and not str.strip(raw, " "))
 
 
+def is_blank(raw) -> bool:
+    """Whether a cell holds nothing, as the workbook's self-check sees it (empty, or only spaces)."""
+    return _blank(raw)
+
+
+def as_text(raw) -> str:
+    """Any cell value as text (never raises)."""
+    return _str(raw, nfc=False)
+
+
 def _str(raw, nfc: bool = True) -> str:
     """The text of any value, NFC unless asked not to: a str subclass as plain str, an int past
     Python's int → str digit limit through Decimal, an object whose str() fails as its type name."""
@@ -62,7 +72,8 @@ def _str(raw, nfc: bool = True) -> str:
 def number(raw, whole: bool = False) -> Parsed:
     """A non-negative amount, at most MAX_NUMBER.  Text is read as the workbook's self-check reads it (see
     :func:`text_number`: Vietnamese notation), and noted; a dot that cannot be a thousands
-    separator ("1.5" read as 15) is warned about."""
+    separator ("1.5" read as 15) is warned about; a comma that may be one ("1,200": 1,2 or 1.200?) is
+    refused as ambiguous (``value.ambiguous-comma``): a factor of 1,000 is not guessed."""
     if _blank(raw):
         return BLANK
     if isinstance(raw, bool):
@@ -81,6 +92,8 @@ def number(raw, whole: bool = False) -> Parsed:
     if value is None:
         return Parsed(error="value.not-a-number")
     got = _range(value, whole, (repr(text), _show(value)))
+    if got.error != "value.negative" and comma_readings(text) is not None:
+        return Parsed(error="value.ambiguous-comma")
     if got.error is None and _odd_dots(text):
         return Parsed(got.value, got.note, warning="value.dot-not-thousands")
     return got
@@ -138,6 +151,22 @@ def _odd_dots(text: str) -> bool:
     """A dot that does not group thousands ("1.5", "12.34"): it was likely meant as a decimal point."""
     t = re.sub(r"[ \t\r\n%]", "", text)
     return "." in t.split(",")[0] and not _GROUPED.fullmatch(t)
+
+
+# One comma, exactly three digits after it, a first group that could lead a thousands grouping (1 to 3
+# digits, no leading zero), and no other separator or exponent: "1,200", "12,345", "+1,200%".  "0,500",
+# "1234,567", "1,2", "1,2000", "1.200,5" and "1,200,000" are not ambiguous (the last is not a number at all).
+_COMMA_THOUSANDS = re.compile(r"[+-]?[1-9][0-9]{0,2},[0-9]{3}")
+
+
+def comma_readings(text: str) -> tuple[Fraction, Fraction] | None:
+    """The two readings of a text number whose comma may be decimal or may group thousands ("1,200": 1,2 in
+    Vietnamese notation, 1.200 in English), or None when the text is not ambiguous that way."""
+    t = re.sub(r"[ \t\r\n%]", "", text)
+    if not _COMMA_THOUSANDS.fullmatch(t):
+        return None
+    decimal_reading = abs(text_number(t))
+    return decimal_reading, decimal_reading * 1000
 
 
 def _range(v: Fraction, whole: bool, note: tuple[str, str] | None) -> Parsed:

@@ -4,6 +4,7 @@ written for people.  Code compares enum members; Vietnamese labels are rendered 
 """
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from fractions import Fraction
 
@@ -122,3 +123,20 @@ def format_number(x: Fraction | float | int | None, decimals: int = 2, unit: str
     if unit == "%":
         return s + "%"
     return f"{s} {unit}" if unit else s
+
+
+# -- time, as people here read it ----------------------------------------------------------------------
+#: Vietnam time (Asia/Ho_Chi_Minh): UTC+7 all year, no daylight saving.  A fixed offset, not a tz database
+#: zone, so a Windows PC without tzdata reads it the same.
+VIETNAM = dt.timezone(dt.timedelta(hours=7), "UTC+07:00")
+ZONE_VI = "giờ Việt Nam"
+
+
+def vietnam_time(t: dt.datetime) -> dt.datetime:
+    """``t`` in Vietnam time; a naive ``t`` is taken to be Vietnam time already."""
+    return t.replace(tzinfo=VIETNAM) if t.tzinfo is None else t.astimezone(VIETNAM)
+
+
+def format_time(t: dt.datetime | None) -> str:
+    """A moment as people here read it: Vietnam time, dd/mm/yyyy hh:mm (the zone is said by the caller)."""
+    return "" if t is None else f"{vietnam_time(t):%d/%m/%Y %H:%M}"

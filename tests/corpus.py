@@ -17,7 +17,7 @@ import openpyxl
 
 from parxl import reader
 from parxl.demo import libreoffice, simulate
-from parxl.layout import COL, IDENTITY_SHEET, agency_layout, cell_name
+from parxl.layout import COL, FIRST_ROW, IDENTITY_SHEET, agency_layout, cell_name
 
 
 @dataclass
@@ -43,7 +43,11 @@ GOOD = {"III.4.2/1": {"numerator": 97, "denominator": 100}}
 
 
 def _opx(src, dst, edit):
+    """The workbook edited with openpyxl, one status typed on its first input sheet (a blank template is not
+    a return: ``return.blank``), saved and stamped."""
     wb = openpyxl.load_workbook(src)
+    first = wb.worksheets[1]
+    first.cell(FIRST_ROW + 1, COL["status"] + 1).value = "Đang thực hiện"
     edit(wb)
     wb.save(dst)
     simulate.stamp(dst, dt.datetime(2024, 9, 16, 8, 0, tzinfo=dt.timezone.utc))
@@ -83,8 +87,10 @@ def build_files(plan, period, issued, out: Path, other_plan_file: Path | None = 
     if other_plan_file:
         shutil.copyfile(other_plan_file, out / "return_from_another_plan.xlsx")
         cases.append(Case("return_from_another_plan.xlsx", "identity.other-plan", accepted=False))
-    shutil.copyfile(issued["HOIAN"], out / "return_hoian_signed_file_renamed_as_duyxuyen.xlsx")
+    fill("HOIAN", "return_hoian_signed_file_renamed_as_duyxuyen.xlsx", GOOD)
     cases.append(Case("return_hoian_signed_file_renamed_as_duyxuyen.xlsx", None, "HOIAN"))
+    shutil.copyfile(issued["DUYXUYEN"], out / "return_blank_template_sent_back.xlsx")
+    cases.append(Case("return_blank_template_sent_back.xlsx", "return.blank", accepted=False))
 
     def sign_edit(wb):
         ws = wb[IDENTITY_SHEET]
@@ -242,15 +248,23 @@ def build_libreoffice(plan, period, issued, out: Path) -> list[Case]:
     # "2100,5" under en-US: read by the cell's Vietnamese format as 2100.5, a number (no text to coerce)
     cases.append(Case(job["dst"].name, None, "SKHDT",
                       extra={"indicator": "VIII.2/1", "value": round(100.5 * 100 / 2000, 4)}))
-    job = {"src": issued["STTTT"], "dst": out / "return_libreoffice_saved_twice.xlsx", "edits": [], "saves": 2}
+    # one status typed in each (a blank template is not a return: return.blank)
+    first = lambda a: next(r.indicator.code for s in agency_layout(plan, a) for r in s.rows)  # noqa: E731
+    s_tt, c_tt = where(plan, "STTTT", first("STTTT"), "status")
+    job = {"src": issued["STTTT"], "dst": out / "return_libreoffice_saved_twice.xlsx",
+           "edits": [[s_tt, c_tt, "Đang thực hiện"]], "saves": 2}
     libreoffice.type_values([job])
     cases.append(Case(job["dst"].name, None, "STTTT"))
-    ods = libreoffice.convert(issued["SYT"], out / "_ods", "ods")
+    (out / "_syt").mkdir()
+    syt = simulate.fill_openpyxl(issued["SYT"], out / "_syt" / "2024-Q3_SYT.xlsx", plan, "SYT",
+                                 {first("SYT"): {"status": "Đang thực hiện"}})
+    ods = libreoffice.convert(syt, out / "_ods", "ods")
     back = libreoffice.convert(ods, out / "_back", "xlsx")
     shutil.move(str(back), out / "return_converted_through_ods.xlsx")
     shutil.move(str(ods), out / "return_saved_as_ods.ods")
     shutil.rmtree(out / "_ods")
     shutil.rmtree(out / "_back")
+    shutil.rmtree(out / "_syt")
     cases.append(Case("return_converted_through_ods.xlsx", None, "SYT"))
     cases.append(Case("return_saved_as_ods.ods", None, "SYT"))   # superseded by one of the two
     xls = libreoffice.convert(issued["SGDDT"], out / "_xls", "xls")

@@ -258,7 +258,7 @@ def test_the_consolidated_workbook_says_which_file_won_and_why(plan, period, iss
     merge_to_files(plan, period, returns_dir, tmp_path / "th.xlsx", KEY)
     ws = openpyxl.load_workbook(tmp_path / "th.xlsx", read_only=True)["Tệp nhận được"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=5, values_only=True) if r[0]}
-    assert "lan2.xlsx" in rows["lan1.xlsx"][3] and "16/09/2024 10:00" in rows["lan2.xlsx"][3]
+    assert "lan2.xlsx" in rows["lan1.xlsx"][3] and "16/09/2024 17:00 giờ Việt Nam" in rows["lan2.xlsx"][3]
     assert rows["lan2.xlsx"][3].startswith("Bản mới nhất trong 2 bản")
 
 

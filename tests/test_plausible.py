@@ -175,8 +175,10 @@ def test_known_sheets_are_not_unknown(plan, period, issued, tmp_path):
             if ws.title != "Định danh" and ws.sheet_state == "visible" and ws.title != "Hướng dẫn":
                 ws.title = ws.title[:20] + " (sửa)"
                 break
-    renamed = _edit(issued[agency], tmp_path / "renamed.xlsx", rename)
-    checked = check_paths([issued[agency], renamed], plan, period, KEY)
+    clean = simulate.fill_openpyxl(issued[agency], tmp_path / "clean.xlsx", plan, agency,
+                                   {"III.4.2/1": {"numerator": 97, "denominator": 100}})   # a blank one is no return
+    renamed = _edit(clean, tmp_path / "renamed.xlsx", rename)
+    checked = check_paths([clean, renamed], plan, period, KEY)
     for c in checked:
         assert c.accepted, [f.code for f in c.findings]
         assert not _codes(c, "layout.sheet-unknown"), [(f.sheet, f.code) for f in c.findings]

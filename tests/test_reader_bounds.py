@@ -323,8 +323,8 @@ UTC = reader.dt.timezone.utc
     (" 2024-09-16T10:00:00.5Z\n", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
     ("2024-09-16T17:00:00+07:00", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
     ("2024-09-16T05:00:00-05:00", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
-    ("2024-09-16T10:00:00", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),             # no zone: UTC
-    ("2024-09-16", reader.dt.datetime(2024, 9, 16, 0, 0, tzinfo=UTC)),
+    ("2024-09-16T17:00:00", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),     # no zone: Vietnam time
+    ("2024-09-16", reader.dt.datetime(2024, 9, 15, 17, 0, tzinfo=UTC)),               # a Vietnam day begins
     ("2024-02-30T00:00:00Z", None), ("garbage", None), ("", None), (None, None), ("2024-09-16T25:00:00Z", None),
     ("2024-09-16T10:00:00+99:00", None), ("9" * 10000, None),
 ])

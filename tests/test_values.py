@@ -15,7 +15,8 @@ from parxl import values as V
     (12, True, 12, False), (12.0, True, 12, False), (0.95, False, Fraction("0.95"), False),
     (" 12 ", True, 12, True), ("95,5", False, Fraction("95.5"), True),
     ("1.234", True, 1234, True), ("1.234", False, 1234, True),            # Vietnamese thousands
-    ("1,234", False, Fraction("1.234"), True),                             # a decimal comma
+    ("1,2345", False, Fraction("1.2345"), True), ("0,234", False, Fraction("0.234"), True),   # a decimal comma
+    ("1234,567", False, Fraction("1234.567"), True), ("1.234,567", False, Fraction("1234.567"), True),
     ("1.234.567", True, 1234567, True), ("1.234,5", False, Fraction("1234.5"), True),
     ("95%", False, 95, True), ("1 234", True, 1234, True), ("95,5%", False, Fraction("95.5"), True),
     ("1.5", False, 15, True), ("1,5e2", False, 150, True), ("+5", True, 5, True),
@@ -23,6 +24,27 @@ from parxl import values as V
 def test_numbers(raw, whole, value, noted):
     p = V.number(raw, whole=whole)
     assert p.error is None and p.value == value and (p.note is not None) == noted
+
+
+# A comma before exactly three digits is 1,2 in Vietnamese notation and 1.200 in English: a factor of 1,000
+# is not guessed (issue 21: "1,200" beside a baseline of "1.000" read as -99.88%).
+@pytest.mark.parametrize("raw,whole", [("1,200", False), ("1,200", True), ("12,345", False), ("123,456", False),
+                                       ("+1,200", False), ("1,200%", False), (" 1,200 ", False), ("1,000", True),
+                                       ("1, 200", False)],
+                         ids=["comma-3", "comma-3-whole", "two-digits", "three-digits", "plus", "percent", "spaces",
+                              "whole-either-way", "space-after-comma"])
+def test_a_comma_that_may_group_thousands_is_refused_as_ambiguous(raw, whole):
+    p = V.number(raw, whole=whole)
+    assert p.error == "value.ambiguous-comma" and p.value is None
+    low, high = V.comma_readings(raw)
+    assert high == low * 1000
+
+
+@pytest.mark.parametrize("raw,code", [("-1,200", "value.negative"), ("1,200,000", "value.not-a-number"),
+                                      ("1\u00a0200", "value.not-a-number")],
+                         ids=["negative-either-way", "english-millions", "nbsp-thousands"])
+def test_the_neighbours_of_an_ambiguous_comma_keep_their_own_finding(raw, code):
+    assert V.number(raw).error == code and V.comma_readings(raw) is None or code == "value.negative"
 
 
 def test_a_dot_that_cannot_group_thousands_is_warned_about():
@@ -34,7 +56,7 @@ def test_a_dot_that_cannot_group_thousands_is_warned_about():
 @pytest.mark.parametrize("raw,whole,code", [
     ("mười", True, "value.not-a-number"), ("-5", True, "value.negative"), (-1, False, "value.negative"),
     (4.5, True, "value.not-whole"), (1.234, True, "value.not-whole"), ("1,2,3", False, "value.not-a-number"),
-    ("1,234.5", False, "value.not-a-number"), ("1,234", True, "value.not-whole"),
+    ("1,234.5", False, "value.not-a-number"), ("1,23", True, "value.not-whole"),
     ("1\u00a0234", True, "value.not-a-number"), ("%", False, "value.not-a-number"),
     (True, True, "value.not-a-number"), (dt.date(2024, 1, 1), True, "value.not-a-number"),
 ])
