@@ -424,6 +424,14 @@ def generate(period_arg, plan_path, agencies, period, out_dir, only, key_path, d
         kept = [i.path.name for i in issues if i.kept]
         n = len(issues) - len(kept)
         click.echo(_n(ngettext("{n} workbook written to {out}", "{n} workbooks written to {out}", n), n, out=out_dir))
+        left_out = next((i.left_out for i in issues if i.left_out), ())
+        if left_out:
+            shown_out = "; ".join(left_out[:3]) + ("; …" if len(left_out) > 3 else "")
+            click.echo(_n(ngettext("{n} record of the ledger was not shown nor carried over (unreadable, or not "
+                                   "sealed by a merge with this key): {records}",
+                                   "{n} records of the ledger were not shown nor carried over (unreadable, or not "
+                                   "sealed by a merge with this key): {records}", len(left_out)), len(left_out),
+                          records=shown_out), err=True)
         if ledger_path is not None:
             shown = next((i.previous for i in issues if i.previous), None)
             if shown:
@@ -504,8 +512,8 @@ def merge(period_arg, plan_path, agencies, period, returns_dir, out, report_path
         with _progress(_("reading returns"), sum(e.readable for e in entries)) as tick:
             report = merge_to_files(p, per, returns_dir, out, key, report_path, tick, workers, key_path=kpath,
                                     allow_empty=allow_empty, entries=entries, ledger=ledger)
-    if report.ledger_problem:
-        click.echo(report.ledger_problem, err=True)
+    if report.ledger_notice:
+        click.echo(report.ledger_notice, err=True)
     c = {k: format_number(v) for k, v in report.counts().items()}
     m = report.counts()["missing"]
     click.echo(_("returns: {accepted} accepted, {rejected} rejected, {superseded} superseded, {skipped} not read")
@@ -516,6 +524,10 @@ def merge(period_arg, plan_path, agencies, period, returns_dir, out, report_path
     line = _n(ngettext("{n} error finding; consolidated workbook: {out}",
                        "{n} error findings; consolidated workbook: {out}", errors), errors, out=out)
     click.echo(line + (_("; report: {path}").format(path=report_path) if report_path else ""))
+    if ledger is not None and report.ledger_problem:
+        raise _Exit2(_("the outputs were written, but this merge is not recorded in the ledger: {problem}. "
+                       "Fix that and run the same merge again: it is then recorded").format(
+                         problem=report.ledger_problem))
     sys.exit(1 if strict and errors else 0)
 
 

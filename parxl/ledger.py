@@ -23,8 +23,12 @@ report said, to the last digit.  Times are UTC, ISO 8601.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
 import sqlite3
+import time
+import unicodedata
 from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
@@ -39,7 +43,7 @@ from .periods import Period
 from .report import ACCEPTED, SUPERSEDED, Change, Report
 from .vocab import ProvinceVerdict, TaskStatus, Verdict
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x50415258          # "PARX" in PRAGMA application_id: a parxl ledger and nothing else
 LOCK_TIMEOUT = 10.0                  # seconds to wait for another program's write to finish
 LEDGER_FILE_NAME = "parxl-ledger.sqlite"
@@ -137,6 +141,13 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (run, agency, indicator, field)
     );
     """,
+    # 2: a ledger carries its province (another province's ledger is refused) and a seal on every agency
+    # value (an HMAC with the secretariat's key: what `generate --ledger` carries over must be what a merge
+    # recorded, not a row written into the file by other means).
+    """
+    ALTER TABLE runs ADD COLUMN province TEXT;
+    ALTER TABLE agency_values ADD COLUMN seal TEXT;
+    """,
 ]
 
 # What each table and column holds: README's "Ledger" section is generated from the live schema and
@@ -149,6 +160,7 @@ DOC: dict[str, tuple[str, dict[str, str]]] = {
         "period": "the period merged (`2024-Q3`)", "year": "its year", "quarter": "its quarter (1–4)",
         "options": "the merge's options (JSON: returns folder, signed or not, allow_empty)",
         "inputs": "the inputs' fingerprint (`inputs` of the JSON report, `parxl_inputs` of the workbook); unique",
+        "province": "the plan's province (a ledger holding another province's runs is refused); empty before schema 2",
     }),
     "periods": ("The current run of each plan × period: the latest merge recorded (or re-run) for it.", {
         "plan_id": "the plan's id", "period": "the period", "year": "its year", "quarter": "its quarter",
@@ -178,6 +190,8 @@ DOC: dict[str, tuple[str, dict[str, str]]] = {
         "file": "provenance: the file", "sheet": "provenance: the sheet",
         "cell": "provenance: the row's `Mã chỉ tiêu` cell",
         "cells": "provenance: every input's cell (JSON: input key → A1 cell)",
+        "seal": "HMAC-SHA256, with the secretariat's key, of the run's plan and period, the agency, the indicator "
+                "and the fields above: `generate --ledger` carries over only sealed values",
     }),
     "figures": ("Every province figure of a run, with its coverage.", {
         "run": "the run", "period": "the period", "indicator": "the indicator code",
@@ -276,6 +290,51 @@ def result_fields(r: Result) -> dict[str, str | None]:
     return {f: enc(getattr(r, attr)) for f, attr, _ in FIELDS}
 
 
+def seal(key: bytes, plan_id: str, period: str, agency: str, indicator: str, fields: dict) -> str:
+    """The seal of one agency value: HMAC-SHA256 with the secretariat's key over where it belongs and every
+    field of :data:`FIELDS` as stored."""
+    msg = json.dumps([plan_id, period, agency, indicator, [fields.get(f) for f, _, _ in FIELDS]],
+                     ensure_ascii=False, separators=(",", ":"))
+    return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _same_province(a: str, b: str) -> bool:
+    norm = lambda x: " ".join(unicodedata.normalize("NFC", x).casefold().split())  # noqa: E731
+    return norm(a) == norm(b)
+
+
+def _bad_field(row: sqlite3.Row, numeric: Iterable[str], words: dict[str, type[Enum]]) -> str | None:
+    """The first field of a record read back that is not what the ledger writes, described; None when sound."""
+    for f in numeric:
+        v = row[f]
+        if v is None:
+            continue
+        try:
+            Fraction(v)
+        except (ValueError, ZeroDivisionError, TypeError):
+            return f"{f} = {str(v)[:40]!r}"
+    for f, vocab in words.items():
+        v = row[f]
+        if v is None and f != "verdict":
+            continue
+        try:
+            vocab(v)
+        except ValueError:
+            return f"{f} = {str(v)[:40]!r}"
+    if "doc_date" in row.keys() and row["doc_date"] is not None:
+        try:
+            dt.date.fromisoformat(row["doc_date"])
+        except (ValueError, TypeError):
+            return f"doc_date = {str(row['doc_date'])[:40]!r}"
+    return None
+
+
+_VALUE_NUMERIC = ("numerator", "denominator", "value", "current", "baseline", "gap")
+_VALUE_WORDS = {"verdict": Verdict, "status": TaskStatus}
+_FIGURE_NUMERIC = ("value", "numerator", "denominator")
+_FIGURE_WORDS = {"verdict": ProvinceVerdict}
+
+
 # -- the ledger ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -306,6 +365,9 @@ class Ledger:
         self.db, self.path = db, path
         #: Set when the ledger is used with a rollback journal because its drive refuses WAL (said to the operator).
         self.notice: str | None = None
+        #: Records that could not be read back (a value that is not a number, a word outside the vocabulary, a
+        #: seal that does not match): left out, each described here for the operator.
+        self.unreadable: list[str] = []
 
     # opening ----------------------------------------------------------------------------------
     @classmethod
@@ -365,8 +427,9 @@ class Ledger:
                                    path=self.path, found=version, known=SCHEMA_VERSION))
         self._journal()
         if version < SCHEMA_VERSION:
-            db.execute("BEGIN IMMEDIATE")
-            try:
+            db.execute("BEGIN IMMEDIATE")     # another process may be migrating the same new file right now:
+            try:                              # read the version again under the write lock
+                version = db.execute("PRAGMA user_version").fetchone()[0]
                 for v in range(version, SCHEMA_VERSION):
                     for stmt in MIGRATIONS[v].split(";"):
                         if stmt.strip():
@@ -377,7 +440,12 @@ class Ledger:
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
-        db.execute("PRAGMA quick_check(1)").fetchone()
+        check = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if check != "ok":
+            raise LedgerError(_say("the ledger {path} is damaged ({error}); restore it from a backup, or move it "
+                                   "away to start a new one",
+                                   "sổ theo dõi {path} bị hỏng ({error}); hãy khôi phục từ bản sao lưu, hoặc chuyển "
+                                   "tệp đi nơi khác để bắt đầu sổ mới", path=self.path, error=check))
 
     def _journal(self) -> None:
         """WAL where the drive allows it; else (a network share whose file system cannot share SQLite's WAL
@@ -386,12 +454,20 @@ class Ledger:
         mode = db.execute("PRAGMA journal_mode").fetchone()[0].lower()
         if mode == "wal":
             return
-        try:
-            mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower()
-        except sqlite3.OperationalError as e:
-            if _locked(e):
-                raise
-            mode = None
+        deadline = time.monotonic() + LOCK_TIMEOUT
+        while True:     # changing the journal needs the file to itself: another run may be creating it now
+            try:
+                mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower()
+                break
+            except sqlite3.OperationalError as e:
+                if not _locked(e):
+                    mode = None
+                    break
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+            if db.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return      # the other run made it WAL meanwhile
         if mode != "wal":
             db.execute("PRAGMA journal_mode = DELETE").fetchone()
             self.notice = _say("the ledger {path} is on a drive that does not allow SQLite's WAL journal (a network "
@@ -419,11 +495,12 @@ class Ledger:
 
     # recording --------------------------------------------------------------------------------
     def record(self, report: Report, changes: Iterable[Change] | None = None, options: dict | None = None,
-               now: dt.datetime | None = None) -> tuple[int, bool]:
+               now: dt.datetime | None = None, key: bytes | None = None) -> tuple[int, bool]:
         """Record a merge; returns (run id, whether anything was added).
 
         The same inputs (``report.inputs_digest()``) are recorded once: recording them again adds nothing and
-        makes that run the period's current one again.  ``changes`` defaults to ``report.changes``."""
+        makes that run the period's current one again.  ``changes`` defaults to ``report.changes``.  With ``key``
+        every agency value is sealed (:func:`seal`)."""
         digest = report.inputs_digest()
         per, plan = report.period, report.plan
         changes = list(report.changes if changes is None else changes)
@@ -434,7 +511,7 @@ class Ledger:
                 row = db.execute("SELECT id FROM runs WHERE inputs = ?", (digest,)).fetchone()
                 added = row is None
                 if added:
-                    run = self._insert(report, digest, changes, options or {}, now)
+                    run = self._insert(report, digest, changes, options or {}, now, key)
                 else:
                     run = row[0]
                 db.execute("INSERT INTO periods (plan_id, period, year, quarter, current_run) VALUES (?, ?, ?, ?, ?) "
@@ -449,13 +526,13 @@ class Ledger:
         return run, added
 
     def _insert(self, report: Report, digest: str, changes: list[Change], options: dict,
-                now: dt.datetime | None) -> int:
+                now: dt.datetime | None, key: bytes | None) -> int:
         db, per, plan = self.db, report.period, report.plan
         at = (now or dt.datetime.now(dt.timezone.utc)).astimezone(dt.timezone.utc).replace(microsecond=0)
-        cur = db.execute("INSERT INTO runs (at, plan_id, plan_version, period, year, quarter, options, inputs) "
-                         "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        cur = db.execute("INSERT INTO runs (at, plan_id, plan_version, period, year, quarter, options, inputs, "
+                         "province) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          (at.isoformat(), plan.id, plan.version, per.code, per.year, per.quarter,
-                          json.dumps(options, ensure_ascii=False, sort_keys=True), digest))
+                          json.dumps(options, ensure_ascii=False, sort_keys=True), digest, plan.province))
         run = cur.lastrowid
         db.executemany(
             "INSERT INTO files (run, path, sha256, agency, period, template_id, status, superseded_by, saved_at, "
@@ -465,12 +542,13 @@ class Ledger:
              for e in report.returns])
         db.executemany(
             "INSERT INTO agency_values (run, period, agency, indicator, verdict, status, numerator, denominator, value, "
-            "current, baseline, gap, evidence, doc_date, issues, proposals, file, sheet, cell, cells) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "current, baseline, gap, evidence, doc_date, issues, proposals, file, sheet, cell, cells, seal) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [(run, per.code, r.agency, r.indicator, r.verdict.value, enc(r.reported_status), enc(r.numerator),
               enc(r.denominator), enc(r.value), enc(r.current), enc(r.baseline), enc(r.gap), r.evidence,
               enc(r.doc_date), r.issues, r.proposals, r.file if r.sheet else None, r.sheet, r.cell,
-              json.dumps(dict(r.cells)) if r.cells else None)
+              json.dumps(dict(r.cells)) if r.cells else None,
+              seal(key, plan.id, per.code, r.agency, r.indicator, result_fields(r)) if key else None)
              for r in report.results])
         db.executemany(
             "INSERT INTO figures (run, period, indicator, rule, verdict, final, value, numerator, denominator, "
@@ -506,10 +584,33 @@ class Ledger:
 
     def figures(self, run: int) -> dict[str, ProvinceFigure]:
         """A run's province figures by indicator."""
-        return {r["indicator"]: ProvinceFigure(r["indicator"], ProvinceVerdict(r["verdict"]), frac(r["value"]),
-                                               frac(r["numerator"]), frac(r["denominator"]), r["required"],
-                                               r["returned"], r["assessed"], r["not_applicable"], r["met"], r["rule"])
-                for r in self._q("SELECT * FROM figures WHERE run = ? ORDER BY rowid", (run,))}
+        out = {}
+        for r in self._q("SELECT * FROM figures WHERE run = ? ORDER BY rowid", (run,)):
+            bad = _bad_field(r, _FIGURE_NUMERIC, _FIGURE_WORDS) or next(
+                (f"{c} = {str(r[c])[:40]!r}" for c in ("required", "returned", "assessed", "not_applicable", "met")
+                 if type(r[c]) is not int), None)
+            if bad:
+                self._unreadable("figures", r["period"], run, r["indicator"], bad)
+                continue
+            out[r["indicator"]] = ProvinceFigure(r["indicator"], ProvinceVerdict(r["verdict"]), frac(r["value"]),
+                                                 frac(r["numerator"]), frac(r["denominator"]), r["required"],
+                                                 r["returned"], r["assessed"], r["not_applicable"], r["met"], r["rule"])
+        return out
+
+    def _unreadable(self, table: str, period: str, run: int, what: str, why: str) -> None:
+        self.unreadable.append(f"{table}: {period} (#{run}) {what}: {why}")
+
+    def refuse_other_province(self, province: str) -> None:
+        """:class:`LedgerError` when the ledger holds runs of another province's plan: its figures would be read
+        as this province's, matched by indicator code, and this run recorded into its year."""
+        for r in self._q("SELECT DISTINCT province, plan_id FROM runs WHERE province IS NOT NULL"):
+            if not _same_province(r["province"], province):
+                raise LedgerError(_say(
+                    "the ledger {path} belongs to another province ({other}, plan {plan}), not {province}: give this "
+                    "plan's ledger (--ledger) or a new file",
+                    "sổ theo dõi {path} là của tỉnh/thành phố khác ({other}, kế hoạch {plan}), không phải {province}: "
+                    "hãy dùng sổ của kế hoạch này (--ledger) hoặc một tệp mới",
+                    path=self.path, other=r["province"], plan=r["plan_id"], province=province))
 
     def previous_figures(self, plan_id: str, period: Period) -> tuple[str, dict[str, ProvinceFigure]] | None:
         """The previous period's figures (its current run): Q(n-1) of the same plan, or, for Q1, the previous
@@ -522,10 +623,15 @@ class Ledger:
         run = self.current_run(plan, code)
         return None if run is None else (code, self.figures(run))
 
-    def last_period(self, plan_id: str, plan_version: str, period: Period) -> "LastPeriod | None":
+    def last_period(self, plan_id: str, plan_version: str, period: Period,
+                    key: bytes | None = None) -> "LastPeriod | None":
         """What each agency reported in the period before ``period`` (its current run), for the workbooks of
         ``period``: Q(n-1) of the same year and the same plan id; for Q1, the previous year's Q4 of the same
-        plan id.  None when the ledger does not have it.  See :class:`LastPeriod` for what may carry over."""
+        plan id.  None when the ledger does not have it.  See :class:`LastPeriod` for what may carry over.
+
+        With ``key``, only values whose seal matches (:func:`seal`: recorded by a merge with this key) are
+        given; a record that is unsealed, sealed otherwise, or not what the ledger writes is left out and
+        described in :attr:`unreadable`."""
         if period.quarter > 1:
             code, same_year = f"{period.year}-Q{period.quarter - 1}", True
         else:
@@ -536,7 +642,16 @@ class Ledger:
         version = self._q("SELECT plan_version FROM runs WHERE id = ?", (run,))[0][0]
         values: dict[str, dict[str, dict[str, str | None]]] = {}
         for r in self._q("SELECT * FROM agency_values WHERE run = ? ORDER BY agency, indicator", (run,)):
-            values.setdefault(r["agency"], {})[r["indicator"]] = {f: r[f] for f, _, _ in FIELDS}
+            fields = {f: r[f] for f, _, _ in FIELDS}
+            bad = _bad_field(r, _VALUE_NUMERIC, _VALUE_WORDS)
+            if bad is None and key is not None and not hmac.compare_digest(
+                    r["seal"] or "", seal(key, plan_id, code, r["agency"], r["indicator"], fields)):
+                bad = _say("no seal of this secretariat's key (not written by a merge with it)",
+                           "không có dấu xác thực bằng khóa của Sở Nội vụ (không do lần tổng hợp nào ghi)")
+            if bad:
+                self._unreadable("agency_values", code, run, f"{r['agency']} {r['indicator']}", bad)
+                continue
+            values.setdefault(r["agency"], {})[r["indicator"]] = fields
         return LastPeriod(code, run, same_year, version == plan_version, values)
 
     def year_figures(self, plan_id: str | None, year: int) -> dict[str, dict[str, ProvinceFigure]]:
@@ -565,7 +680,14 @@ class Ledger:
         if not all_runs:
             sql += " AND p.current_run IS NOT NULL"
         sql += " ORDER BY r.year, r.quarter, r.id, v.agency, v.indicator"
-        return [dict(r) for r in self._q(sql, args)]
+        out = []
+        for r in self._q(sql, args):
+            bad = _bad_field(r, _VALUE_NUMERIC, _VALUE_WORDS)
+            if bad:
+                self._unreadable("agency_values", r["period"], r["run_id"], f"{r['agency']} {r['indicator']}", bad)
+                continue
+            out.append(dict(r))
+        return out
 
     def recorded_changes(self, run: int | None = None) -> list[Change]:
         """The changes recorded (of one run, or all), in the order recorded."""
@@ -600,8 +722,13 @@ class Ledger:
                         (base, agency))
             if not f:
                 return None
-            vals = {r["indicator"]: {k: r[k] for k, _, _ in FIELDS}
-                    for r in self._q("SELECT * FROM agency_values WHERE run = ? AND agency = ?", (base, agency))}
+            vals = {}
+            for r in self._q("SELECT * FROM agency_values WHERE run = ? AND agency = ?", (base, agency)):
+                bad = _bad_field(r, _VALUE_NUMERIC, _VALUE_WORDS)
+                if bad:
+                    self._unreadable("agency_values", r["period"], base, f"{agency} {r['indicator']}", bad)
+                else:
+                    vals[r["indicator"]] = {k: r[k] for k, _, _ in FIELDS}
             return f[0]["path"], f[0]["sha256"], vals, base
         return earlier
 
@@ -724,8 +851,7 @@ def prepare(report: Report, ledger: Path | None,
     if ledger is not None:
         try:
             led = Ledger.open(ledger)
-            if led.notice:      # a caveat the CLI prints; the ledger is used all the same
-                report.ledger_problem = led.notice
+            led.refuse_other_province(report.plan.province)
             report.changes = led.changes(report, reread)
             prev = led.previous_figures(report.plan.id, report.period)
             report.previous_period, report.previous = prev if prev else (None, {})
@@ -735,6 +861,7 @@ def prepare(report: Report, ledger: Path | None,
             if last is not None:
                 trend = {f"{report.period.year - 1}-Q{report.period.quarter}": led.figures(last), **trend}
             report.trend = trend
+            report.ledger_notice = _notice(led)
             return led
         except LedgerError as e:
             report.ledger_problem = str(e)
@@ -746,12 +873,25 @@ def prepare(report: Report, ledger: Path | None,
     return None
 
 
-def finish(report: Report, led: Ledger | None, options: dict | None = None) -> None:
-    """After the outputs are published: record the run.  A problem goes to ``report.ledger_problem``."""
+def _notice(led: Ledger) -> str | None:
+    """What the operator should know although the ledger was used: its journal, and the records left out."""
+    parts = [led.notice] if led.notice else []
+    if led.unreadable:
+        n = len(led.unreadable)
+        shown = "; ".join(led.unreadable[:3]) + ("; …" if n > 3 else "")
+        parts.append(_say("{n} record(s) of the ledger {path} could not be used and were left out ({shown})",
+                          "{n} bản ghi của sổ theo dõi {path} không dùng được nên đã bỏ qua ({shown})",
+                          n=n, path=led.path, shown=shown))
+    return "\n".join(parts) or None
+
+
+def finish(report: Report, led: Ledger | None, options: dict | None = None, key: bytes | None = None) -> None:
+    """After the outputs are published: record the run (its agency values sealed with ``key``).  A problem
+    goes to ``report.ledger_problem``: the run is then not recorded, which the operator must be told."""
     if led is None:
         return
     try:
-        run, added = led.record(report, options=options)
+        run, added = led.record(report, options=options, key=key)
         report.ledger_run = run
     except LedgerError as e:
         report.ledger_problem = str(e)
@@ -778,6 +918,7 @@ def history_text(ledger: str | Path, agency: str | None = None, indicator: str |
                               "hãy cho một cơ quan (--agency) và/hoặc một chỉ tiêu (--indicator)"))
     with Ledger.open(ledger, create=False) as led:
         rows = led.history(agency, indicator, all_runs)
+        left_out = _notice(led) if led.unreadable else None
     if as_json:
         def n(s):
             x = frac(s)
@@ -791,7 +932,8 @@ def history_text(ledger: str | Path, agency: str | None = None, indicator: str |
                          "evidence": r["evidence"], "doc_date": r["doc_date"],
                          "source": {"file": r["file"], "sheet": r["sheet"], "cell": r["cell"],
                                     "cells": json.loads(r["cells"]) if r["cells"] else {}}
-                         if r["file"] else None} for r in rows]}
+                         if r["file"] else None} for r in rows],
+               "left_out": list(led.unreadable)}
         return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if not rows:
         return _say("nothing recorded for {what}", "chưa có số liệu nào của {what}",
@@ -810,7 +952,7 @@ def history_text(ledger: str | Path, agency: str | None = None, indicator: str |
                       "" if value is None else format_number(value, 2), nd, where))
     widths = [max(len(str(x[k])) for x in [head, *lines]) for k in range(len(head))]
     out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in [head, *lines]]
-    return "\n".join(out) + "\n"
+    return "\n".join(out + ([left_out] if left_out else [])) + "\n"
 
 
 # -- README: the tables, from the live schema -------------------------------------------------------

@@ -67,7 +67,8 @@ class Report:
     previous: dict[str, ProvinceFigure] = field(default_factory=dict)
     trend: dict[str, dict[str, ProvinceFigure]] | None = None
     changes: list[Change] = field(default_factory=list)
-    ledger_problem: str | None = None
+    ledger_problem: str | None = None   # the ledger could not be used: the run is not recorded
+    ledger_notice: str | None = None    # the ledger was used; something the operator should know (journal, left out)
     ledger_run: int | None = None
 
     @property

@@ -48,6 +48,7 @@ class Issue:
     layout_hash: str
     kept: bool = False   # a different file was already there (a filled return?) and was not replaced
     previous: str | None = None   # the period whose values it shows and carries over (with a ledger)
+    left_out: tuple[str, ...] = ()   # ledger records not shown nor carried over: unreadable or not sealed
 
 
 
@@ -76,23 +77,26 @@ def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agenci
     ``ledger`` (default: none): the reporting year's ledger.  When it holds the period before ``period``
     (:meth:`~parxl.ledger.Ledger.last_period`), each input sheet gets a locked "Kỳ trước" column after the
     standard ones saying what the agency reported then, and what carries over is prefilled (see
-    :class:`~parxl.ledger.LastPeriod`); the Issue's ``previous`` names that period.  Without it, or when the
+    :class:`~parxl.ledger.LastPeriod`); the Issue's ``previous`` names that period.  Only values sealed with
+    ``key`` by a merge are used; the others are listed in each Issue's ``left_out``.  Without it, or when the
     ledger does not hold that period, the workbooks are the plain ones, byte for byte.  Raises
-    :class:`~parxl.errors.LedgerError` when the ledger is missing or cannot be used."""
+    :class:`~parxl.errors.LedgerError` when the ledger is missing, cannot be used or is another province's."""
     out_dir = Path(out_dir)
     codes = agencies or plan.reporting_agencies()
     issued = issued or period.window[1]
-    last = None
+    last, left_out = None, ()
     if ledger is not None:
         from .ledger import Ledger
         with Ledger.open(ledger, create=False) as led:
-            last = led.last_period(plan.id, plan.version, period)
+            led.refuse_other_province(plan.province)
+            last = led.last_period(plan.id, plan.version, period, key)
+            left_out = tuple(led.unreadable)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(a, out_dir / workbook_name(period, a),
              None if last is None else replace(last, values={a: last.of(a)})) for a in codes]
     out = []
     for _, issue in ordered_map(_job, jobs, (plan, period, key, issued, password, force), workers):
-        out.append(issue)
+        out.append(replace(issue, left_out=left_out) if left_out else issue)
         progress and progress(issue.agency)
     return out
 

@@ -157,8 +157,8 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
                                    values, when)
             report = merge_to_files(plan, period, returns, wb, key, js, ledger=ledger)
             lines.append(_year_line(report) + f" (merged again: {a}'s late return)")
-        if report.ledger_problem:
-            lines.append(f"  ledger: {report.ledger_problem}")
+        if report.ledger_problem or report.ledger_notice:
+            lines.append(f"  ledger: {report.ledger_problem or report.ledger_notice}")
     lines += ["targets by section in the annual report (province-wide):"]
     lines += [section_line(s) for s in report.by_section()]
     lines += [f"annual consolidated workbook: {out / f'tong-hop-{YEAR}-Q4.xlsx'} (sheet Diễn biến: the year)",
