@@ -49,6 +49,8 @@ _CODES = [
          "Sub-folder {seen} cannot be read: the files in it were not merged.", False),
     Code("file.bad-name", W, "Tên tệp không phải UTF-8 hợp lệ; hiển thị là {seen}.",
          "The file name is not valid UTF-8; shown as {seen}.", False),
+    Code("file.same-name", W, "Trong thư mục có tệp khác trùng tên khi tên được viết theo cùng một chuẩn Unicode (thường là tệp gửi từ máy Mac); tệp này được ghi là {seen} để không lẫn với tệp kia.",
+         "Another file in the folder has the same name once both are written in the same Unicode form (often a file sent from a Mac); this one is shown as {seen} to keep the two apart.", False),
     Code("file.not-spreadsheet", I, "Tệp {seen} không phải sổ tính (.xlsx, .xlsm, .ods); không đọc.",
          "{seen} is not a spreadsheet (.xlsx, .xlsm, .ods); not read.", False),
     Code("file.output-skipped", I, "Tệp {seen} là kết quả tổng hợp của parxl, không phải báo cáo; bỏ qua.",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import stat
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import UsageError
@@ -91,6 +91,27 @@ def find_returns(folder: str | Path) -> list[Entry]:
                 continue
             out.append(entry)
         stack.extend(reversed(subdirs))
+    return _apart(sorted(out, key=lambda e: (e.name, str(e.path))))
+
+
+def _apart(entries: list[Entry]) -> list[Entry]:
+    """Names are shown NFC, so two files whose names differ only in Unicode form (NFD from a Mac, NFC from
+    Windows: "báo cáo.xlsx" twice) would show, be recorded and be compared as one.  Each later one is given
+    a name of its own, "báo cáo.xlsx [2]", with ``file.same-name`` saying why; the files are read as usual."""
+    taken = {e.name for e in entries}
+    seen: set[str] = set()
+    out = []
+    for e in entries:
+        if e.name in seen:
+            k, name = 2, f"{e.name} [2]"
+            while name in taken:
+                k += 1
+                name = f"{e.name} [{k}]"
+            taken.add(name)
+            e = Entry(e.path, name, (*(replace(f, file=name) if f.file == e.name else f for f in e.findings),
+                                     Finding("file.same-name", file=name, seen=name)))
+        seen.add(e.name)
+        out.append(e)
     return sorted(out, key=lambda e: e.name)
 
 

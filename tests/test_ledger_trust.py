@@ -214,3 +214,30 @@ def test_a_new_ledger_migrated_by_two_runs_at_once_loses_nothing(tmp_path):
     assert second.returncode == 0 and out.strip() == "ok", err
     with Ledger.open(path) as led:
         assert led.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+# -- the same name in NFC and NFD ------------------------------------------------------------------------
+
+def test_a_resubmission_named_in_nfd_beside_its_nfc_twin_is_recorded_and_its_change_shown(plan, tmp_path):
+    """"báo cáo.xlsx" sent from Windows (NFC), then corrected and sent from a Mac (NFD): two files, one name
+    once normalised. Both are read, the ledger records the run, and Nộp lại shows the 1 → 9 correction."""
+    import unicodedata
+    issued = {i.agency: i.path for i in generate(plan, Q1, tmp_path / "issued", KEY, ["TAMKY"])}
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    nfc, nfd = (unicodedata.normalize(f, "báo cáo.xlsx") for f in ("NFC", "NFD"))
+    assert nfc != nfd
+    at = dt.datetime(2024, 3, 16, 9, 0, tzinfo=dt.timezone.utc)
+    simulate.fill_openpyxl(issued["TAMKY"], returns / nfc, plan, "TAMKY", {RATE: {"numerator": 1, "denominator": 10}}, at)
+    simulate.fill_openpyxl(issued["TAMKY"], returns / nfd, plan, "TAMKY", {RATE: {"numerator": 9, "denominator": 10}},
+                           at + dt.timedelta(days=1))
+    ledger = tmp_path / "parxl-ledger.sqlite"
+    rep = merge_to_files(plan, Q1, returns, tmp_path / "th.xlsx", KEY, ledger=ledger)
+    assert rep.ledger_problem is None and rep.ledger_run == 1
+    names = sorted(r.file for r in rep.returns)
+    assert names == ["báo cáo.xlsx", "báo cáo.xlsx [2]"]
+    assert {f.code for f in rep.findings if f.file == "báo cáo.xlsx [2]"} >= {"file.same-name"}
+    change = next(c for c in rep.changes if c.indicator == RATE and c.field == "numerator")
+    assert (change.old, change.new) == ("1", "9") and change.old_file != change.new_file
+    with Ledger.open(ledger) as led:
+        assert sorted(f["path"] for f in led.files(1)) == names
