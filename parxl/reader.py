@@ -240,7 +240,7 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
     parts = _Parts(zf, data)
     try:
         for info in infos:
-            if info.filename.lower().endswith((".xml", ".rels", ".vml")) and _declares_dtd(parts.head(info)):
+            if parts.declares_dtd(info):
                 bad("file.xml-entities", seen=info.filename)
                 return
         if ods:
@@ -299,6 +299,12 @@ def _check_zip(infos) -> tuple[str, str] | None:
 # of every XML part is looked at before anything is parsed, and each parser the reader runs itself
 # refuses a DTD the moment one begins, wherever it stands (calamine's expands no entity a DTD declares).
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
+# ... and anywhere in a part, in UTF-8 or UTF-16 (calamine parses some parts the reader never parses, and
+# a DTD behind a long comment lies past any head): every part is searched whole, streamed when not kept
+_DTD_ANYWHERE = re.compile(b"|".join([rb"<!(?:DOCTYPE|ENTITY)"] + [re.escape(w.encode(enc))
+                                     for w in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-16-le", "utf-16-be")]),
+                           re.I)
+_DTD_OVERLAP = 32
 _HEAD = 4096                  # how much of each XML part is looked at for a DTD
 
 
@@ -382,6 +388,45 @@ class _Parts:
             with self.zf.open(info) as f:
                 head = f.read(_HEAD)
         return head
+
+    def declares_dtd(self, info: zipfile.ZipInfo) -> bool:
+        """Whether ``<!DOCTYPE`` or ``<!ENTITY`` stands anywhere in the part (a part kept whole is searched
+        in memory; any other is inflated in pieces, each searched with the end of the one before)."""
+        head = self.head(info)
+        whole = self.kept.get(info)
+        if whole is not None or len(head) >= info.file_size:
+            return bool(_DTD_ANYWHERE.search(whole if whole is not None else head))
+        if _DTD_ANYWHERE.search(head):
+            return True
+        tail, seen = b"", 0
+        for piece in self._pieces(info):
+            seen += len(piece)
+            if _DTD_ANYWHERE.search(tail + piece) or seen > MAX_PART:
+                return bool(_DTD_ANYWHERE.search(tail + piece))
+            tail = piece[-_DTD_OVERLAP:]
+        return False
+
+    def _pieces(self, info: zipfile.ZipInfo):
+        """The part inflated in pieces of at most 1 MiB (zipfile's reader when the entry is unusual)."""
+        raw = _compressed(self.data, info)
+        if raw is not None and info.compress_type == zipfile.ZIP_STORED:
+            for i in range(0, len(raw), 1 << 20):
+                yield raw[i:i + (1 << 20)]
+            return
+        if raw is not None and info.compress_type == zipfile.ZIP_DEFLATED:
+            inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+            try:
+                for i in range(0, len(raw), 1 << 16):
+                    piece = inflater.decompress(raw[i:i + (1 << 16)], 1 << 20)
+                    yield piece
+                    while inflater.unconsumed_tail:
+                        yield (piece := inflater.decompress(inflater.unconsumed_tail, 1 << 20))
+            except zlib.error:
+                return
+            return
+        with self.zf.open(info) as f:
+            while piece := f.read(1 << 20):
+                yield piece
 
     def read(self, name: str) -> bytes:
         """The whole part, as ``ZipFile.read`` gives it (so either can be handed to _sheet_parts)."""
@@ -600,6 +645,20 @@ def _a1(row: int, col: int) -> str:
     return f"{letters}{row}"
 
 
+def _calamine_part(target: str, names) -> str | None:
+    """The part python-calamine reads for a sheet's relationship target, exactly: ``/x`` is ``x``, any other
+    target is joined to ``xl/`` as it is written (``./worksheets/a.xml`` is ``xl/./worksheets/a.xml``, a part
+    of its own), the part of that name, else the one part whose name differs only in case.  None when no
+    part is found (calamine finds none either); ValueError (``file.not-xlsx``) when two differ only in case."""
+    part = target[1:] if target.startswith("/") else "xl/" + target
+    if part in names:
+        return part
+    same = [n for n in names if n.lower() == part.lower()]
+    if len(same) > 1:
+        raise ValueError(f"sheet target {target[:60]}: {len(same)} parts differ only in case")
+    return same[0] if same else None
+
+
 def _sheet_parts(parts: _Parts, names) -> list[tuple[str, str | None]]:
     """(sheet name, worksheet part or None when the workbook points nowhere), in workbook order."""
     wbx = _tree(parts, "xl/workbook.xml")
@@ -610,9 +669,7 @@ def _sheet_parts(parts: _Parts, names) -> list[tuple[str, str | None]]:
     sheets = wbx.find(f"{_NS_MAIN}sheets")
     out = []
     for s in (sheets if sheets is not None else []):
-        target = rels.get(s.get(f"{_NS_REL}id"), "")
-        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        out.append((s.get("name", ""), part if part in names and ".." not in part else None))
+        out.append((s.get("name", ""), _calamine_part(rels.get(s.get(f"{_NS_REL}id"), ""), names)))
     if len(out) > MAX_SHEETS:
         raise _TooLarge(f"{len(out)} sheets", f"{MAX_SHEETS}")
     return out

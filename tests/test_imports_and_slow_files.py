@@ -1,0 +1,181 @@
+"""Issue 21, imports and slow files: what the operator imports is read with a return's bounds and zip limits,
+a return that costs too much work is refused (and a costly superseded return is not read twice), and the
+reader checks exactly the parts python-calamine reads.
+
+Every file is built by hand with zipfile, named for its quirk; memory cases run the CLI (or the reader) in
+a fresh process and measure its peak resident memory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from parxl.layout import IDENTITY_SHEET
+from test_reader_bounds import _ods_cell, write_ods
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+HEADER = ["code", "name", "group", "parent"]
+
+# the CLI in a fresh process; the wrapper's only child is the CLI, so RUSAGE_CHILDREN is its peak
+RUN = """
+import json, resource, subprocess, sys, time
+t = time.time()
+r = subprocess.run([sys.executable, "-m", "parxl", "--lang", "en", *sys.argv[1:]], capture_output=True, text=True)
+print(json.dumps({"rc": r.returncode, "out": r.stdout, "err": r.stderr, "seconds": time.time() - t,
+                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024}))
+"""
+READ = """
+import json, resource, sys, time
+from parxl.reader import read_return
+t = time.time()
+wb = read_return(sys.argv[1])
+print(json.dumps({"seconds": time.time() - t, "sheets": {n: s.rows[:3] for n, s in wb.sheets.items()},
+                  "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                  "findings": [[f.code, f.sheet, f.cell, f.seen] for f in wb.findings]}))
+"""
+
+
+def run(*args) -> dict:
+    r = subprocess.run([sys.executable, "-c", RUN, *map(str, args)], capture_output=True, text=True, timeout=300,
+                       cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
+
+
+def read(path: Path) -> dict:
+    r = subprocess.run([sys.executable, "-c", READ, str(path)], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr[-2000:]
+    return json.loads(r.stdout)
+
+
+def _esc(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _col(j: int) -> str:
+    s = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        s = chr(65 + rem) + s
+    return s
+
+
+def sheet_xml(rows: list[list[str]], extra: str = "", head: str = "") -> bytes:
+    body = "".join(f'<row r="{i + 1}">' + "".join(
+        f'<c r="{_col(j)}{i + 1}" t="inlineStr"><is><t>{_esc(v)}</t></is></c>' for j, v in enumerate(r) if v)
+        + "</row>" for i, r in enumerate(rows))
+    return f'{head}<worksheet xmlns="{MAIN}"><sheetData>{body}{extra}</sheetData></worksheet>'.encode()
+
+
+def far(ref: str) -> str:
+    row = "".join(ch for ch in ref if ch.isdigit())
+    return f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>ghi chú</t></is></c></row>'
+
+
+def write_xlsx(path: Path, sheets: dict[str, bytes], targets: dict[str, str] | None = None,
+               extra: dict[str, bytes] | None = None) -> Path:
+    """A workbook by hand: ``sheets`` maps each part to its XML (sheet names S1, S2...), ``targets`` a part to
+    the relationship target the workbook gives it (default: relative to xl/), ``extra`` more parts."""
+    targets = targets or {}
+    names = list(sheets)
+    wb = (f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
+          + "".join(f'<sheet name="S{i + 1}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(len(names)))
+          + "</sheets></workbook>")
+    rels = (f'<Relationships xmlns="{PKG_REL}">'
+            + "".join(f'<Relationship Id="rId{i + 1}" Type="{REL}/worksheet" '
+                      f'Target="{targets.get(p, p.removeprefix("xl/"))}"/>' for i, p in enumerate(names))
+            + "</Relationships>")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument'
+                   '.spreadsheetml.sheet.main+xml"/></Types>')
+        z.writestr("_rels/.rels", f'<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1" '
+                   f'Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+        z.writestr("xl/workbook.xml", wb)
+        z.writestr("xl/_rels/workbook.xml.rels", rels)
+        for part, xml in {**sheets, **(extra or {})}.items():
+            z.writestr(part, xml)
+    return path
+
+
+def agencies(n: int) -> list[list[str]]:
+    return [HEADER, ["SNV", "Sở Nội vụ", "Sở, ban, ngành", ""]] + \
+        [[f"XA{i:04d}", f"UBND xã Số {i}", "UBND cấp xã", ""] for i in range(n)]
+
+
+_BIT = bytes(0x61 + (i & 1) for i in range(256))
+
+
+def empty_cells(n: int, per_row: int = 100_000) -> bytes:
+    """``n`` empty cells without a reference, in rows of ``per_row``: ``<c/>`` or ``<c />`` at random, so the
+    part packs like a real one (about 30:1, within the compression-ratio limit)."""
+    return b"".join(b"<row>" + os.urandom(per_row).translate(_BIT).replace(b"a", b"<c/>").replace(b"b", b"<c />")
+                    + b"</row>" for _ in range(n // per_row))
+
+
+def check_bounded(got: dict) -> None:
+    assert got["peak_mb"] < 500 and got["seconds"] < 60, {k: got[k] for k in ("peak_mb", "seconds")}
+
+
+# -- 3. the part that is checked is the part calamine reads; a DTD anywhere ------------------------------------
+def test_sheet_target_with_a_dot_segment_is_checked_where_calamine_reads_it(tmp_path):
+    """``./worksheets/x.xml``: calamine reads the part ``xl/./worksheets/x.xml``; a harmless
+    ``xl/worksheets/x.xml`` beside it must not be what the bounds are checked on."""
+    path = write_xlsx(tmp_path / "return_dot_target.xlsx",
+                      {"xl/./worksheets/x.xml": sheet_xml([["xa"]], far("XFD1048576"))},
+                      targets={"xl/./worksheets/x.xml": "./worksheets/x.xml"},
+                      extra={"xl/worksheets/x.xml": sheet_xml([["gần"]])})
+    got = read(path)
+    check_bounded(got)
+    assert got["findings"] == [["layout.cell-outside", "S1", "XFD1048576", 1]] and got["sheets"]["S1"] == [["xa"]]
+
+
+@pytest.mark.parametrize("target,part", [("/xl/worksheets/x.xml", "xl/worksheets/x.xml"),
+                                         ("../xl/worksheets/x.xml", "xl/../xl/worksheets/x.xml"),
+                                         ("/worksheets/x.xml", "worksheets/x.xml"),
+                                         ("worksheets//x.xml", "xl/worksheets//x.xml")],
+                         ids=["absolute", "dot-dot", "absolute-outside-xl", "double-slash"])
+def test_sheet_target_absolute_or_odd_is_checked_where_calamine_reads_it(tmp_path, target, part):
+    extra = {"xl/worksheets/x.xml": sheet_xml([["gần"]])} if part != "xl/worksheets/x.xml" else {}
+    path = write_xlsx(tmp_path / "return_odd_target.xlsx", {part: sheet_xml([["xa"]], far("XFD1048576"))},
+                      targets={part: target}, extra=extra)
+    got = read(path)
+    check_bounded(got)
+    assert got["findings"] == [["layout.cell-outside", "S1", "XFD1048576", 1]] and got["sheets"]["S1"] == [["xa"]]
+
+
+def test_sheet_target_naming_two_parts_that_differ_only_in_case_is_refused(tmp_path):
+    path = write_xlsx(tmp_path / "return_case_target.xlsx", {"xl/worksheets/A.xml": sheet_xml([["xa"]], far("XFD9"))},
+                      targets={"xl/worksheets/A.xml": "worksheets/x.xml"},
+                      extra={"xl/worksheets/X.xml": sheet_xml([["a"]]), "xl/worksheets/x.XML": sheet_xml([["b"]])})
+    got = read(path)
+    assert [f[0] for f in got["findings"]] == ["file.not-xlsx"] and not got["sheets"]
+
+
+@pytest.mark.parametrize("where", ["prolog-past-the-head", "after-the-root", "utf16"])
+def test_a_dtd_anywhere_in_a_part_only_calamine_parses_is_refused_naming_the_part(tmp_path, where):
+    styles = f'<styleSheet xmlns="{MAIN}"/>'
+    dtd = '<!DOCTYPE s [<!ENTITY a "b">]>'
+    xml = {"prolog-past-the-head": ('<?xml version="1.0"?><!--' + "x" * 20000 + "-->" + dtd + styles).encode(),
+           "after-the-root": (styles + "<!--" + "x" * 20000 + "-->" + dtd).encode(),
+           "utf16": ('<?xml version="1.0" encoding="UTF-16"?><!--' + "x" * 20000 + "-->" + dtd + styles).encode("utf-16")
+           }[where]
+    path = write_xlsx(tmp_path / "return_dtd_in_styles.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml([["a"]])},
+                      extra={"xl/styles.xml": xml})
+    got = read(path)
+    assert got["findings"] == [["file.xml-entities", None, None, "xl/styles.xml"]] and not got["sheets"]
