@@ -59,6 +59,14 @@ _CODES = [
          "The reader crashed on this file ({seen}); it was skipped, the other files were merged.", True),
     Code("file.too-slow", E, "Đọc tệp quá {expected} giây; đã dừng. Hãy yêu cầu gửi lại tệp.",
          "Reading the file took over {expected} s; stopped. Ask for the file again.", True),
+    Code("file.too-much-work", E, "Đọc tệp cần xử lý quá nhiều ({seen}; tối đa {expected}), thường do hàng chục triệu ô trống; "
+         "đã dừng. Hãy yêu cầu lưu lại tệp từ biểu mẫu đã phát hành.",
+         "Reading the file takes too much work ({seen}; at most {expected}), usually tens of millions of empty "
+         "cells; stopped. Ask for the file to be saved again from the issued template.", True),
+    Code("file.much-work", I, "Đọc tệp cần xử lý nhiều ({seen} phần tử XML; giới hạn {expected}); tệp không được đọc lại "
+         "để so sánh khi bị thay thế.",
+         "Reading the file took much work ({seen} XML elements; limit {expected}); it is not read again for the "
+         "comparison when superseded.", False),
     Code("file.findings-capped", W, "Còn {seen} phát hiện khác cùng mã {expected} trong tệp này không được liệt kê.",
          "{seen} more findings with code {expected} in this file are not listed.", False),
     Code("file.xml-entities", E, "Tệp chứa khai báo DOCTYPE/ENTITY trong phần {seen}; bị từ chối vì lý do an toàn.",

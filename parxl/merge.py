@@ -26,6 +26,7 @@ from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
 from .vocab import Verdict, format_number, format_time, vietnam_time
 
+_NOT_REREAD = ("file.much-work", "file.too-much-work")   # a superseded return not read again for Nộp lại
 READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
 READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
 CLOCK_SLACK = dt.timedelta(days=1)
@@ -303,6 +304,8 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
         """A superseded return's values, read again (the merge dropped them to keep memory flat)."""
         if name not in paths:
             return None
+        if any(f.file == name and f.code in _NOT_REREAD for f in report.findings):
+            return None           # its first read was costly (file.much-work): not paid twice
         c = check_paths([paths[name]], plan, period, key)[0]
         return c.results if c.accepted else None
 

@@ -60,6 +60,8 @@ MAX_COLS = 64
 MAX_SHEETS = 40
 MAX_CELL_TEXT = 20_000_000          # characters of cell text per workbook on the safe path
 MAX_SHARED = 1_000_000              # shared strings on the safe path
+MAX_WORK = 4_000_000                # XML elements the safe path (and OpenDocument's scan) processes per file
+MUCH_WORK = MAX_WORK // 4           # beyond this much work a file is noted as costly to read (file.much-work)
 _FAST_PART = 4 * 1024 * 1024        # a sheet part larger than this always takes the safe path
 _FAST_TOTAL = 16 * 1024 * 1024      # nor do sheets beyond this much XML in all
 _FAST_AMPLIFY = 64 * 1024 * 1024    # shared-string cells × longest shared string, per workbook
@@ -133,6 +135,10 @@ _OPEN_FLAGS = (os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINAR
                | getattr(os, "O_CLOEXEC", 0))
 
 
+class _TooMuchWork(Exception):
+    """The safe path processed more than MAX_WORK elements: the file gets ``file.too-much-work``."""
+
+
 class _TooLarge(Exception):
     """A bound of the safe path was passed: the file gets ``file.too-large``."""
 
@@ -178,6 +184,9 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
     except _TooLarge as e:
         wb.sheets.clear()
         return bad("file.too-large", seen=e.seen, expected=e.expected)
+    except _TooMuchWork as e:
+        wb.sheets.clear()
+        return bad("file.too-much-work", seen=str(e), expected=f"{MAX_WORK}")
     except _DtdDeclared as e:
         wb.sheets.clear()
         return bad("file.xml-entities", seen=e.part)
@@ -254,11 +263,14 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
     except (zipfile.BadZipFile, OSError, EOFError, ParseError, ValueError) as e:
         bad("file.not-xlsx", seen=type(e).__name__)
         return
+    budget = _Budget()
     if ods:
-        source, outside, cells, links = _bounded_ods(parts, max_rows, max_cols, fast)
+        source, outside, cells, links = _bounded_ods(parts, max_rows, max_cols, fast, budget)
     else:
-        source, cells, outside = _bounded_xlsx(parts, names, max_rows, max_cols, fast)
+        source, cells, outside = _bounded_xlsx(parts, names, max_rows, max_cols, fast, budget)
         links = _external_links(parts, names)
+    if budget.elements > MUCH_WORK:
+        bad("file.much-work", seen=f"{budget.elements}", expected=f"{MAX_WORK}")
     del parts                       # the inflated parts are not kept while calamine reads
     book = pc.CalamineWorkbook.from_filelike(io.BytesIO(source))
     metas = book.sheets_metadata
@@ -853,7 +865,8 @@ def _col_index(letters: bytes) -> int:
     return _col_number(letters.decode()) - 1
 
 
-def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool = True):
+def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool = True,
+                  budget: _Budget | None = None):
     """(bytes for calamine, {sheet: (error cells, formula cells)}, {sheet: (first outside cell, count)}): on
     the fast path the package with the parts already inflated stored (see _stored_package), otherwise a
     bounded copy."""
@@ -884,7 +897,7 @@ def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool
             xml = parts.read(p)
             cells[n] = (_error_scan(xml), _formula_scan(xml))
         return _stored_package(parts), cells, {}
-    return _rebuild_xlsx(parts, names, sheets, max_rows, max_cols)
+    return _rebuild_xlsx(parts, names, sheets, max_rows, max_cols, budget or _Budget())
 
 
 _SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -921,6 +934,12 @@ def _feed(parser, parts: _Parts, part: str) -> None:
 class _Budget:
     def __init__(self):
         self.chars = 0
+        self.elements = 0          # XML elements processed by the streaming parses (MAX_WORK)
+
+    def step(self) -> None:
+        self.elements += 1
+        if self.elements > MAX_WORK:
+            raise _TooMuchWork(f"hơn {MAX_WORK} phần tử XML")
 
     def take(self, n: int) -> None:
         self.chars += n
@@ -940,6 +959,7 @@ def _shared_strings(parts: _Parts, names, budget: _Budget) -> list[str]:
     cap = MAX_TEXT + 1
 
     def start(tag, attrs):
+        budget.step()
         t = _local(tag)
         if t == "si":
             buf.clear()
@@ -1000,6 +1020,7 @@ class _SheetScan:
         self.in_v = self.in_t = self.rph = 0
 
     def start(self, tag, attrs):
+        self.budget.step()
         t = _local(tag)
         if t == "c":
             m = _CELL_REF.fullmatch(attrs.get("r", ""))
@@ -1129,9 +1150,8 @@ def _scan_sheet(parts: _Parts, part, shared, budget, max_rows, max_cols) -> _She
     return scan
 
 
-def _rebuild_xlsx(parts: _Parts, names, sheet_parts, max_rows, max_cols):
+def _rebuild_xlsx(parts: _Parts, names, sheet_parts, max_rows, max_cols, budget: _Budget):
     """A copy of the package with every worksheet re-serialised within bounds and no shared strings."""
-    budget = _Budget()
     shared = _shared_strings(parts, names, budget)
     cells, outside, sheets = {}, {}, {}
     for name, part in sheet_parts:
@@ -1184,6 +1204,7 @@ class _OdsScan:
         self.links: list[str] = []
 
     def start(self, tag, attrs):
+        self.budget.step()
         local = _local(tag)
         if local in _ODS_LINKS:
             self.links.append(_ods_link(tag, attrs))
@@ -1285,11 +1306,11 @@ def _repeat(value) -> int:
     return n if n >= 1 else 1
 
 
-def _bounded_ods(parts: _Parts, max_rows: int, max_cols: int, fast: bool = True):
+def _bounded_ods(parts: _Parts, max_rows: int, max_cols: int, fast: bool = True, budget: _Budget | None = None):
     """(bytes for calamine, {sheet: (first outside cell, count)}, {sheet: ({}, formula cells)}, outside links):
     the package as read (see _stored_package) when every non-empty cell lies within bounds, otherwise a copy
     whose content.xml is clipped to them."""
-    scan = _OdsScan(max_rows, max_cols, _Budget())
+    scan = _OdsScan(max_rows, max_cols, budget or _Budget())
     p = _expat_parser("content.xml")
     p.StartElementHandler, p.EndElementHandler, p.CharacterDataHandler = scan.start, scan.end, scan.chars
     p.Parse(parts.read("content.xml"), True)

@@ -132,6 +132,68 @@ def check_bounded(got: dict) -> None:
     assert got["peak_mb"] < 500 and got["seconds"] < 60, {k: got[k] for k in ("peak_mb", "seconds")}
 
 
+# -- 2. slow files: a work budget on the safe path; a costly superseded return is not read twice ----------
+def test_tens_of_millions_of_empty_cells_are_refused_with_file_too_much_work(tmp_path):
+    xml = sheet_xml([["a"]]).replace(b"</sheetData>", empty_cells(20_000_000) + b"</sheetData>")
+    got = read(write_xlsx(tmp_path / "return_20_million_empty_cells.xlsx", {"xl/worksheets/sheet1.xml": xml}))
+    assert [f[0] for f in got["findings"]] == ["file.too-much-work"]
+    assert got["seconds"] < 20 and got["peak_mb"] < 500, got
+
+
+def test_a_costly_return_within_the_budget_is_noted_with_file_much_work(tmp_path):
+    from parxl.reader import MAX_WORK
+    xml = sheet_xml([["a"]]).replace(b"</sheetData>", empty_cells(MAX_WORK // 2) + b"</sheetData>")
+    got = read(write_xlsx(tmp_path / "return_2_million_empty_cells.xlsx", {"xl/worksheets/sheet1.xml": xml}))
+    assert [f[0] for f in got["findings"]] == ["file.much-work"] and got["sheets"]["S1"] == [["a"]]
+
+
+def test_a_superseded_return_that_was_costly_to_read_is_not_read_again(plan, period, issued, tmp_path, monkeypatch):
+    """Three returns, one superseded and costly (2 million empty cells: within the budget, file.much-work):
+    the merge reads it once, not again for the sheet Nộp lại."""
+    import datetime as dt
+    from conftest import KEY, WHEN
+    from parxl import merge as merge_mod
+    from parxl.demo import simulate
+    from parxl.reader import MAX_WORK
+    from test_reader_bounds import part_of, rewrite
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    simulate.fill_openpyxl(issued["TAMKY"], folder / "tamky.xlsx", plan, "TAMKY", {"I.5/1": {"value": 2}}, WHEN)
+    simulate.fill_openpyxl(issued["HOIAN"], tmp_path / "lan1.xlsx", plan, "HOIAN", {"I.5/1": {"value": 1}},
+                           WHEN - dt.timedelta(days=2))
+    simulate.fill_openpyxl(issued["HOIAN"], folder / "hoian_lan2.xlsx", plan, "HOIAN", {"I.5/1": {"value": 3}}, WHEN)
+    part = part_of(tmp_path / "lan1.xlsx", IDENTITY_SHEET)
+    empty = empty_cells(MAX_WORK // 2)
+    rewrite(tmp_path / "lan1.xlsx", folder / "hoian_lan1.xlsx",
+            {part: lambda x: x.replace(b"</sheetData>", empty + b"</sheetData>", 1)})
+    reread = []
+    check = merge_mod.check_paths
+    monkeypatch.setattr(merge_mod, "check_paths", lambda paths, *a, **k: reread.append(paths) or check(paths, *a, **k))
+    report = merge_mod.merge_to_files(plan, period, folder, tmp_path / "th.xlsx", KEY)
+    codes = {(f.file, f.code) for f in report.findings}
+    assert {("hoian_lan1.xlsx", "file.much-work"), ("hoian_lan1.xlsx", "return.superseded")} <= codes, codes
+    assert reread == []
+
+
+def test_a_superseded_return_read_cheaply_is_read_again_for_the_comparison(plan, period, issued, tmp_path,
+                                                                          monkeypatch):
+    """The control: the same three returns without the empty cells, and the superseded one is read again."""
+    import datetime as dt
+    from conftest import KEY, WHEN
+    from parxl import merge as merge_mod
+    from parxl.demo import simulate
+    folder = tmp_path / "returns"
+    folder.mkdir()
+    simulate.fill_openpyxl(issued["HOIAN"], folder / "hoian_lan1.xlsx", plan, "HOIAN", {"I.5/1": {"value": 1}},
+                           WHEN - dt.timedelta(days=2))
+    simulate.fill_openpyxl(issued["HOIAN"], folder / "hoian_lan2.xlsx", plan, "HOIAN", {"I.5/1": {"value": 3}}, WHEN)
+    reread = []
+    check = merge_mod.check_paths
+    monkeypatch.setattr(merge_mod, "check_paths", lambda paths, *a, **k: reread.append(paths) or check(paths, *a, **k))
+    merge_mod.merge_to_files(plan, period, folder, tmp_path / "th.xlsx", KEY)
+    assert [p.name for ps in reread for p in ps] == ["hoian_lan1.xlsx"]
+
+
 # -- 3. the part that is checked is the part calamine reads; a DTD anywhere ------------------------------------
 def test_sheet_target_with_a_dot_segment_is_checked_where_calamine_reads_it(tmp_path):
     """``./worksheets/x.xml``: calamine reads the part ``xl/./worksheets/x.xml``; a harmless
