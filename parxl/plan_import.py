@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ParxlError
+from .i18n import _, finding_message
 from .agencies import Registry, names_district_level, normalize_phrase
 from .targets import ParsedTarget, find_targets, fold, unread_quantities
 
@@ -73,13 +74,22 @@ class ImportSummary:
 
 # -- reading the table ---------------------------------------------------------------------------------
 
+# An appendix is read with the file, zip and XML limits of a return (parxl/reader.py); a sheet within these
+# bounds (a plan has a few hundred rows), a .docx's parts each within MAX_DOCX_PART unpacked (lxml builds a
+# tree ten times a part's size).
+MAX_APPENDIX_ROWS = 5_000
+MAX_APPENDIX_COLS = 64
+MAX_DOCX_PART = 16 * 1024 * 1024
+
+
 def read_appendix(path: str | Path) -> list[list[str]]:
     """The appendix table's rows as lists of cell texts, merged cells repeated in every cell they cover."""
     return _read(Path(path))[0]
 
 
-def _read(path: Path) -> tuple[list[list[str]], list[str]]:
-    """The appendix table's rows, and the lines of text above it (where the document's title stands)."""
+def _read(path: Path) -> tuple[list[list[str]], list[str], list[str]]:
+    """The appendix table's rows, the lines of text above it (where the document's title stands), and what
+    the reader wants checked (the rows where a table inside a cell was read into the cell's text)."""
     suffix = path.suffix.lower()
     if suffix == ".docx":
         tables = _docx_tables(path)
@@ -87,46 +97,90 @@ def _read(path: Path) -> tuple[list[list[str]], list[str]]:
         tables = _sheet_tables(path)
     else:
         raise AppendixError(f"{path}: expected a .docx or .xlsx appendix, got {suffix or 'no extension'}")
-    for rows, above in tables:
+    for rows, above, nested in tables:
         h = _header_index(rows)
         if h is not None:
-            return rows, above + [" ".join(c for c in dict.fromkeys(r) if c) for r in rows[:h]]
+            notes = [f"table row {i + 1}: a table inside a cell was read into the cell's text, one line per row "
+                     "(cells separated by ' | '); check the row" for i in nested]
+            return rows, above + [" ".join(c for c in dict.fromkeys(r) if c) for r in rows[:h]], notes
     raise AppendixError(f"{path}: no table with the header 'Số TT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì | "
                         "Cơ quan phối hợp | Kết quả/sản phẩm'")
 
 
-def _docx_tables(path: Path) -> list[tuple[list[list[str]], list[str]]]:
+def _refused(path: Path, f) -> AppendixError:
+    where = " ".join(x for x in (f.sheet, f.cell) if x)
+    return AppendixError(_("{path}: not read: {problem}").format(
+        path=path, problem=f"{where}: {finding_message(f)}" if where else finding_message(f)))
+
+
+def _docx_tables(path: Path) -> list[tuple[list[list[str]], list[str], list[int]]]:
+    import io
     import docx   # python-docx
     from docx.table import Table
+    from .reader import check_package
+    data, problem = check_package(path, max_part=MAX_DOCX_PART)
+    if problem is not None:
+        raise _refused(path, problem)
     out = []
     above: list[str] = []
-    for block in docx.Document(str(path)).iter_inner_content():
+    for block in docx.Document(io.BytesIO(data)).iter_inner_content():
         if not isinstance(block, Table):
             above += [ln for ln in _cell_text(block.text).split("\n") if ln]
             continue
         # row.cells repeats a horizontally merged cell across its grid columns and gives the top cell
         # of a vertically merged one in each row it covers: exactly "repeated in every cell it covers"
-        out.append(([[_cell_text(c.text) for c in row.cells] for row in block.rows], list(above)))
+        rows, nested = [], []
+        for i, row in enumerate(block.rows):
+            cells = []
+            for c in row.cells:
+                text = _cell_text(c.text)
+                inner = _nested_text(c)
+                if inner:
+                    text = "\n".join(x for x in (text, inner) if x)
+                    if i not in nested:
+                        nested.append(i)
+                cells.append(text)
+            rows.append(cells)
+        out.append((rows, list(above), nested))
     return out
 
 
-def _sheet_tables(path: Path) -> list[tuple[list[list[str]], list[str]]]:
-    from python_calamine import CalamineWorkbook
-    wb = CalamineWorkbook.from_path(str(path))
+def _nested_text(cell, depth: int = 0) -> str:
+    """The text of the tables inside a cell (python-docx's ``cell.text`` leaves them out): a line per row, its
+    cells separated by " | ", a table inside those read the same way (to a depth of 5)."""
+    lines = []
+    for table in cell.tables if depth < 5 else []:
+        for row in table.rows:
+            texts, seen = [], set()
+            for c in row.cells:
+                if id(c._tc) in seen:           # a merged cell, repeated across the columns it covers
+                    continue
+                seen.add(id(c._tc))
+                t = " ".join(x for x in (_cell_text(c.text), _nested_text(c, depth + 1)) if x)
+                texts.append(t.replace("\n", " "))
+            if any(texts):
+                lines.append(" | ".join(texts))
+    return "\n".join(lines)
+
+
+def _sheet_tables(path: Path) -> list[tuple[list[list[str]], list[str], list[int]]]:
+    from .reader import read_table_file
+    wb, stops = read_table_file(path, max_rows=MAX_APPENDIX_ROWS, max_cols=MAX_APPENDIX_COLS)
+    if stops:
+        raise _refused(path, stops[0])
     out = []
-    for name in wb.sheet_names:
-        sheet = wb.get_sheet_by_name(name)
-        rows = [[_cell_text(_as_text(v)) for v in r] for r in sheet.to_python(skip_empty_area=False)]
+    for name, sheet in wb.sheets.items():
+        rows = [[_cell_text(_as_text(v)) for v in r] for r in sheet.rows]
         width = max((len(r) for r in rows), default=0)
         rows = [r + [""] * (width - len(r)) for r in rows]
-        for (r1, c1), (r2, c2) in (sheet.merged_cell_ranges or []):
+        for (r1, c1), (r2, c2) in sheet.merged:
             if r1 >= len(rows):
                 continue
             top = rows[r1][c1]
             for r in range(r1, min(r2, len(rows) - 1) + 1):
                 for c in range(c1, min(c2, width - 1) + 1):
                     rows[r][c] = top
-        out.append((rows, []))
+        out.append((rows, [], []))
     return out
 
 
@@ -533,7 +587,7 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
         if agencies_ref is None:
             agencies_ref = str(registry)
         registry = Registry.load(registry)
-    rows, above = _read(Path(appendix_path))
+    rows, above, read_notes = _read(Path(appendix_path))
     sections, tasks = _rows_to_plan(rows)
     if not tasks:
         raise AppendixError(f"{appendix_path}: the appendix table has no task rows under a section (I, II, ...)")
@@ -552,6 +606,7 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
             plan_reviews.append(why)
     if year is None:
         plan_reviews.append("no year found in the deadlines; set plan.year")
+    plan_reviews += read_notes
     out: list[str] = [
         f"# Draft plan imported by `parxl plan import` from {Path(appendix_path).name}.",
         "# Labels, numerators and denominators are drafts written from the row's words: edit them freely.",

@@ -60,6 +60,7 @@ MAX_COLS = 64
 MAX_SHEETS = 40
 MAX_CELL_TEXT = 20_000_000          # characters of cell text per workbook on the safe path
 MAX_SHARED = 1_000_000              # shared strings on the safe path
+MAX_MERGES = 10_000                 # merged ranges kept of a sheet on the safe path
 MAX_WORK = 4_000_000                # XML elements the safe path (and OpenDocument's scan) processes per file
 MUCH_WORK = MAX_WORK // 4           # beyond this much work a file is noted as costly to read (file.much-work)
 _FAST_PART = 4 * 1024 * 1024        # a sheet part larger than this always takes the safe path
@@ -79,6 +80,8 @@ class Sheet:
     errors: dict[tuple[int, int], str] = field(default_factory=dict)   # (row, col) → "#DIV/0!"
     # (row, col) → the cell's formula text: str, or the fast path's XML bytes, decoded by formula()
     formulas: dict[tuple[int, int], str | bytes] = field(default_factory=dict)
+    # merged ranges ((first row, first col), (last row, last col)), zero-based, within bounds
+    merged: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
     def cell(self, r: int, c: int):
         if (r, c) in self.errors:
@@ -199,6 +202,50 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
     return wb
 
 
+def read_table_file(path: str | Path, *, max_rows: int, max_cols: int) -> tuple[Workbook, list[Finding]]:
+    """A table the operator imports (a list of agencies, a plan's appendix), read as a return is read: the
+    same file, zip and XML limits, every sheet within ``max_rows`` × ``max_cols``.  The workbook, and the
+    findings that keep it from being read whole (one that rejects the file, a value beyond the bounds)."""
+    wb = read_return(path, max_rows=max_rows, max_cols=max_cols)
+    return wb, [f for f in wb.findings if f.rejects or f.code == "layout.cell-outside"]
+
+
+def check_package(path: str | Path, *, max_part: int = MAX_PART) -> tuple[bytes | None, Finding | None]:
+    """Any other Office package the operator hands parxl (a plan's .docx), checked as a return is before any
+    parser sees it: file size, entry count, unpacked size (each part within ``max_part``), compression
+    ratio, a DTD anywhere in any part.  The file's bytes (parse these, not the path again), or the first
+    problem as a finding."""
+    name = Path(path).name
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None, Finding("file.not-regular", file=name, seen=name)
+            data, size, _sha = _read_fd(fd)
+        finally:
+            os.close(fd)
+    except OSError as e:
+        return None, Finding("file.unreadable", file=name, seen=e.strerror or type(e).__name__)
+    if data is None:
+        return None, Finding("file.too-large", file=name, seen=f"{size} B", expected=f"{MAX_FILE} B")
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+        problem = _check_zip(infos)
+        big = next((i for i in infos if i.file_size > max_part), None)
+        if problem is None and big is not None:
+            problem = (f"{big.filename}: {big.file_size} B", f"{max_part} B")
+        if problem:
+            return None, Finding("file.too-large", file=name, seen=problem[0], expected=problem[1])
+        parts = _Parts(zf, data)
+        dtd = next((i.filename for i in infos if parts.declares_dtd(i)), None)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        return None, Finding("file.not-xlsx", file=name, seen=type(e).__name__)
+    if dtd is not None:
+        return None, Finding("file.xml-entities", file=name, seen=dtd)
+    return data, None
+
+
 def file_sha256(path: str | Path) -> str:
     """A file's SHA-256, read in chunks (for a file the reader itself could not finish)."""
     fd = os.open(path, _OPEN_FLAGS)
@@ -281,6 +328,7 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
             continue
         rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
         sheet = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows, *cells.get(meta.name, ()))
+        sheet.merged = list(book.get_sheet_by_name(meta.name).merged_cell_ranges or [])
         if meta.name == _SHOWN:
             wb.cover = sheet
         else:
@@ -1018,6 +1066,7 @@ class _SheetScan:
         self.text_len = 0
         self.has_v = self.has_is = False
         self.in_v = self.in_t = self.rph = 0
+        self.merges: list[str] = []
 
     def start(self, tag, attrs):
         self.budget.step()
@@ -1034,6 +1083,8 @@ class _SheetScan:
             self.has_v = self.has_is = False
             self.formula, self.in_f = None, 0
         elif self.cell is None:
+            if t == "mergeCell":
+                self._merge(attrs.get("ref", ""))
             if t == "row":
                 r = attrs.get("r", "")
                 self.row = int(r) if r.isdigit() and len(r) <= 7 else self.row + 1
@@ -1114,6 +1165,16 @@ class _SheetScan:
         else:
             self.errors.pop((r - 1, c - 1), None)
 
+    def _merge(self, ref: str) -> None:
+        """A merged range whose first cell lies within bounds, kept (clipped to them) for calamine."""
+        m = re.fullmatch(r"([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})", ref)
+        if not m or len(self.merges) >= MAX_MERGES:
+            return
+        r1, c1 = int(m.group(2)), _col_number(m.group(1))
+        r2, c2 = min(int(m.group(4)), self.max_rows), min(_col_number(m.group(3)), self.max_cols)
+        if 1 <= r1 <= r2 and 1 <= c1 <= c2:
+            self.merges.append(f"{_a1(r1, c1)}:{_a1(r2, c2)}")
+
     def _formula_text(self) -> str | None:
         """The closing cell's formula (a shared formula's follower: its master's text), None without one."""
         if self.formula is None:
@@ -1134,7 +1195,11 @@ class _SheetScan:
                 out.append(("</row>" if row is not None else "") + f'<row r="{r}">')
                 row = r
             out.append(self.cells[(r, c)])
-        out.append(("</row>" if row is not None else "") + "</sheetData></worksheet>")
+        out.append(("</row>" if row is not None else "") + "</sheetData>")
+        if self.merges:
+            out.append(f'<mergeCells count="{len(self.merges)}">'
+                       + "".join(f'<mergeCell ref="{m}"/>' for m in self.merges) + "</mergeCells>")
+        out.append("</worksheet>")
         return "".join(out).encode("utf-8")
 
 

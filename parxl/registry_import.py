@@ -19,10 +19,13 @@ import csv
 import json
 import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from .agencies import Registry
 from .errors import Problem, RegistryError
+from .i18n import _, finding_message
+from .reader import MAX_FILE, read_table_file
 from .targets import fold
 
 __all__ = ["import_registry"]
@@ -61,16 +64,68 @@ _HEADERS = {"code": ("code", "ma", "ma co quan"), "name": ("name", "ten", "ten c
             "aliases": ("aliases", "ten khac", "alias"), "reports": ("reports", "bao cao", "nhan bieu mau")}
 
 
+# A list is read within these bounds (a province has a few hundred agencies; the country 3,321 communes), with
+# the file, zip and XML limits of a return (parxl/reader.py): a value beyond them is refused, never allocated for.
+MAX_LIST_ROWS = 10_000
+MAX_LIST_COLS = 64
+MAX_CSV_FIELD = 10_000          # characters in one field of a .csv list
+# characters that show nothing yet make two codes or names differ (zero-width space and joiners, word joiner,
+# byte order mark, soft hyphen, the bidirectional marks, embeddings, overrides and isolates)
+INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def _column(j: int) -> str:
+    letters = ""
+    j += 1
+    while j:
+        j, rem = divmod(j - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _invisible(src: str, n: int, row: list[str], col: dict[str, int]) -> list[Problem]:
+    """An invisible character in a code, a name, a group, a parent or an alias, named by row and column."""
+    out = []
+    for key in ("code", "name", "group", "parent", "aliases"):
+        m = INVISIBLE.search(row[col[key]]) if key in col and col[key] < len(row) else None
+        if m:
+            ch = m.group()
+            out.append(Problem(src, _("row {row}, column {column} ({key})").format(row=n, column=_column(col[key]),
+                                                                                 key=key),
+                               _("an invisible character U+{code:04X} ({what}): delete it and type the text again")
+                               .format(code=ord(ch), what=unicodedata.name(ch, "format character").lower())))
+    return out
+
+
 def _rows(path: Path) -> list[list[str]]:
+    src = str(path)
     if path.suffix.lower() == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return [[c.strip() for c in r] for r in csv.reader(fh)]
+        try:
+            if path.stat().st_size > MAX_FILE:
+                raise RegistryError([Problem(src, "", _("the list is larger than {limit} bytes").format(limit=MAX_FILE))])
+            with path.open(encoding="utf-8-sig", newline="") as fh:
+                rows = []
+                for r in csv.reader(fh):
+                    if len(rows) >= MAX_LIST_ROWS or len(r) > MAX_LIST_COLS or any(len(c) > MAX_CSV_FIELD for c in r):
+                        raise RegistryError([Problem(src, _("row {row}").format(row=len(rows) + 1), _(
+                            "beyond what a list is read to: {rows} rows, {cols} columns, {chars} characters a cell"
+                        ).format(rows=MAX_LIST_ROWS, cols=MAX_LIST_COLS, chars=MAX_CSV_FIELD))])
+                    rows.append([c.strip() for c in r])
+                return rows
+        except csv.Error as e:      # a field past csv's own limit (131,072 characters), a NUL byte
+            raise RegistryError([Problem(src, "", _("not a readable .csv list ({error})").format(error=e))]) from None
+        except UnicodeDecodeError:
+            raise RegistryError([Problem(src, "", _("a .csv list must be saved as UTF-8"))]) from None
     if path.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".xls"):
-        from python_calamine import CalamineWorkbook
-        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+        wb, stops = read_table_file(path, max_rows=MAX_LIST_ROWS, max_cols=MAX_LIST_COLS)
+        if stops:
+            raise RegistryError([Problem(src, " ".join(x for x in (f.sheet, f.cell) if x), finding_message(f))
+                                 for f in stops])
+        sheet = next(iter(wb.sheets.values()), None) if wb.sheets else wb.cover
+        rows = sheet.rows if sheet is not None else []
         return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip()
-                 for v in r] for r in sheet.to_python()]
-    raise RegistryError([Problem(str(path), "", "expected a .csv or .xlsx list of agencies")])
+                 for v in r] for r in rows]
+    raise RegistryError([Problem(src, "", "expected a .csv or .xlsx list of agencies")])
 
 
 def _kind_of(value: str) -> str | None:
@@ -115,7 +170,8 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
     """
     path = Path(path)
     src = str(path)
-    rows = [r for r in _rows(path) if any(r)]
+    numbered = [(n, r) for n, r in enumerate(_rows(path), start=1) if any(r)]
+    rows = [r for _n, r in numbered]
     if not rows:
         raise RegistryError([Problem(src, "", "the list is empty")])
     head = [fold(c).strip() for c in rows[0]]
@@ -130,8 +186,9 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
         raise RegistryError([Problem(src, "row 1", f"no column {', '.join(missing)} (need code, name, group, parent)")])
     problems: list[Problem] = []
     agencies, groups, seen = [], {}, set()
-    for n, r in enumerate(rows[1:], start=2):
+    for n, r in numbered[1:]:
         get = lambda k: r[col[k]].strip() if k in col and col[k] < len(r) else ""  # noqa: E731
+        problems += _invisible(src, n, r, col)
         code, name, group = get("code").upper(), " ".join(get("name").split()), get("group")
         if not code and not name:
             continue

@@ -132,6 +132,163 @@ def check_bounded(got: dict) -> None:
     assert got["peak_mb"] < 500 and got["seconds"] < 60, {k: got[k] for k in ("peak_mb", "seconds")}
 
 
+# -- 1. imports -----------------------------------------------------------------------------------------
+def test_registry_import_xlsx_with_one_value_at_XFD1048576_exits_2_without_allocating(tmp_path):
+    src = write_xlsx(tmp_path / "danh-sach.xlsx", {"xl/worksheets/sheet1.xml":
+                                                   sheet_xml(agencies(3), far("XFD1048576"))})
+    got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
+    check_bounded(got)
+    assert got["rc"] == 2 and "XFD1048576" in got["err"] and "Traceback" not in got["err"], got["err"]
+    assert not (tmp_path / "agencies.toml").exists()
+
+
+def test_registry_import_3000_rows_and_a_note_at_XFD1_exits_2_within_500_MB(tmp_path):
+    rows = agencies(3000)
+    src = write_xlsx(tmp_path / "danh-sach-3000.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml(
+        rows, head='<?xml version="1.0"?>').replace(b'<c r="A1"', b'<c r="XFD1" t="inlineStr"><is><t>ghi chu</t></is>'
+                                                   b'</c><c r="A1"', 1)})
+    got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
+    check_bounded(got)
+    assert got["rc"] == 2 and "XFD1" in got["err"], got["err"]
+
+
+def test_registry_import_of_3000_rows_within_the_bounds_reads_them(tmp_path):
+    src = write_xlsx(tmp_path / "danh-sach-3000.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml(agencies(3000))})
+    got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
+    assert got["rc"] == 0, got["err"]
+    assert (tmp_path / "agencies.toml").read_text(encoding="utf-8").count("[[agency]]") == 3001
+
+
+@pytest.mark.parametrize("char", ["\u200b", "\u200c", "\u200d", "\ufeff", "\u202e", "\u2066", "\u00ad"],
+                         ids=["zero-width-space", "zwnj", "zwj", "bom", "rlo", "lri", "soft-hyphen"])
+def test_registry_import_refuses_an_invisible_character_in_a_name_naming_row_and_column(tmp_path, char):
+    rows = agencies(2)
+    rows[3][1] = f"UBND xã{char} Số 1"
+    src = write_xlsx(tmp_path / "danh-sach.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml(rows)})
+    got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
+    assert got["rc"] == 2 and "row 4, column B (name)" in got["err"] and f"U+{ord(char):04X}" in got["err"], got["err"]
+
+
+def test_registry_import_refuses_a_zero_width_space_in_a_csv_code(tmp_path):
+    src = tmp_path / "danh-sach.csv"
+    src.write_text("code,name,group,parent\nSNV\u200b,Sở Nội vụ,\"Sở, ban, ngành\",\n", encoding="utf-8")
+    got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
+    assert got["rc"] == 2 and "row 2, column A (code)" in got["err"] and "U+200B" in got["err"], got["err"]
+
+
+def test_registry_import_csv_with_a_huge_line_exits_2(tmp_path):
+    src = tmp_path / "danh-sach.csv"
+    src.write_text("code,name,group,parent\nSNV,Sở Nội vụ" + "x" * 3_000_000 + ",Sở ban ngành,\n", encoding="utf-8")
+    got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
+    check_bounded(got)
+    assert got["rc"] == 2 and "Traceback" not in got["err"] and "danh-sach.csv" in got["err"], got["err"]
+
+
+def test_registry_import_reads_an_ods_list(tmp_path):
+    rows = "".join("<table:table-row>" + "".join(_ods_cell(v) for v in r) + "</table:table-row>" for r in agencies(2))
+    got = run("registry", "import", write_ods(tmp_path / "danh-sach.ods", rows), "--out", tmp_path / "agencies.toml")
+    assert got["rc"] == 0, got["err"]
+    assert (tmp_path / "agencies.toml").read_text(encoding="utf-8").count("[[agency]]") == 3
+
+
+def test_registry_import_ods_with_a_far_value_exits_2(tmp_path):
+    rows = "".join("<table:table-row>" + "".join(_ods_cell(v) for v in r) + "</table:table-row>" for r in agencies(2))
+    rows += '<table:table-row table:number-rows-repeated="1048000"><table:table-cell/></table:table-row>' \
+            f'<table:table-row>{_ods_cell("xa")}</table:table-row>'
+    got = run("registry", "import", write_ods(tmp_path / "danh-sach.ods", rows), "--out", tmp_path / "agencies.toml")
+    check_bounded(got)
+    assert got["rc"] == 2 and "A1048005" in got["err"], got["err"]
+
+
+APPENDIX_HEADER = ["Số TT", "Nhiệm vụ cụ thể", "Tiến độ", "Cơ quan chủ trì", "Cơ quan phối hợp", "Kết quả/sản phẩm"]
+APPENDIX = [APPENDIX_HEADER, ["I", "CÔNG TÁC CHỈ ĐẠO", "", "", "", ""],
+            ["1", "Ban hành kế hoạch cải cách hành chính năm 2026", "Tháng 01/2026", "Sở Nội vụ", "Các sở, ban, ngành",
+             "Kế hoạch"]]
+
+
+def test_plan_import_xlsx_with_a_far_cell_exits_2_without_allocating(tmp_path):
+    src = write_xlsx(tmp_path / "phu-luc.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml(APPENDIX, far("XFD1048576"))})
+    got = run("plan", "import", src, "--agencies", ROOT / "templates" / "quangnam-2024" / "agencies.toml",
+              "--out", tmp_path / "plan.toml")
+    check_bounded(got)
+    assert got["rc"] == 2 and "XFD1048576" in got["err"] and "Traceback" not in got["err"], got["err"]
+
+
+def test_plan_import_xlsx_within_bounds_reads_merged_cells_on_the_safe_path(tmp_path):
+    """A sheet the fast path cannot prove (a cell without r) is rebuilt; its merged ranges are kept."""
+    xml = sheet_xml(APPENDIX[:1] + [["I. CÔNG TÁC CHỈ ĐẠO"]] + APPENDIX[2:]).replace(
+        b"</sheetData>", b'</sheetData><mergeCells count="1"><mergeCell ref="A2:F2"/></mergeCells>').replace(
+        b'<c r="A3"', b"<c", 1)
+    src = write_xlsx(tmp_path / "phu-luc.xlsx", {"xl/worksheets/sheet1.xml": xml})
+    got = run("plan", "import", src, "--agencies", ROOT / "templates" / "quangnam-2024" / "agencies.toml",
+              "--out", tmp_path / "plan.toml", "--year", "2026")
+    assert got["rc"] == 0, got["err"]
+    assert "1 sections, 1 tasks" in got["out"], got["out"]
+
+
+def _docx(path: Path, body: str, extra: dict[str, bytes] | None = None, document_head: str = "") -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="xml" ContentType="application/xml"/>'
+                   '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+                   '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                   'officedocument.wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("_rels/.rels", f'<Relationships xmlns="{PKG_REL}"><Relationship Id="rId1" '
+                   f'Type="{REL}/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr("word/document.xml", f'{document_head}<w:document xmlns:w="{W}"><w:body>{body}</w:body></w:document>')
+        for part, data in (extra or {}).items():
+            z.writestr(part, data)
+    return path
+
+
+def _p(text: str) -> str:
+    return f"<w:p><w:r><w:t>{_esc(text)}</w:t></w:r></w:p>"
+
+
+def _tbl(rows: list[list[str]]) -> str:
+    return "<w:tbl>" + "".join("<w:tr>" + "".join(f"<w:tc>{c if c.startswith('<') else _p(c)}</w:tc>" for c in r)
+                               + "</w:tr>" for r in rows) + "</w:tbl>"
+
+
+def test_plan_import_docx_zip_bomb_exits_2_within_500_MB(tmp_path):
+    path = tmp_path / "phu-luc-bomb.docx"
+    _docx(path, _tbl(APPENDIX))
+    with zipfile.ZipFile(path, "a", zipfile.ZIP_DEFLATED) as z, z.open("word/settings.xml", "w", force_zip64=True) as f:
+        f.write(f'<w:settings xmlns:w="{W}"><w:x a="'.encode())
+        chunk = b"a" * (1 << 20)
+        for _ in range(400):                         # 400 MB of one letter: about 400 kB packed
+            f.write(chunk)
+        f.write(b'"/></w:settings>')
+    assert path.stat().st_size < 3 << 20
+    got = run("plan", "import", path, "--agencies", ROOT / "templates" / "quangnam-2024" / "agencies.toml",
+              "--out", tmp_path / "plan.toml")
+    check_bounded(got)
+    assert got["rc"] == 2 and "safe unpacked-size limits" in got["err"], got["err"]
+
+
+def test_plan_import_docx_with_a_dtd_exits_2_naming_the_part(tmp_path):
+    path = _docx(tmp_path / "phu-luc-dtd.docx", _tbl(APPENDIX),
+                 document_head='<?xml version="1.0"?><!--' + "x" * 10000 + '--><!DOCTYPE d [<!ENTITY a "b">]>')
+    got = run("plan", "import", path, "--agencies", ROOT / "templates" / "quangnam-2024" / "agencies.toml",
+              "--out", tmp_path / "plan.toml")
+    assert got["rc"] == 2 and "DOCTYPE/ENTITY in part word/document.xml" in got["err"], got["err"]
+
+
+def test_plan_import_docx_reads_a_nested_table_and_says_so(tmp_path):
+    nested = _tbl([["Báo cáo quý"], ["Báo cáo năm"]])
+    rows = [r[:] for r in APPENDIX]
+    rows[2][5] = _p("Kết quả:") + nested + _p("")
+    path = _docx(tmp_path / "phu-luc-nested.docx", _tbl(rows))
+    out = tmp_path / "plan.toml"
+    got = run("plan", "import", path, "--agencies", ROOT / "templates" / "quangnam-2024" / "agencies.toml",
+              "--out", out, "--year", "2026")
+    assert got["rc"] == 0, got["err"]
+    assert "table row 3: a table inside a cell" in got["out"], got["out"]
+    draft = out.read_text(encoding="utf-8")
+    assert "Báo cáo quý" in draft and "Báo cáo năm" in draft
+
+
 # -- 2. slow files: a work budget on the safe path; a costly superseded return is not read twice ----------
 def test_tens_of_millions_of_empty_cells_are_refused_with_file_too_much_work(tmp_path):
     xml = sheet_xml([["a"]]).replace(b"</sheetData>", empty_cells(20_000_000) + b"</sheetData>")
