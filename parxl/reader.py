@@ -66,7 +66,7 @@ MUCH_WORK = MAX_WORK // 4           # beyond this much work a file is noted as c
 _FAST_PART = 4 * 1024 * 1024        # a sheet part larger than this always takes the safe path
 _FAST_TOTAL = 16 * 1024 * 1024      # nor do sheets beyond this much XML in all
 _FAST_AMPLIFY = 64 * 1024 * 1024    # shared-string cells × longest shared string, per workbook
-_NOT_READ = {COVER_SHEET, LIST_SHEET}   # what the issued workbook says there is never read back as values
+_NOT_READ = frozenset({COVER_SHEET, LIST_SHEET})   # what the issued workbook says there is never read back as values
 _SHOWN = COVER_SHEET                    # ... though the cover is read, for what it shows (the template id)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
@@ -151,7 +151,7 @@ class _TooLarge(Exception):
 
 
 def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MAX_ROWS,
-                max_cols: int = MAX_COLS, fast: bool = True) -> Workbook:
+                max_cols: int = MAX_COLS, fast: bool = True, every_sheet: bool = False) -> Workbook:
     """Read one returned file.  Never raises on the file's content: every problem is a finding.
 
     The path is opened once (non-blocking, so a FIFO cannot hang the read); whether a symbolic
@@ -183,7 +183,7 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
     if data is None:
         return bad("file.too-large", seen=f"{wb.size} B", expected=f"{MAX_FILE} B")
     try:
-        _parse(wb, data, bad, max_rows, max_cols, fast)
+        _parse(wb, data, bad, max_rows, max_cols, fast, frozenset() if every_sheet else _NOT_READ)
     except _TooLarge as e:
         wb.sheets.clear()
         return bad("file.too-large", seen=e.seen, expected=e.expected)
@@ -206,7 +206,7 @@ def read_table_file(path: str | Path, *, max_rows: int, max_cols: int) -> tuple[
     """A table the operator imports (a list of agencies, a plan's appendix), read as a return is read: the
     same file, zip and XML limits, every sheet within ``max_rows`` × ``max_cols``.  The workbook, and the
     findings that keep it from being read whole (one that rejects the file, a value beyond the bounds)."""
-    wb = read_return(path, max_rows=max_rows, max_cols=max_cols)
+    wb = read_return(path, max_rows=max_rows, max_cols=max_cols, every_sheet=True)
     return wb, [f for f in wb.findings if f.rejects or f.code == "layout.cell-outside"]
 
 
@@ -274,7 +274,8 @@ def _read_fd(fd: int) -> tuple[bytes | None, int, str]:
     return (b"".join(chunks) if chunks is not None else None), size, h.hexdigest()
 
 
-def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: bool) -> None:
+def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: bool,
+           skip: frozenset = _NOT_READ) -> None:
     if data.startswith(_OLE):
         bad("file.encrypted" if _ENCRYPTED in data else "file.legacy-xls")
         return
@@ -314,7 +315,7 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
     if ods:
         source, outside, cells, links = _bounded_ods(parts, max_rows, max_cols, fast, budget)
     else:
-        source, cells, outside = _bounded_xlsx(parts, names, max_rows, max_cols, fast, budget)
+        source, cells, outside = _bounded_xlsx(parts, names, max_rows, max_cols, fast, budget, skip)
         links = _external_links(parts, names)
     if budget.elements > MUCH_WORK:
         bad("file.much-work", seen=f"{budget.elements}", expected=f"{MAX_WORK}")
@@ -324,12 +325,12 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
     if len(metas) > MAX_SHEETS:
         raise _TooLarge(f"{len(metas)} sheets", f"{MAX_SHEETS}")
     for meta in metas:
-        if meta.name in _NOT_READ and meta.name != _SHOWN:
+        if meta.name in skip and meta.name != _SHOWN:
             continue
         rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
         sheet = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows, *cells.get(meta.name, ()))
         sheet.merged = list(book.get_sheet_by_name(meta.name).merged_cell_ranges or [])
-        if meta.name == _SHOWN:
+        if meta.name == _SHOWN and skip:
             wb.cover = sheet
         else:
             wb.sheets[meta.name] = sheet
@@ -914,12 +915,12 @@ def _col_index(letters: bytes) -> int:
 
 
 def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool = True,
-                  budget: _Budget | None = None):
+                  budget: _Budget | None = None, skip: frozenset = _NOT_READ):
     """(bytes for calamine, {sheet: (error cells, formula cells)}, {sheet: (first outside cell, count)}): on
     the fast path the package with the parts already inflated stored (see _stored_package), otherwise a
     bounded copy."""
     sheets = _sheet_parts(parts, names)
-    read = [(n, p) for n, p in sheets if n not in _NOT_READ]
+    read = [(n, p) for n, p in sheets if n not in skip or n == _SHOWN]     # the cover is read too
     # every worksheet part in the package is checked, not only the ones we resolved
     extra = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
                    and n not in {p for _, p in sheets})
@@ -945,7 +946,7 @@ def _bounded_xlsx(parts: _Parts, names, max_rows: int, max_cols: int, fast: bool
             xml = parts.read(p)
             cells[n] = (_error_scan(xml), _formula_scan(xml))
         return _stored_package(parts), cells, {}
-    return _rebuild_xlsx(parts, names, sheets, max_rows, max_cols, budget or _Budget())
+    return _rebuild_xlsx(parts, names, sheets, max_rows, max_cols, budget or _Budget(), skip)
 
 
 _SHARED_STRINGS = "xl/sharedStrings.xml"
@@ -1215,14 +1216,15 @@ def _scan_sheet(parts: _Parts, part, shared, budget, max_rows, max_cols) -> _She
     return scan
 
 
-def _rebuild_xlsx(parts: _Parts, names, sheet_parts, max_rows, max_cols, budget: _Budget):
+def _rebuild_xlsx(parts: _Parts, names, sheet_parts, max_rows, max_cols, budget: _Budget,
+                  skip: frozenset = _NOT_READ):
     """A copy of the package with every worksheet re-serialised within bounds and no shared strings."""
     shared = _shared_strings(parts, names, budget)
     cells, outside, sheets = {}, {}, {}
     for name, part in sheet_parts:
         if part is None:
             continue
-        if name in _NOT_READ and name != _SHOWN:
+        if name in skip and name != _SHOWN:
             sheets[part] = _EMPTY_SHEET
             continue
         scan = _scan_sheet(parts, part, shared, budget, max_rows, max_cols)

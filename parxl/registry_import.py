@@ -121,7 +121,7 @@ def _rows(path: Path) -> list[list[str]]:
         if stops:
             raise RegistryError([Problem(src, " ".join(x for x in (f.sheet, f.cell) if x), finding_message(f))
                                  for f in stops])
-        sheet = next(iter(wb.sheets.values()), None) if wb.sheets else wb.cover
+        sheet = next(iter(wb.sheets.values()), None)
         rows = sheet.rows if sheet is not None else []
         return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip()
                  for v in r] for r in rows]

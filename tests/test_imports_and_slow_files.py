@@ -85,13 +85,14 @@ def far(ref: str) -> str:
 
 
 def write_xlsx(path: Path, sheets: dict[str, bytes], targets: dict[str, str] | None = None,
-               extra: dict[str, bytes] | None = None) -> Path:
+               extra: dict[str, bytes] | None = None, names: list[str] | None = None) -> Path:
     """A workbook by hand: ``sheets`` maps each part to its XML (sheet names S1, S2...), ``targets`` a part to
     the relationship target the workbook gives it (default: relative to xl/), ``extra`` more parts."""
-    targets = targets or {}
+    targets, sheet_names = targets or {}, names
     names = list(sheets)
     wb = (f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets>'
-          + "".join(f'<sheet name="S{i + 1}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(len(names)))
+          + "".join(f'<sheet name="{(sheet_names or [])[i] if i < len(sheet_names or []) else f"S{i + 1}"}" '
+                    f'sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(len(names)))
           + "</sheets></workbook>")
     rels = (f'<Relationships xmlns="{PKG_REL}">'
             + "".join(f'<Relationship Id="rId{i + 1}" Type="{REL}/worksheet" '
@@ -150,6 +151,14 @@ def test_registry_import_3000_rows_and_a_note_at_XFD1_exits_2_within_500_MB(tmp_
     got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
     check_bounded(got)
     assert got["rc"] == 2 and "XFD1" in got["err"], got["err"]
+
+
+@pytest.mark.parametrize("sheet", ["DanhMuc", "Hướng dẫn"])
+def test_registry_import_reads_a_sheet_named_as_a_template_sheet_a_return_never_reads(tmp_path, sheet):
+    src = write_xlsx(tmp_path / "danh-sach.xlsx", {"xl/worksheets/sheet1.xml": sheet_xml(agencies(2))}, names=[sheet])
+    got = run("registry", "import", src, "--out", tmp_path / "agencies.toml")
+    assert got["rc"] == 0, got["err"]
+    assert (tmp_path / "agencies.toml").read_text(encoding="utf-8").count("[[agency]]") == 3
 
 
 def test_registry_import_of_3000_rows_within_the_bounds_reads_them(tmp_path):

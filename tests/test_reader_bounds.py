@@ -20,7 +20,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from parxl import reader
 from parxl.demo import libreoffice
-from parxl.layout import IDENTITY_SHEET
+from parxl.layout import COVER_SHEET, IDENTITY_SHEET
 from parxl.reader import MAX_COLS, MAX_ROWS, _error_scan, _sheet_parts, _timestamp, read_return
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -109,6 +109,9 @@ CASES = {
     "value_at_XFD1048576_on_the_identity_sheet":
         (lambda s, d: rewrite(s, d, {part_of(s, IDENTITY_SHEET): append_rows(far_value("XFD1048576", 1048576))}),
          IDENTITY_SHEET, "XFD1048576", 1),
+    "value_at_XFD1048576_on_the_cover_sheet":        # the cover is read, for the template id it shows
+        (lambda s, d: rewrite(s, d, {part_of(s, COVER_SHEET): append_rows(far_value("XFD1048576", 1048576))}),
+         COVER_SHEET, "XFD1048576", 1),
     "value_at_XFD1048576_on_a_scratch_sheet_the_agency_added":
         (with_scratch_sheet, "Nháp", "XFD1048576", 1),
     "value_at_XFD5000":
