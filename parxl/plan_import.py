@@ -109,8 +109,11 @@ def _read(path: Path) -> tuple[list[list[str]], list[str], list[str]]:
 
 def _refused(path: Path, f) -> AppendixError:
     where = " ".join(x for x in (f.sheet, f.cell) if x)
-    return AppendixError(_("{path}: not read: {problem}").format(
-        path=path, problem=f"{where}: {finding_message(f)}" if where else finding_message(f)))
+    what = finding_message(f) if f.code != "layout.cell-outside" else _(
+        "{count} cells with data beyond the {rows} rows and {cols} columns an appendix is read to (first: {cell}); "
+        "delete them or move the table").format(count=f.seen, rows=MAX_APPENDIX_ROWS, cols=MAX_APPENDIX_COLS,
+                                                cell=f.cell)
+    return AppendixError(_("{path}: not read: {problem}").format(path=path, problem=f"{where}: {what}" if where else what))
 
 
 def _docx_tables(path: Path) -> list[tuple[list[list[str]], list[str], list[int]]]:

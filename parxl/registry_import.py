@@ -97,6 +97,14 @@ def _invisible(src: str, n: int, row: list[str], col: dict[str, int]) -> list[Pr
     return out
 
 
+def _outside(f) -> str:
+    """What keeps a list's file from being read, as the operator fixes it."""
+    if f.code != "layout.cell-outside":
+        return finding_message(f)
+    return _("{count} cells with data beyond the {rows} rows and {cols} columns a list is read to (first: {cell}); "
+             "delete them or move the list").format(count=f.seen, rows=MAX_LIST_ROWS, cols=MAX_LIST_COLS, cell=f.cell)
+
+
 def _rows(path: Path) -> list[list[str]]:
     src = str(path)
     if path.suffix.lower() == ".csv":
@@ -119,7 +127,7 @@ def _rows(path: Path) -> list[list[str]]:
     if path.suffix.lower() in (".xlsx", ".xlsm", ".ods", ".xls"):
         wb, stops = read_table_file(path, max_rows=MAX_LIST_ROWS, max_cols=MAX_LIST_COLS)
         if stops:
-            raise RegistryError([Problem(src, " ".join(x for x in (f.sheet, f.cell) if x), finding_message(f))
+            raise RegistryError([Problem(src, " ".join(x for x in (f.sheet, f.cell) if x), _outside(f))
                                  for f in stops])
         sheet = next(iter(wb.sheets.values()), None)
         rows = sheet.rows if sheet is not None else []
