@@ -356,12 +356,11 @@ def _check_zip(infos) -> tuple[str, str] | None:
     return None
 
 
-# No part that declares a DTD is parsed, so no entity is ever declared, let alone expanded: the head
-# of every XML part is looked at before anything is parsed, and each parser the reader runs itself
-# refuses a DTD the moment one begins, wherever it stands (calamine's expands no entity a DTD declares).
-_DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
-# ... and anywhere in a part, in UTF-8 or UTF-16 (calamine parses some parts the reader never parses, and
-# a DTD behind a long comment lies past any head): every part is searched whole, streamed when not kept
+# No part that declares a DTD is parsed, so no entity is ever declared, let alone expanded: every part is
+# searched whole before anything is parsed (_Parts.declares_dtd), and each parser the reader runs itself
+# also refuses a DTD the moment one begins, wherever it stands (calamine's expands no entity a DTD declares).
+# A DTD anywhere in a part, in UTF-8 or UTF-16 (calamine parses some parts the reader never parses, and a
+# DTD behind a long comment lies past any head): every part is searched whole, streamed when not kept.
 _DTD_ANYWHERE = re.compile(b"|".join([rb"<!(?:DOCTYPE|ENTITY)"] + [re.escape(w.encode(enc))
                                      for w in ("<!DOCTYPE", "<!ENTITY") for enc in ("utf-16-le", "utf-16-be")]),
                            re.I)
@@ -375,13 +374,6 @@ class _DtdDeclared(Exception):
     def __init__(self, part: str):
         super().__init__(part)
         self.part = part
-
-
-def _declares_dtd(head: bytes) -> bool:
-    """A DTD can only stand in the prolog, before the root element: ``head`` is a part's first _HEAD bytes."""
-    m = re.search(rb"<[A-Za-z_]", head)
-    prolog = head[: m.start()] if m else head
-    return bool(_DTD.search(prolog))
 
 
 class _TreeWithoutDtd(TreeBuilder):

@@ -110,7 +110,8 @@ def _rows(path: Path) -> list[list[str]]:
     if path.suffix.lower() == ".csv":
         try:
             if path.stat().st_size > MAX_FILE:
-                raise RegistryError([Problem(src, "", _("the list is larger than {limit} bytes").format(limit=MAX_FILE))])
+                too_large = _("the list is larger than {limit} bytes").format(limit=MAX_FILE)
+                raise RegistryError([Problem(src, "", too_large)])
             with path.open(encoding="utf-8-sig", newline="") as fh:
                 rows = []
                 for r in csv.reader(fh):
