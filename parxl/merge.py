@@ -205,8 +205,8 @@ def _late(c: Checked, at: dt.datetime | None, source: str | None, period: Period
 
 def _newest_key(at: dt.datetime | None, c: Checked) -> tuple:
     """Orders an agency's valid returns: by the time that dates each (a return whose time is unknown before
-    any with a time), then by file name."""
-    return (at is not None, at or _EPOCH, c.workbook.name)
+    any with a time), then, when two save times tie to the second, by the file's own time, then by name."""
+    return (at is not None, at or _EPOCH, c.workbook.mtime, c.workbook.name)
 
 
 def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt.datetime | None = None) -> Report:

@@ -68,7 +68,9 @@ class Period:
 
     @property
     def label_vi(self) -> str:
-        return f"{_KIND_VI[self.quarter]} năm {self.year}"
+        """"Báo cáo quý I năm 2024", "Báo cáo 6 tháng năm 2024", … "Báo cáo năm 2024" (not "năm năm")."""
+        kind = _KIND_VI[self.quarter]
+        return f"{kind} {self.year}" if kind.endswith(" năm") else f"{kind} năm {self.year}"
 
     def window_vi(self) -> str:
         a, b = self.window

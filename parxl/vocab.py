@@ -70,7 +70,9 @@ class ProvinceVerdict(str, enum.Enum):
 
     @property
     def final(self) -> bool:
-        return self in (ProvinceVerdict.MET, ProvinceVerdict.NOT_MET)
+        """Cannot change with more returns: met or not met for good, or every required agency returned and
+        declared "Không phát sinh" (no agency is left to report anything else)."""
+        return self in (ProvinceVerdict.MET, ProvinceVerdict.NOT_MET, ProvinceVerdict.NOT_APPLICABLE)
 
 
 _PROVINCE_VI = {

@@ -322,3 +322,19 @@ def test_chua_nop_lists_the_unusable_files_by_identity_and_by_file_name(plan, pe
     assert [line.split(":")[0] for line in tried["STP"].splitlines()] == [
         "snv-khong-lien-quan-STP.txt.xlsx", "stp-ky-truoc.xlsx"]
     assert tried["TAMKY"] is None
+
+
+def test_two_returns_saved_in_the_same_second_are_told_apart_by_the_file_time(plan, period, issued, returns_dir):
+    """Save times tie to the second: the file written later wins, not the name that sorts last."""
+    import os
+    from parxl.demo import simulate
+    at = dt.datetime(2024, 9, 16, 10, 0, tzinfo=dt.timezone.utc)
+    later, earlier = returns_dir / "a-sua-lai.xlsx", returns_dir / "z-ban-dau.xlsx"
+    simulate.fill_openpyxl(issued["TAMKY"], earlier, plan, "TAMKY", {"III.4.2/1": {"numerator": 1, "denominator": 10}}, at)
+    simulate.fill_openpyxl(issued["TAMKY"], later, plan, "TAMKY", {"III.4.2/1": {"numerator": 9, "denominator": 10}}, at)
+    os.utime(earlier, (1_726_480_000, 1_726_480_000))
+    os.utime(later, (1_726_490_000, 1_726_490_000))
+    rep = merge(plan, period, returns_dir, KEY)
+    won = next(r for r in rep.returns if r.status.value == "accepted")
+    assert won.file == "a-sua-lai.xlsx"
+    assert next(r for r in rep.results if r.agency == "TAMKY" and r.indicator == "III.4.2/1").numerator == 9

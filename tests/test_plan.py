@@ -223,6 +223,8 @@ def test_periods_follow_the_reporting_regime():
     assert Period.parse("2024-Q3").window == (d(2024, 6, 15), d(2024, 9, 14))
     assert Period.parse("2024-Q4").window == (d(2023, 12, 15), d(2024, 12, 14))  # the annual report
     assert Period.parse("2024-Q2").label_vi == "Báo cáo 6 tháng năm 2024"
+    assert Period.parse("2024-Q1").label_vi == "Báo cáo quý I năm 2024"
+    assert Period.parse("2024-Q4").label_vi == "Báo cáo năm 2024"          # the annual report, not "năm năm"
     assert Period.parse("2024-Q3").due == d(2024, 9, 20)
     assert Period.parse("2024-Q3", due=d(2024, 9, 25)).due == d(2024, 9, 25)
     for spelling in ("2024Q3", "Q3-2024", "2024-q3"):             # read as people write them (tests/test_cli.py)

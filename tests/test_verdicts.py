@@ -95,6 +95,9 @@ def test_no_usable_data_is_not_assessable_and_all_not_applicable_is_said(plan):
     assert _agg(ind, _rows(ind, [])).verdict is PV.NOT_ASSESSABLE
     n = len(ind.reporters)
     assert _agg(ind, _rows(ind, [V.NOT_APPLICABLE] * n)).verdict is PV.NOT_APPLICABLE
+    # every required agency returned "Không phát sinh": no return can change it, so it is final
+    assert _agg(ind, _rows(ind, [V.NOT_APPLICABLE] * n)).verdict.final
+    assert not _agg(ind, _rows(ind, [V.NOT_APPLICABLE] * (n - 1))).verdict.final      # one still missing
 
 
 # -- on real files -----------------------------------------------------------------------------------
