@@ -77,10 +77,13 @@ class Target(_Model):
         raise ValueError("a 'done' target is not numeric")
 
     def gap(self, x: Fraction) -> Fraction | None:
-        """How far x is from the nearest value that meets the target (0 when met)."""
+        """How far x is from the target's bound (0 when met).  Never 0 when not met: at a strict bound
+        (285/300 = 95% against "> 95%") there is no nearest value that meets it, and the gap is None (empty)."""
         if self.op == "done" or self.holds(x):
             return Fraction(0)
         v = exact(self.value)
+        if self.op in (">", "<") and x == v:
+            return None
         if self.op in (">", ">="):
             return v - x
         if self.op in ("<", "<="):
