@@ -25,6 +25,7 @@ from pathlib import Path
 from .agencies import Registry
 from .errors import Problem, RegistryError
 from .i18n import _, finding_message
+from .layout import col_letter
 from .reader import MAX_FILE, read_table_file
 from .targets import fold
 
@@ -74,15 +75,6 @@ MAX_CSV_FIELD = 10_000          # characters in one field of a .csv list
 INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 
 
-def _column(j: int) -> str:
-    letters = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
-
-
 def _invisible(src: str, n: int, row: list[str], col: dict[str, int]) -> list[Problem]:
     """An invisible character in a code, a name, a group, a parent or an alias, named by row and column."""
     out = []
@@ -90,7 +82,7 @@ def _invisible(src: str, n: int, row: list[str], col: dict[str, int]) -> list[Pr
         m = INVISIBLE.search(row[col[key]]) if key in col and col[key] < len(row) else None
         if m:
             ch = m.group()
-            out.append(Problem(src, _("row {row}, column {column} ({key})").format(row=n, column=_column(col[key]),
+            out.append(Problem(src, _("row {row}, column {column} ({key})").format(row=n, column=col_letter(col[key]),
                                                                                  key=key),
                                _("an invisible character U+{code:04X} ({what}): delete it and type the text again")
                                .format(code=ord(ch), what=unicodedata.name(ch, "format character").lower())))
