@@ -15,7 +15,8 @@ What each check can say (the codes it emits):
   ``layout.header-missing``, ``layout.column-moved``, ``layout.sheet-unknown``, ``row.missing``,
   ``row.unknown``, ``row.duplicate``, ``row.moved``, ``layout.locked-cell-edited``;
 - values (:func:`evaluate`): ``value.*``;
-- the return as a whole (:func:`check_return`): ``return.blank``.
+- the return as a whole (:func:`check_return`): ``return.blank``, ``return.carried-only``,
+  ``return.carried-unchanged``.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from . import carryover
 from . import values as V
 from .findings import Findings
 from .identity import FIELDS, verify
@@ -59,6 +61,7 @@ class Result:
     cell: str | None = None                # the row's "Mã chỉ tiêu" cell
     file: str | None = None
     cells: tuple[tuple[str, str], ...] = ()   # (input key, A1 cell) of every value read
+    carried: tuple[str, ...] = ()          # inputs still holding what generate prefilled from last period
 
 
 @dataclass
@@ -94,24 +97,37 @@ def check_return(wb: Workbook, plan: Plan, period: Period, key: bytes | None) ->
     if out.findings.rejected:
         return out
     values = Findings()
-    filled = False
+    manifest = carryover.decode(out.identity.get(carryover.FIELD))
+    filled = carried = False
     for s in sheets:
         for row in s.rows:
             found = rows.get(row.indicator.code)
-            out.results[row.indicator.code] = evaluate(row, found, agency, period, wb.name, values)
-            filled = filled or (found is not None and _holds_input(row, found))
-    if not filled:     # a blank template is not a return: it never counts, nor replaces one that has data
-        out.findings.add("return.blank", file=wb.name, agency=agency)
+            res = evaluate(row, found, agency, period, wb.name, values, manifest.get(row.indicator.code))
+            out.results[row.indicator.code] = res
+            if found is not None and _holds_input(row, found, skip=res.carried):
+                filled = True
+            carried = carried or bool(res.carried)
+    complete = all(r.carried and r.verdict is not Verdict.MISSING_DATA for r in out.results.values())
+    if not filled and carried and complete:
+        # every row was prefilled whole (tasks done last period) and left as it was: nothing was left to type
+        out.findings.add("return.carried-unchanged", file=wb.name, agency=agency)
+    elif not filled:
+        # a blank template is not a return, nor one holding only what generate prefilled from last period:
+        # it never counts, nor replaces one that has data
+        out.findings.add("return.carried-only" if carried else "return.blank", file=wb.name, agency=agency)
         out.results = {}
         return out
     out.findings.extend(values)
     return out
 
 
-def _holds_input(row: Row, fr: FoundRow) -> bool:
+def _holds_input(row: Row, fr: FoundRow, skip: tuple[str, ...] = ()) -> bool:
     """Whether any input cell of the row holds anything: a value (spaces alone are blank, as the
-    self-check sees them), an Excel error, or a formula (even one without a cached result)."""
+    self-check sees them), an Excel error, or a formula (even one without a cached result).  ``skip``: the
+    inputs still holding what was prefilled from last period (not typed by the agency)."""
     for key in row.inputs:
+        if key in skip:
+            continue
         c = fr.cols.get(key)
         if c is None:
             continue
@@ -356,8 +372,10 @@ def _compare_locked(row: Row, fr: FoundRow, F) -> None:
 
 # -- values and results ------------------------------------------------------------------------
 
-def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: str, findings: Findings) -> Result:
-    """Parse the row's inputs (each problem a finding at its cell), then judge it by the measure's rules."""
+def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: str, findings: Findings,
+             carried: tuple[tuple[str, ...], str] | None = None) -> Result:
+    """Parse the row's inputs (each problem a finding at its cell), then judge it by the measure's rules.
+    ``carried``: the row's entry in the workbook's carry-over manifest (:mod:`parxl.carryover`), if any."""
     ind = row.indicator
     if fr is None:
         return Result(agency, ind.code, Verdict.MISSING_DATA, file=file)
@@ -408,9 +426,10 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
     _explain(j.verdict, ind, inp, keys, fr, findings, loc)
     if inp.status is TaskStatus.DONE and inp.evidence and doc_date is None and "doc_date" not in inp.invalid:
         findings.add("value.missing", cell=fr.where("doc_date"), expected=_COLUMN_HEADER["doc_date"], **loc)
+    kept = carried[0] if carried and carryover.unchanged(carried, got) else ()
     return Result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
                   inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
-                  fr.where("code"), file, tuple((k, fr.where(k)) for k in keys if k in got))
+                  fr.where("code"), file, tuple((k, fr.where(k)) for k in keys if k in got), kept)
 
 
 def _error_detail(p: V.Parsed, raw) -> dict:

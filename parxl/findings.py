@@ -170,6 +170,14 @@ _CODES = [
          "cơ quan vẫn được tính là chưa nộp.",
          "No input cell of the workbook holds anything (a blank template): not a return; the agency still counts "
          "as not returned.", True),
+    Code("return.carried-only", E, "Sổ tính chỉ có số liệu được điền sẵn từ báo cáo kỳ trước, cơ quan chưa nhập hay sửa "
+         "gì: không phải là báo cáo của kỳ này; cơ quan vẫn được tính là chưa nộp.",
+         "The workbook holds only the values prefilled from last period's return; the agency typed or changed "
+         "nothing: not a return for this period; the agency still counts as not returned.", True),
+    Code("return.carried-unchanged", W, "Mọi chỉ tiêu của sổ tính vẫn là số liệu điền sẵn từ kỳ trước (nhiệm vụ đã hoàn "
+         "thành), cơ quan không sửa gì: được tính là báo cáo, đề nghị xác nhận lại với cơ quan.",
+         "Every row of the workbook still holds what was prefilled from last period (tasks completed then) and "
+         "nothing was changed: counted as a return; confirm it with the agency.", False),
     Code("return.clock-future", W, "Thời điểm lưu tệp ghi trong tệp ({seen}, giờ Việt Nam) ở tương lai; dùng thời điểm của tệp trên đĩa ({expected}) để chọn bản mới nhất.",
          "The save time recorded in the file ({seen}, Vietnam time) is in the future; the file's own time ({expected}) decides which return is newest.", False),
     Code("return.clock-before-issue", W, "Thời điểm lưu tệp ghi trong tệp ({seen}, giờ Việt Nam) trước ngày phát hành biểu mẫu ({expected}); "

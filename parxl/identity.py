@@ -20,6 +20,9 @@ _HEADER = "# parxl secretariat key: keep it secret; anyone who has it can sign w
 
 # The signed fields, in signing order.  ``signature`` itself is stored beside them.
 FIELDS = ("format", "plan_id", "plan_version", "agency", "period", "template_id", "issued", "layout_hash")
+# Signed after FIELDS when present (a workbook without them signs exactly as before): ``carried``, the manifest
+# of values prefilled from last period (:mod:`parxl.carryover`).
+OPTIONAL_FIELDS = ("carried",)
 
 
 def keygen(path: str | Path, force: bool = False) -> Path:
@@ -60,7 +63,9 @@ def template_id(plan_id: str, plan_version: str, period: str, agency: str, layou
 
 
 def _message(fields: dict[str, str]) -> bytes:
-    return "\n".join(f"{k}={fields.get(k, '')}" for k in FIELDS).encode("utf-8")
+    lines = [f"{k}={fields.get(k, '')}" for k in FIELDS]
+    lines += [f"{k}={fields[k]}" for k in OPTIONAL_FIELDS if fields.get(k)]
+    return "\n".join(lines).encode("utf-8")
 
 
 def sign(fields: dict[str, str], key: bytes) -> str:

@@ -44,7 +44,7 @@ from typing import Any
 import python_calamine as pc
 
 from .findings import Finding
-from .identity import FIELDS
+from .identity import FIELDS, OPTIONAL_FIELDS
 from .layout import COVER_SHEET, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT
 from .vocab import VIETNAM
 
@@ -1395,7 +1395,7 @@ def _find_identity(wb: Workbook) -> None:
             continue
         kv = {}
         for row in sh.rows[:40]:
-            if len(row) >= 2 and isinstance(row[0], str) and row[0] in (*FIELDS, "signature"):
+            if len(row) >= 2 and isinstance(row[0], str) and row[0] in (*FIELDS, *OPTIONAL_FIELDS, "signature"):
                 v = row[1]
                 kv[row[0]] = v if isinstance(v, str) else "" if v is None else str(v)
         if "signature" in kv and "template_id" in kv:

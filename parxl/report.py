@@ -182,7 +182,7 @@ def _result(r: Result) -> dict:
             "current": num(r.current), "baseline": num(r.baseline), "gap": num(r.gap),
             "status": r.reported_status.value if r.reported_status else None, "evidence": r.evidence,
             "doc_date": r.doc_date.isoformat() if r.doc_date else None,
-            "issues": r.issues, "proposals": r.proposals,
+            "issues": r.issues, "proposals": r.proposals, "carried": list(r.carried),
             "source": {"file": r.file, "sheet": r.sheet, "row_cell": r.cell, "cells": dict(r.cells)}
             if r.file and r.sheet else None}
 

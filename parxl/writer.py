@@ -14,7 +14,7 @@ from typing import Callable
 
 import xlsxwriter
 
-from . import __version__
+from . import __version__, carryover
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
                      PRINT_SCALE, PRINTED, REFERENCE_COLUMN, REFERENCE_HEADER, REFERENCE_WIDTH,
@@ -56,11 +56,15 @@ def workbook_name(period: Period, agency: str) -> str:
     return f"{period.code}_{agency}.xlsx"
 
 
-def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, key: bytes) -> dict[str, str]:
+def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, key: bytes,
+                    carried: str = "") -> dict[str, str]:
+    """The signed identity; ``carried``: the manifest of prefilled values (:func:`parxl.carryover.encode`)."""
     lh = agency_layout_hash(plan, agency)
     fields = {"format": FORMAT, "plan_id": plan.id, "plan_version": plan.version, "agency": agency,
               "period": period.code, "template_id": template_id(plan.id, plan.version, period.code, agency, lh),
               "issued": issued.isoformat(), "layout_hash": lh}
+    if carried:
+        fields[carryover.FIELD] = carried
     fields["signature"] = sign(fields, key)
     return fields
 
@@ -113,20 +117,35 @@ def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: byt
     sheets = agency_layout(plan, agency)
     if not sheets:
         raise ValueError(f"agency {agency} reports no indicator of plan {plan.id}")
-    fields = identity_fields(plan, agency, period, issued, key)
+    carried = _carried(sheets, agency, previous)
+    fields = identity_fields(plan, agency, period, issued, key, carryover.encode(carried))
     shown = previous.period if previous is not None else None
     issue = Issue(agency, path, fields["template_id"], fields["layout_hash"], previous=shown)
     try:
         with atomic_path(path) as tmp:
             wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                                 "strings_to_numbers": False})
-            _Book(wb, plan, agency, period, fields, password, previous).write(sheets)
+            _Book(wb, plan, agency, period, fields, password, previous, carried).write(sheets)
             wb.close()
             if not force and os.path.lexists(path) and not _same_file(tmp, path):
                 raise _Kept
     except _Kept:
         return Issue(agency, path, fields["template_id"], fields["layout_hash"], kept=True, previous=shown)
     return issue
+
+
+def _carried(sheets, agency: str, previous) -> dict[str, dict]:
+    """indicator code → the inputs prefilled on its row (see :func:`carried_over`)."""
+    if previous is None:
+        return {}
+    last = previous.of(agency)
+    out = {}
+    for s in sheets:
+        for row in s.rows:
+            c = carried_over(previous, row.indicator, last.get(row.indicator.code))
+            if c:
+                out[row.indicator.code] = c
+    return out
 
 
 class _Kept(Exception):
@@ -150,9 +169,9 @@ def _same_file(a: Path, b: Path) -> bool:
 
 class _Book:
     def __init__(self, wb, plan: Plan, agency: str, period: Period, fields: dict, password: str | None,
-                 previous=None):
+                 previous=None, carried: dict[str, dict] | None = None):
         self.wb, self.plan, self.agency, self.period, self.fields = wb, plan, agency, period, fields
-        self.password, self.previous = password, previous
+        self.password, self.previous, self.carried = password, previous, carried or {}
         created = dt.datetime.combine(dt.date.fromisoformat(fields["issued"]), dt.time(8, 0))
         wb.set_properties({"title": f"{period.label_vi} - {plan.registry.name(agency)}",
                            "subject": plan.title, "author": "parxl", "company": plan.province,
@@ -173,6 +192,11 @@ class _Book:
             "input_dec": f({**base, "locked": False, "num_format": "[$-42A]General"}),
             "input_date": f({**base, "locked": False, "num_format": "dd/mm/yyyy"}),
             "formula": f({**base, "bg_color": "#DDEBF7", "num_format": "[$-42A]#,##0.00"}),
+            # an input prefilled from last period: still editable, in its own colour and italics until changed
+            **{f"{k}_carried": f({**base, "locked": False, "bg_color": CARRIED_FILL, "italic": True,
+                                  **({"num_format": nf} if nf else {})})
+               for k, nf in (("input", None), ("input_num", "[$-42A]#,##0"), ("input_dec", "[$-42A]General"),
+                             ("input_date", "dd/mm/yyyy"))},
             "bold": f({"font_name": "Times New Roman", "bold": True, "text_wrap": True, "valign": "top"}),
             "text": f({"font_name": "Times New Roman", "text_wrap": True, "valign": "top"}),
         }
@@ -248,6 +272,9 @@ class _Book:
         ws.write(r, 0, "Chú giải", self.fmt["bold"])
         legend = [("Ô nhập liệu", self.fmt["input"]), ("Nội dung kế hoạch (khóa)", self.fmt["locked"]),
                   ("Không áp dụng (khóa)", self.fmt["na"]), ("Giá trị tính tự động (khóa)", self.fmt["formula"])]
+        if self.carried:
+            legend.insert(1, ("Điền sẵn từ báo cáo kỳ trước (kiểm tra, sửa nếu thay đổi)",
+                              self.fmt["input_carried"]))
         for text, fm in legend:
             ws.write_string(r, 1, text, fm)
             r += 1
@@ -323,13 +350,15 @@ class _Book:
         R = lambda k: cell_name(r, COL[k])  # noqa: E731
         computed = m.computed_formula(ind, Excel(R))
         last = None if self.previous is None else self.previous.of(self.agency).get(ind.code)
-        carried = carried_over(self.previous, ind, last)
+        carried = self.carried.get(ind.code, {})
         for c in COLUMNS:
             j = COL[c.key]
             if c.key in inputs:
                 fm = ("input_date" if c.key == "doc_date" else "input" if c.key not in NUMERIC_KEYS
                       else "input_num" if m.whole(c.key) else "input_dec")
                 x = carried.get(c.key)
+                if x is not None:       # prefilled from last period: shown apart from what is typed
+                    fm += "_carried"
                 if x is None:
                     ws.write_blank(r, j, None, self.fmt[fm])
                 elif isinstance(x, Fraction):
@@ -422,6 +451,9 @@ class _Book:
             ws.write_string(k, 1, str(self.fields[name]))
         ws.write_string(len(FIELDS) + 3, 0, "generator")
         ws.write_string(len(FIELDS) + 3, 1, f"parxl {__version__}")
+        if self.fields.get(carryover.FIELD):       # signed with the others (identity.OPTIONAL_FIELDS)
+            ws.write_string(len(FIELDS) + 4, 0, carryover.FIELD)
+            ws.write_string(len(FIELDS) + 4, 1, self.fields[carryover.FIELD])
         ws.set_column(0, 1, 30)
         ws.hide()
         self._protect(ws)
@@ -434,6 +466,7 @@ class _Book:
 
 # -- last period (generate --ledger) ------------------------------------------------------------------
 
+CARRIED_FILL = "#FFF2CC"      # inputs prefilled from last period
 REFERENCE_EVIDENCE = 200     # characters of last period's evidence quoted in the reference column
 
 
@@ -492,8 +525,9 @@ def _reference_step(previous) -> str:
         carried = "Số liệu năm gốc"
     else:
         return head
-    return (f"{head} {carried} đã được điền sẵn từ báo cáo kỳ trước: hãy kiểm tra và sửa nếu có thay đổi; "
-            "chỉ cần nhập những gì mới.")
+    return (f"{head} {carried} đã được điền sẵn từ báo cáo kỳ trước (ô màu vàng nhạt, chữ nghiêng): hãy kiểm tra "
+            "và sửa nếu có thay đổi; chỉ cần nhập những gì mới. Sổ tính chỉ có số liệu điền sẵn, không nhập thêm gì, "
+            "không được tính là báo cáo của kỳ này.")
 
 
 def _fit(text: str, n: int) -> str:

@@ -225,3 +225,146 @@ def test_cli_generate_with_a_missing_ledger_exits_2(tmp_path):
     r = _generate_cli(tmp_path / "wb", tmp_path / "missing.sqlite")
     assert r.returncode == 2 and "no ledger" in r.stderr
     assert not (tmp_path / "wb").exists()
+
+
+# -- carried-over values are told apart from typed ones (issue 21) ----------------------------------------------
+
+def _cell(wb, plan, agency, code, key):
+    s, row = _row(plan, agency, code)
+    return wb[s.name].cell(row.excel_row + 1, COL[key] + 1)
+
+
+def test_carried_values_are_coloured_apart_and_named_in_the_signed_identity(plan, q2):
+    from parxl import carryover
+    from parxl.identity import verify
+    from parxl.writer import CARRIED_FILL
+    _, _, _, out = q2
+    wb = openpyxl.load_workbook(out["with"]["TAMKY"].path)
+    fill = lambda c: c.fill.fgColor.rgb[-6:]   # noqa: E731
+    for code, key in ((CHANGE, "baseline"), (DONE, "status"), (DONE, "evidence"), (DONE, "doc_date")):
+        assert fill(_cell(wb, plan, "TAMKY", code, key)) == CARRIED_FILL[1:], (code, key)
+        assert _cell(wb, plan, "TAMKY", code, key).font.i
+    for code, key in ((CHANGE, "value"), (RATE, "numerator"), (DOING, "status")):
+        assert fill(_cell(wb, plan, "TAMKY", code, key)) != CARRIED_FILL[1:], (code, key)
+    cover = "\n".join(str(c.value) for row in wb.worksheets[0].iter_rows() for c in row if c.value)
+    assert "Điền sẵn từ báo cáo kỳ trước" in cover
+    ident = read_return(out["with"]["TAMKY"].path).identity_sheet
+    manifest = carryover.decode(ident["carried"])
+    assert set(manifest) == {CHANGE, DONE}
+    assert manifest[DONE][0] == ("doc_date", "evidence", "status") and manifest[CHANGE][0] == ("baseline",)
+    assert verify(ident, KEY) and not verify({**ident, "carried": ""}, KEY)
+    # the plain workbook has no manifest; Hội An had nothing to carry
+    assert "carried" not in read_return(out["plain"]["TAMKY"].path).identity_sheet
+    assert "carried" not in read_return(out["with"]["HOIAN"].path).identity_sheet
+
+
+def _merge(plan, per, root, ledger, name, files):
+    rdir = root / name
+    rdir.mkdir()
+    for fname, (src, values, days) in files.items():
+        simulate.fill_openpyxl(src, rdir / fname, plan, "TAMKY", values, _at(per, days))
+    return merge_to_files(plan, per, rdir, root / f"{name}-out" / "tong-hop.xlsx", KEY, ledger=ledger)
+
+
+def test_a_prefilled_workbook_returned_untouched_is_not_a_return(plan, q2):
+    root, _, per, out = q2
+    rep = _merge(plan, per, root, None, "untouched", {"tamky.xlsx": (out["with"]["TAMKY"].path, {}, 1)})
+    f = [x for x in rep.findings if x.code == "return.carried-only"]
+    assert len(f) == 1 and f[0].agency == "TAMKY" and f[0].file == "tamky.xlsx"
+    assert [e.status.value for e in rep.returns] == ["rejected"]
+    assert {r.verdict.value for r in rep.results if r.agency == "TAMKY"} == {"not_returned"}
+
+
+def test_an_untouched_prefilled_copy_never_supersedes_a_typed_return(plan, q2):
+    root, _, per, out = q2
+    typed = {RATE: {"numerator": 990, "denominator": 1000}}
+    rep = _merge(plan, per, root, None, "superseding", {
+        "tamky.xlsx": (out["with"]["TAMKY"].path, typed, 1),
+        "tamky-resent.xlsx": (out["with"]["TAMKY"].path, {}, 2)})        # saved later, nothing typed
+    got = {r.indicator: r for r in rep.results if r.agency == "TAMKY"}
+    assert got[RATE].numerator == 990 and got[RATE].file == "tamky.xlsx"
+    assert "return.carried-only" in {x.code for x in rep.findings}
+
+
+def test_a_return_tells_carried_values_from_typed_and_edited_ones(plan, q2):
+    import json
+    root, _, per, out = q2
+    rep = _merge(plan, per, root, None, "edited", {"tamky.xlsx": (out["with"]["TAMKY"].path, {
+        RATE: {"numerator": 960, "denominator": 1000}, CHANGE: {"value": 70, "baseline": 110}}, 1)})
+    got = {r.indicator: r for r in rep.results if r.agency == "TAMKY"}
+    assert got[DONE].carried == ("doc_date", "evidence", "status") and got[DONE].verdict.value == "met"
+    assert got[CHANGE].carried == () and got[CHANGE].baseline == 110     # the baseline was corrected: typed
+    assert got[RATE].carried == ()
+    data = json.loads(rep.to_json())
+    rows = {r["indicator"]: r for r in data["results"] if r["agency"] == "TAMKY"}
+    assert rows[DONE]["carried"] == ["doc_date", "evidence", "status"] and rows[RATE]["carried"] == []
+
+
+def test_a_forged_manifest_breaks_the_signature(plan, q2, tmp_path):
+    """Removing the manifest (to pass carried values off as typed) or adding rows to it fails the signature."""
+    from parxl.merge import check_paths
+    _, _, per, out = q2
+    for tag, change in (("dropped", lambda v: None), ("grown", lambda v: v + ";I.1/1=status:0000000000000000")):
+        wb = openpyxl.load_workbook(out["with"]["TAMKY"].path)
+        ws = wb["_parxl"]
+        row = next(r for r in ws.iter_rows() if r[0].value == "carried")
+        row[1].value = change(row[1].value)
+        dst = tmp_path / f"{tag}.xlsx"
+        wb.save(dst)
+        checked = check_paths([dst], plan, per, KEY)[0]
+        assert "identity.bad-signature" in {f.code for f in checked.findings}, tag
+
+
+def test_a_workbook_wholly_carried_over_is_a_return_with_a_warning(tmp_path):
+    """An agency whose every row was a task completed last period has nothing left to type: its untouched
+    workbook counts, with ``return.carried-unchanged``."""
+    from parxl.plan import load_plan
+    src = (ROOT / "templates" / "quangnam-2024")
+    (tmp_path / "plan").mkdir()
+    (tmp_path / "plan" / "agencies.toml").write_bytes((src / "agencies.toml").read_bytes())
+    (tmp_path / "plan" / "plan.toml").write_text('''[plan]
+id = "mini-2024"
+version = "1"
+title = "Kế hoạch thử"
+province = "Quảng Nam"
+year = 2024
+agencies = "agencies.toml"
+
+[[section]]
+code = "I"
+title = "CÔNG TÁC CHỈ ĐẠO, ĐIỀU HÀNH CCHC"
+sheet = "I. Chỉ đạo điều hành"
+
+[[task]]
+code = "I.1"
+section = "I"
+title = "Ban hành kế hoạch tuyên truyền CCHC"
+deadline = "Quý I/2024"
+lead = ["Sở Nội vụ"]
+result = "Kế hoạch được ban hành"
+
+[[task]]
+code = "I.2"
+section = "I"
+title = "Ban hành kế hoạch kiểm tra CCHC"
+deadline = "Quý I/2024"
+lead = ["Sở Nội vụ"]
+result = "Kế hoạch được ban hành"
+''', encoding="utf-8")
+    mini = load_plan(tmp_path / "plan" / "plan.toml")
+    agency = mini.reporting_agencies()[0]
+    q1, q2p = Period.parse("2024-Q1"), Period.parse("2024-Q2")
+    ledger = tmp_path / "ledger.sqlite"
+    issued = generate(mini, q1, tmp_path / "i1", KEY)[0]
+    done = {code: {"status": "Hoàn thành", "evidence": f"Kế hoạch số {n}/KH-SNV", "doc_date": dt.date(2024, 2, n)}
+            for n, code in enumerate((i.code for i in mini.indicators), 1)}
+    (tmp_path / "r1").mkdir()
+    simulate.fill_openpyxl(issued.path, tmp_path / "r1" / "a.xlsx", mini, agency, done, _at(q1))
+    merge_to_files(mini, q1, tmp_path / "r1", tmp_path / "o1" / "t.xlsx", KEY, ledger=ledger)
+    again = generate(mini, q2p, tmp_path / "i2", KEY, ledger=ledger)[0]
+    (tmp_path / "r2").mkdir()
+    simulate.fill_openpyxl(again.path, tmp_path / "r2" / "a.xlsx", mini, agency, {}, _at(q2p))
+    rep = merge_to_files(mini, q2p, tmp_path / "r2", tmp_path / "o2" / "t.xlsx", KEY)
+    assert [e.status.value for e in rep.returns] == ["accepted"]
+    assert "return.carried-unchanged" in {f.code for f in rep.findings}
+    assert {r.verdict.value for r in rep.results} == {"met"} and all(r.carried for r in rep.results)
