@@ -62,6 +62,7 @@ class Result:
     file: str | None = None
     cells: tuple[tuple[str, str], ...] = ()   # (input key, A1 cell) of every value read
     carried: tuple[str, ...] = ()          # inputs still holding what generate prefilled from last period
+    read: tuple[tuple[str, Any], ...] = ()  # (input key, value as parsed) of every value read
 
 
 @dataclass
@@ -429,7 +430,8 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
     kept = carried[0] if carried and carryover.unchanged(carried, got) else ()
     return Result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
                   inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
-                  fr.where("code"), file, tuple((k, fr.where(k)) for k in keys if k in got), kept)
+                  fr.where("code"), file, tuple((k, fr.where(k)) for k in keys if k in got), kept,
+                  tuple((k, got[k]) for k in keys if k in got))
 
 
 def _error_detail(p: V.Parsed, raw) -> dict:

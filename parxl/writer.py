@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable, Mapping
 
 import xlsxwriter
 
@@ -111,13 +111,28 @@ def _job(context, job) -> Issue:
     return write_workbook(plan, agency, period, path, key, issued, password, force, previous)
 
 
+@dataclass(frozen=True)
+class Refill:
+    """A return's own values written back into a workbook re-issued for the same period, so that the agency
+    corrects instead of retyping (see :mod:`parxl.reissue`).  They are prefilled and signed like values carried
+    from last period (returned untouched, the workbook is not a return); the cells to fix are marked, each
+    with a note saying why."""
+    source: str                                           # the return's file name, named on the cover
+    values: Mapping[str, Mapping[str, Any]]               # indicator code → input key → value as parsed
+    fixes: Mapping[tuple[str, str], str] = field(default_factory=dict)   # (indicator, input key) → why
+
+
 def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: bytes, issued: dt.date,
-                   password: str | None = None, force: bool = False, previous=None) -> Issue:
-    """``previous``: a :class:`~parxl.ledger.LastPeriod` (the reference column and what carries over)."""
+                   password: str | None = None, force: bool = False, previous=None,
+                   refill: Refill | None = None) -> Issue:
+    """``previous``: a :class:`~parxl.ledger.LastPeriod` (the reference column and what carries over);
+    ``refill``: the agency's own values of a return of this period, to correct (not with ``previous``)."""
+    if previous is not None and refill is not None:
+        raise ValueError("a workbook is prefilled either from last period or from a return, not both")
     sheets = agency_layout(plan, agency)
     if not sheets:
         raise ValueError(f"agency {agency} reports no indicator of plan {plan.id}")
-    carried = _carried(sheets, agency, previous)
+    carried = _carried(sheets, agency, previous) if refill is None else _refilled(sheets, refill)
     fields = identity_fields(plan, agency, period, issued, key, carryover.encode(carried))
     shown = previous.period if previous is not None else None
     issue = Issue(agency, path, fields["template_id"], fields["layout_hash"], previous=shown)
@@ -125,7 +140,7 @@ def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: byt
         with atomic_path(path) as tmp:
             wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
                                                 "strings_to_numbers": False})
-            _Book(wb, plan, agency, period, fields, password, previous, carried).write(sheets)
+            _Book(wb, plan, agency, period, fields, password, previous, carried, refill).write(sheets)
             wb.close()
             if not force and os.path.lexists(path) and not _same_file(tmp, path):
                 raise _Kept
@@ -145,6 +160,18 @@ def _carried(sheets, agency: str, previous) -> dict[str, dict]:
             c = carried_over(previous, row.indicator, last.get(row.indicator.code))
             if c:
                 out[row.indicator.code] = c
+    return out
+
+
+def _refilled(sheets, refill: Refill) -> dict[str, dict]:
+    """indicator code → the return's values on the row's inputs (a value on no input of the row is dropped)."""
+    out = {}
+    for s in sheets:
+        for row in s.rows:
+            got = refill.values.get(row.indicator.code) or {}
+            kept = {k: v for k, v in got.items() if k in row.inputs and v is not None and v != ""}
+            if kept:
+                out[row.indicator.code] = kept
     return out
 
 
@@ -169,9 +196,9 @@ def _same_file(a: Path, b: Path) -> bool:
 
 class _Book:
     def __init__(self, wb, plan: Plan, agency: str, period: Period, fields: dict, password: str | None,
-                 previous=None, carried: dict[str, dict] | None = None):
+                 previous=None, carried: dict[str, dict] | None = None, refill: Refill | None = None):
         self.wb, self.plan, self.agency, self.period, self.fields = wb, plan, agency, period, fields
-        self.password, self.previous, self.carried = password, previous, carried or {}
+        self.password, self.previous, self.carried, self.refill = password, previous, carried or {}, refill
         created = dt.datetime.combine(dt.date.fromisoformat(fields["issued"]), dt.time(8, 0))
         wb.set_properties({"title": f"{period.label_vi} - {plan.registry.name(agency)}",
                            "subject": plan.title, "author": "parxl", "company": plan.province,
@@ -195,6 +222,11 @@ class _Book:
             # an input prefilled from last period: still editable, in its own colour and italics until changed
             **{f"{k}_carried": f({**base, "locked": False, "bg_color": CARRIED_FILL, "italic": True,
                                   **({"num_format": nf} if nf else {})})
+               for k, nf in (("input", None), ("input_num", "[$-42A]#,##0"), ("input_dec", "[$-42A]General"),
+                             ("input_date", "dd/mm/yyyy"))},
+            # an input a correction asks to fix (re-issued workbooks): red, with a note saying why
+            **{f"{k}_fix": f({**base, "locked": False, "bg_color": FIX_FILL, "border": 2, "border_color": "#C00000",
+                              **({"num_format": nf} if nf else {})})
                for k, nf in (("input", None), ("input_num", "[$-42A]#,##0"), ("input_dec", "[$-42A]General"),
                              ("input_date", "dd/mm/yyyy"))},
             "bold": f({"font_name": "Times New Roman", "bold": True, "text_wrap": True, "valign": "top"}),
@@ -230,6 +262,9 @@ class _Book:
             ("Số chỉ tiêu phải báo cáo", str(sum(len(s.rows) for s in sheets))),
             ("Các sheet nhập liệu", "; ".join(s.name for s in sheets)),
         ]
+        if self.refill is not None:
+            info.insert(2, ("Bản gửi lại", f"Để sửa, bổ sung báo cáo đã gửi ({self.refill.source}); "
+                                           f"{len(self.refill.fixes)} ô cần sửa, bổ sung (tô đỏ)"))
         r = 3
         for k, v in info:
             ws.write(r, 0, k, self.fmt["bold"])
@@ -264,6 +299,11 @@ class _Book:
         ]
         if self.previous is not None:
             steps.append(_reference_step(self.previous))
+        if self.refill is not None:
+            steps.append(f"12. Sổ tính này được gửi lại để cơ quan sửa, bổ sung báo cáo đã gửi ({self.refill.source}): "
+                         "số liệu đã gửi được điền sẵn (ô màu vàng nhạt, chữ nghiêng); các ô cần sửa, bổ sung được tô "
+                         "đỏ, ghi chú trong ô cho biết lý do. Sửa xong, lưu và gửi lại tệp này: bản gửi lại thay thế "
+                         "bản trước. Tệp gửi lại mà không sửa gì không được tính là báo cáo.")
         for s in steps:
             ws.write_string(r, 1, s, self.fmt["text"])
             ws.set_row(r, row_height([(90, s)]))
@@ -272,7 +312,10 @@ class _Book:
         ws.write(r, 0, "Chú giải", self.fmt["bold"])
         legend = [("Ô nhập liệu", self.fmt["input"]), ("Nội dung kế hoạch (khóa)", self.fmt["locked"]),
                   ("Không áp dụng (khóa)", self.fmt["na"]), ("Giá trị tính tự động (khóa)", self.fmt["formula"])]
-        if self.carried:
+        if self.refill is not None:
+            legend[1:1] = [(f"Số liệu cơ quan đã gửi ({self.refill.source}), điền sẵn", self.fmt["input_carried"]),
+                           ("Ô cần sửa, bổ sung (xem ghi chú trong ô)", self.fmt["input_fix"])]
+        elif self.carried:
             legend.insert(1, ("Điền sẵn từ báo cáo kỳ trước (kiểm tra, sửa nếu thay đổi)",
                               self.fmt["input_carried"]))
         for text, fm in legend:
@@ -357,7 +400,12 @@ class _Book:
                 fm = ("input_date" if c.key == "doc_date" else "input" if c.key not in NUMERIC_KEYS
                       else "input_num" if m.whole(c.key) else "input_dec")
                 x = carried.get(c.key)
-                if x is not None:       # prefilled from last period: shown apart from what is typed
+                fix = self.refill.fixes.get((ind.code, c.key)) if self.refill else None
+                if fix:
+                    fm += "_fix"
+                    _ok(ws.write_comment(r, j, fix, {"author": "Sở Nội vụ", "x_scale": 2.5, "y_scale": 2}),
+                        f"note on {cell_name(r, j)}")
+                elif x is not None:     # prefilled (from last period, or the return being corrected)
                     fm += "_carried"
                 if x is None:
                     ws.write_blank(r, j, None, self.fmt[fm])
@@ -467,6 +515,7 @@ class _Book:
 # -- last period (generate --ledger) ------------------------------------------------------------------
 
 CARRIED_FILL = "#FFF2CC"      # inputs prefilled from last period
+FIX_FILL = "#FFC7CE"          # inputs a correction asks to fix
 REFERENCE_EVIDENCE = 200     # characters of last period's evidence quoted in the reference column
 
 
