@@ -14,7 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .errors import Problem, RegistryError, validation_problems
 from .i18n import _
@@ -31,6 +31,46 @@ class Group(BaseModel):
     delegate_to: str | None = None  # when the group lists no member, these report for it
 
 
+# a telephone number as offices write it: "0235 3810 111", "(0235) 3.810.111", "+84 235 3810111", two numbers
+# with "/" or ";" between; an e-mail address with one @ and a dot after it
+_PHONE = r"^\+?\(?[0-9][0-9 .()/;-]{4,38}[0-9]$"
+_EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+def _blank_is_none(v):
+    """A field left empty in a TOML file or a list ("", spaces) is not given; other text is NFC, one space."""
+    if isinstance(v, str):
+        v = " ".join(unicodedata.normalize("NFC", v).split())
+        return v or None
+    return v
+
+
+class Contact(BaseModel):
+    """Who to call about an agency's return (its đầu mối) or at the secretariat; every field optional."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str | None = None        # họ tên
+    position: str | None = None    # chức vụ
+    phone: str | None = Field(default=None, pattern=_PHONE)
+    email: str | None = Field(default=None, pattern=_EMAIL)
+
+    _clean = field_validator("name", "position", "phone", "email", mode="before")(_blank_is_none)
+
+    def __bool__(self) -> bool:
+        return any((self.name, self.position, self.phone, self.email))
+
+
+class Secretariat(BaseModel):
+    """The office that runs the collection (usually the Sở Nội vụ): where returns go, whom to ask."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str | None = None        # "Sở Nội vụ tỉnh Quảng Nam"
+    address: str | None = None
+    phone: str | None = Field(default=None, pattern=_PHONE)
+    email: str | None = Field(default=None, pattern=_EMAIL)
+    contact: Contact | None = None  # the officer who answers for the collection
+
+    _clean = field_validator("name", "address", "phone", "email", mode="before")(_blank_is_none)
+
+
 class Agency(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     code: str = Field(pattern=_CODE)
@@ -39,6 +79,7 @@ class Agency(BaseModel):
     aliases: tuple[str, ...] = ()
     parent: str | None = None      # a commune's district
     reports: bool = True           # False for bodies that are named but receive no workbook
+    contact: Contact | None = None  # the agency's đầu mối for the report (optional)
 
 
 class _RegistryFile(BaseModel):
@@ -47,6 +88,7 @@ class _RegistryFile(BaseModel):
     province: str
     groups: list[Group] = Field(alias="group")
     agencies: list[Agency] = Field(alias="agency")
+    secretariat: Secretariat | None = None
 
 
 @dataclass(frozen=True)
@@ -83,8 +125,9 @@ def normalize_phrase(text: str) -> str:
 
 class Registry:
     def __init__(self, id: str, province: str, groups: list[Group], agencies: list[Agency],
-                 source: str = "<registry>"):
+                 source: str = "<registry>", secretariat: Secretariat | None = None):
         self.id, self.province, self.source = id, province, source
+        self.secretariat = secretariat   # optional: the office's name, address, phone, e-mail, contact person
         self.groups = {g.code: g for g in groups}
         self.agencies = {a.code: a for a in agencies}
         problems = self._validate()
@@ -120,7 +163,8 @@ class Registry:
             model = _RegistryFile.model_validate({**head, **raw})
         except ValidationError as e:
             raise RegistryError(validation_problems(e, src, raw, "registry")) from None
-        return cls(model.id, model.province, model.groups, model.agencies, source=src)
+        return cls(model.id, model.province, model.groups, model.agencies, source=src,
+                   secretariat=model.secretariat)
 
     def _validate(self) -> list[Problem]:
         out: list[Problem] = []
@@ -274,4 +318,9 @@ class Registry:
 
     def group_of(self, code: str) -> Group:
         return self.groups[self.agencies[code].group]
+
+    def contact(self, code: str) -> Contact | None:
+        """The agency's đầu mối when the registry gives one (None when it gives none)."""
+        c = self.agencies[code].contact
+        return c if c else None
 

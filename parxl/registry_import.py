@@ -22,7 +22,9 @@ import tempfile
 import unicodedata
 from pathlib import Path
 
-from .agencies import Registry
+from pydantic import ValidationError
+
+from .agencies import Contact, Registry
 from .errors import Problem, RegistryError
 from .i18n import _, finding_message
 from .layout import col_letter
@@ -62,7 +64,14 @@ _UMBRELLA = ("co-quan-dia-phuong", "Cơ quan, đơn vị, địa phương",
              ["cơ quan, đơn vị liên quan", "cơ quan, đơn vị được kiểm tra"])
 _HEADERS = {"code": ("code", "ma", "ma co quan"), "name": ("name", "ten", "ten co quan"),
             "group": ("group", "nhom", "loai"), "parent": ("parent", "cap tren", "truc thuoc"),
-            "aliases": ("aliases", "ten khac", "alias"), "reports": ("reports", "bao cao", "nhan bieu mau")}
+            "aliases": ("aliases", "ten khac", "alias"), "reports": ("reports", "bao cao", "nhan bieu mau"),
+            # the agency's đầu mối (optional): shown on its workbook's cover and in the reminders
+            "contact_name": ("contact", "contact name", "dau moi", "ho ten", "nguoi dau moi", "can bo dau moi",
+                             "dau moi (ho ten)", "ho ten dau moi", "ho va ten"),
+            "contact_position": ("position", "chuc vu"),
+            "contact_phone": ("phone", "dien thoai", "so dien thoai", "sdt", "dien thoai lien he"),
+            "contact_email": ("email", "e-mail", "thu dien tu", "dia chi thu dien tu", "email lien he")}
+_CONTACT = ("name", "position", "phone", "email")
 
 
 # A list is read within these bounds (a province has a few hundred agencies; the country 3,321 communes), with
@@ -155,6 +164,27 @@ def _q(v) -> str:
     return json.dumps(v, ensure_ascii=False)
 
 
+def _contact(src: str, where: str, given: dict[str, str], problems: list[Problem]) -> dict[str, str]:
+    """An agency's đầu mối from the list's contact columns (the fields given, checked), {} when none."""
+    try:
+        c = Contact(**given)
+    except ValidationError as e:
+        for err in e.errors():
+            field = str(err["loc"][0]) if err["loc"] else ""
+            msg = (_("the contact's telephone {value!r} is not a telephone number") if field == "phone" else
+                   _("the contact's e-mail {value!r} is not an e-mail address"))
+            problems.append(Problem(src, where, msg.format(value=given.get(field, ""))))
+        return {}
+    return {k: v for k, v in c.model_dump().items() if v}
+
+
+# the secretariat's own contact is written by hand: the imported registry shows where
+_SECRETARIAT_STUB = [
+    "", "# The secretariat (shown on every workbook's cover and in the documents sent after the merge):",
+    "# [secretariat]", '# name = "Sở Nội vụ tỉnh ..."', '# address = "..."', '# phone = "..."', '# email = "..."',
+    '# contact = { name = "...", position = "...", phone = "...", email = "..." }']
+
+
 def import_registry(path: str | Path, *, registry_id: str | None = None, province: str | None = None) -> str:
     """Build agencies.toml from a list of agencies (.csv or .xlsx with columns code, name, group, parent).
 
@@ -179,7 +209,8 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
     col = {}
     for key, names in _HEADERS.items():
         for j, h in enumerate(head):
-            if h in names:
+            # "Đầu mối / Họ tên", "Email (thư điện tử)": either spelling names the column
+            if h in names or any(" ".join(part.split()) in names for part in re.split(r"[/()]", h)):
                 col[key] = j
                 break
     missing = [k for k in ("code", "name", "group") if k not in col]
@@ -207,8 +238,9 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
         gcode, gname, galiases = _group_of(group)
         aliases = [a.strip() for a in get("aliases").split("|") if a.strip()]
         reports = fold(get("reports")) not in ("no", "khong", "false", "0")
+        contact = _contact(src, where, {k: get("contact_" + k) for k in _CONTACT}, problems)
         agencies.append([code, name, gcode, get("parent").upper() or None, aliases, reports, _kind_of(group),
-                         (gname, galiases)])
+                         (gname, galiases), contact])
     # units typed by kind (Xã / Phường / Đặc khu): each kind a group, all of them in the level "UBND cấp xã"
     kinds = [k for k, *_ in _KINDS if any(a[6] == k for a in agencies)]
     typed = len(kinds) > 1 or (kinds and kinds != ["xa"])
@@ -259,7 +291,7 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
     if local and _UMBRELLA[0] not in groups:
         out += ["", "[[group]]", f"code = {_q(_UMBRELLA[0])}", f"name = {_q(_UMBRELLA[1])}",
                 f"aliases = {_q(_UMBRELLA[2])}", f"includes = {_q(local)}"]
-    for code, name, g, parent, aliases, reports, *_ in agencies:
+    for code, name, g, parent, aliases, reports, _kind, _group, contact in agencies:
         out += ["", "[[agency]]", f"code = {_q(code)}", f"name = {_q(name)}", f"group = {_q(g)}"]
         if aliases:
             out.append(f"aliases = {_q(aliases)}")
@@ -267,6 +299,9 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
             out.append(f"parent = {_q(parent)}")
         if not reports:
             out.append("reports = false")
+        if contact:
+            out.append("contact = {" + ", ".join(f"{k} = {_q(v)}" for k, v in contact.items()) + "}")
+    out += _SECRETARIAT_STUB
     text = "\n".join(out) + "\n"
     with tempfile.TemporaryDirectory() as d:       # the registry loads exactly as `plan check` will load it
         p = Path(d) / "agencies.toml"
