@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from dataclasses import dataclass
 
 from .measures import measure_of
 from .plan import Indicator, Plan
+from .textfit import BODY, fit_height
 
 COVER_SHEET = "Hướng dẫn"
 LIST_SHEET = "DanhMuc"
@@ -129,17 +129,12 @@ def layout_hash(sheets) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-def row_height(texts) -> float:
-    """Row height (points) that shows wrapped text whole, from (column width, text) pairs.
+def row_height(texts, font=None) -> float:
+    """Row height (points) that shows wrapped text whole, from (column width, text) or (column width, text, Font)
+    triples, measured with the fonts' glyph widths (parxl.textfit; Times New Roman 11 pt unless a cell says).
 
     LibreOffice does not grow rows by itself in files it did not write, so every writer sets them."""
-    lines = 1
-    for w, t in texts:
-        if t:
-            n = math.ceil(len(t) / max(1.0, w * 1.2)) + t.count("\n")
-            if n > lines:
-                lines = n
-    return min(409, 15 * lines + 3)
+    return fit_height(((c[0], c[1], c[2] if len(c) > 2 else font or BODY) for c in texts))
 
 
 def col_letter(idx: int) -> str:
