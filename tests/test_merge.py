@@ -122,7 +122,7 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
                                     "saved_time_from", "application", "superseded_by"}
     assert set(d["results"][0]) == {"agency", "indicator", "verdict", "numerator", "denominator", "value",
                                     "current", "baseline", "gap", "status", "evidence", "doc_date", "issues",
-                                    "proposals", "source"}
+                                    "proposals", "carried", "source"}
     assert set(d["indicators"][0]) == {"indicator", "rule", "unit", "target", "value", "numerator", "denominator",
                                        "verdict", "final", "coverage", "previous"}
     assert set(d["indicators"][0]["coverage"]) == {"required", "returned", "assessed", "not_applicable", "met"}
