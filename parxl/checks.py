@@ -32,8 +32,8 @@ from . import carryover
 from . import values as V
 from .findings import Findings
 from .identity import FIELDS, verify
-from .layout import (COL, COLUMNS, COVER_SHEET, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET,
-                     Row, SheetLayout, agency_layout, agency_layout_hash, cell_name, col_letter)
+from .layout import (COLUMNS, COVER_SHEET, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, REFERENCE_PREFIX,
+                     Row, SheetLayout, agency_layout, agency_layout_hash, cell_name, col_letter, column_places)
 from .measures import NUMERIC_KEYS, Inputs, judge, measure_of
 from .periods import Period
 from .plan import Plan
@@ -322,10 +322,13 @@ def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings:
         hr, cols = h
         if shown is not None:
             shown.append((sheet, hr))
+        # a workbook issued with a ledger has the "Kỳ trước" column after the inputs: task and role one further
+        places = column_places(any(isinstance(v, str) and _norm(v).startswith(REFERENCE_PREFIX)
+                                   for v in sheet.rows[hr]))
         for c in COLUMNS:
             if c.key not in cols:
                 F("layout.header-missing", sheet=sheet.name, expected=c.header)
-            elif cols[c.key] != COL[c.key] or hr != HEADER_ROW:
+            elif cols[c.key] != places[c.key] or hr != HEADER_ROW:
                 F("layout.column-moved", sheet=sheet.name, cell=cell_name(hr, cols[c.key]), expected=c.header,
                   seen=col_letter(cols[c.key]))
         by_code: dict[str, list[int]] = {}
@@ -423,7 +426,7 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
     _plausible(ind, inp, fr, findings, loc)
     doc_date = got.get("doc_date")
     _check_dates(period, doc_date, fr, findings, loc)
-    j = judge(ind, inp)
+    j = judge(ind, inp, period)
     _explain(j.verdict, ind, inp, keys, fr, findings, loc)
     if inp.status is TaskStatus.DONE and inp.evidence and doc_date is None and "doc_date" not in inp.invalid:
         findings.add("value.missing", cell=fr.where("doc_date"), expected=_COLUMN_HEADER["doc_date"], **loc)

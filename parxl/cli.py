@@ -305,6 +305,15 @@ def plan_check(plan_path, agencies, draft):
                                "deleted):", len(p.reviews)), len(p.reviews)))
         for where, what in p.reviews:
             click.echo(f"  {where}: {what}")
+    unread = p.unread_deadlines()
+    if unread:
+        click.echo(_n(ngettext("{n} deadline could not be read: its task is judged as if due at every period "
+                               "(give the task a `due` date, or `due = \"recurring\"`, to judge it by the calendar):",
+                               "{n} deadlines could not be read: their tasks are judged as if due at every period "
+                               "(give each task a `due` date, or `due = \"recurring\"`, to judge it by the calendar):",
+                               len(unread)), len(unread)))
+        for t in unread:
+            click.echo(f"  {t.code}: {t.deadline}")
 
 
 @plan.command("import")

@@ -25,12 +25,14 @@ from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format
 # contribution), none (grey)
 _PV = ProvinceVerdict
 PROVINCE_TONE = {_PV.MET: "good", _PV.NOT_MET: "bad", _PV.PROVISIONAL_MET: "part", _PV.PROVISIONAL_NOT_MET: "warn",
-                 _PV.NOT_APPLICABLE: "none", _PV.NOT_ASSESSABLE: "warn"}
+                 _PV.NOT_APPLICABLE: "none", _PV.NOT_ASSESSABLE: "warn", _PV.NOT_DUE: "none"}
 AGENCY_TONE = {Verdict.MET: "good", Verdict.NOT_MET: "bad", Verdict.CONTRIBUTES: "part",
                Verdict.NOT_APPLICABLE: "none", Verdict.MISSING_DATA: "warn", Verdict.MISSING_EVIDENCE: "warn",
-               Verdict.INVALID: "warn", Verdict.NOT_RETURNED: "bad"}
+               Verdict.INVALID: "warn", Verdict.NOT_RETURNED: "bad", Verdict.OVERDUE: "bad",
+               Verdict.IN_PROGRESS_NOT_DUE: "none", Verdict.NOT_STARTED_NOT_DUE: "warn"}
 SHORT = {Verdict.MET: "Đ", Verdict.NOT_MET: "C", Verdict.CONTRIBUTES: "G", Verdict.NOT_APPLICABLE: "K",
-         Verdict.MISSING_DATA: "?", Verdict.MISSING_EVIDENCE: "M", Verdict.INVALID: "!", Verdict.NOT_RETURNED: "–"}
+         Verdict.MISSING_DATA: "?", Verdict.MISSING_EVIDENCE: "M", Verdict.INVALID: "!", Verdict.NOT_RETURNED: "–",
+         Verdict.OVERDUE: "Q", Verdict.IN_PROGRESS_NOT_DUE: "T", Verdict.NOT_STARTED_NOT_DUE: "X"}
 RETURN_TONE = {ReturnStatus.ACCEPTED: "good", ReturnStatus.REJECTED: "bad", ReturnStatus.SUPERSEDED: "warn",
                ReturnStatus.SKIPPED: "none"}
 VERDICT_NOTES = (
@@ -41,6 +43,9 @@ VERDICT_NOTES = (
     "thiếu minh chứng). \"Không phát sinh\": mọi cơ quan phải báo cáo đều báo không phát sinh.",
     "Với chỉ tiêu tính theo tỷ lệ cơ quan đạt (\"100% các cơ quan...\"), cơ quan chưa nộp hoặc chưa có số liệu "
     "được tính là chưa đạt. Tỷ lệ đạt của mỗi lĩnh vực tính trên tổng số chỉ tiêu của lĩnh vực.",
+    "\"Chưa đến hạn\": nhiệm vụ có thời hạn sau kỳ báo cáo (ví dụ \"Trong năm 2024\" ở báo cáo quý I, 6 tháng, quý III) "
+    "và chưa được mọi cơ quan hoàn thành — không tính là chưa đạt, không tính vào tỷ lệ đạt; đến hạn mà chưa hoàn thành "
+    "là \"Chưa đạt (quá hạn)\".",
 )
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 RULE_VI = {"ratio": "Σ tử số / Σ mẫu số", "sum": "Tổng các cơ quan", "each": "Tỷ lệ cơ quan đạt"}
@@ -302,7 +307,7 @@ class _Consolidated:
             mine = [x for x in self.res_by_agency[a] if (a, x.indicator) in lead_of]
             if not mine:
                 continue
-            st = Counter(x.verdict for x in mine)
+            st = Counter(Verdict.NOT_MET if x.verdict.failed else x.verdict for x in mine)
             judged = st[Verdict.MET] + st[Verdict.NOT_MET]
             rows.append([a, plan.registry.name(a), len(mine), st[Verdict.MET], st[Verdict.NOT_MET],
                          len(mine) - judged - st[Verdict.CONTRIBUTES] - st[Verdict.NOT_APPLICABLE],
@@ -339,7 +344,7 @@ class _Consolidated:
         errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
         rows = []
         for a in plan.reporting_agencies():
-            st = Counter(x.verdict for x in self.res_by_agency[a])
+            st = Counter(Verdict.NOT_MET if x.verdict.failed else x.verdict for x in self.res_by_agency[a])
             e = self.ret_by_agency.get(a)
             total = sum(st.values())
             done = st[Verdict.MET] + st[Verdict.NOT_MET] + st[Verdict.CONTRIBUTES] + st[Verdict.NOT_APPLICABLE]
@@ -386,7 +391,8 @@ class _Consolidated:
         name = f"Ma trận {section.code}"
         ws = self._sheet(name, f"MA TRẬN CƠ QUAN × CHỈ TIÊU — {section.code}. {section.title}",
                          ["Mã", "Cơ quan", *[i.code for i in inds]], [11, 24, *[4.5] * len(inds)], key_cols=2)
-        self._line(ws, 2, "Đ: đạt; C: chưa đạt; G: đã ghi nhận vào tổng tỉnh; K: không phát sinh; ?: thiếu số liệu; "
+        self._line(ws, 2, "Đ: đạt; C: chưa đạt; Q: chưa đạt (quá hạn); T: đang thực hiện (chưa đến hạn); X: chưa thực "
+                          "hiện (chưa đến hạn); G: đã ghi nhận vào tổng tỉnh; K: không phát sinh; ?: thiếu số liệu; "
                           "M: thiếu minh chứng; !: số liệu chưa hợp lệ; –: chưa nộp; ô xám: không giao", self.f["sub"])
         vert = self.wb.add_format({"rotation": 90, "font_name": "Times New Roman", "font_size": 11, "border": 1,
                                    "bold": True, "align": "center", "bg_color": "#1F4E78", "font_color": "#FFFFFF"})

@@ -55,12 +55,22 @@ KEY_COLUMNS = 3          # code, indicator, target: frozen on screen and repeate
 PRINT_SCALE = 75         # 11 pt prints at 8.25 pt
 PRINTED = "proposals"    # the last printed column: task text and role are read on screen
 COL = {c.key: i for i, c in enumerate(COLUMNS)}
-# With a ledger (``generate --ledger``): one more column after every standard one, outside the printed
-# area, locked, saying what the agency reported last period.  Its header is none of COLUMNS', so the reader
-# ignores it, and the layout hash (standard headers, locked texts, inputs) does not cover it.
-REFERENCE_COLUMN = len(COLUMNS)
+# With a ledger (``generate --ledger``): one more column right after the last input (PRINTED), printed with
+# the evidence, locked, saying what the agency reported last period; the task text and role move one column
+# right (no input moves).  Its header is none of COLUMNS', so the reader ignores it, and the layout hash
+# (standard headers, locked texts, inputs) does not cover it.
+REFERENCE_COLUMN = COL[PRINTED] + 1
 REFERENCE_WIDTH = 40
 REFERENCE_HEADER = "Kỳ trước ({period})"
+REFERENCE_PREFIX = REFERENCE_HEADER.split("(")[0].strip()
+
+
+def column_places(reference: bool) -> dict[str, int]:
+    """Each standard column's index: :data:`COL`, or with the "Kỳ trước" column (``reference``) those after it
+    one to the right."""
+    if not reference:
+        return COL
+    return {k: j + (j >= REFERENCE_COLUMN) for k, j in COL.items()}
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS)
 LOCKED_KEYS = tuple(c.key for c in COLUMNS if c.kind == "locked")
 

@@ -179,7 +179,7 @@ DOC: dict[str, tuple[str, dict[str, str]]] = {
     }),
     "agency_values": ("Every agency × indicator of a run: what was typed, the verdict, and where it came from.", {
         "run": "the run", "period": "the period", "agency": "the agency", "indicator": "the indicator code",
-        "verdict": "the agency's verdict (`met`, `not_met`, … `not_returned`)",
+        "verdict": "the agency's verdict (`met`, `not_met`, `overdue`, `in_progress_not_due`, … `not_returned`)",
         "status": "the task status typed (`Hoàn thành`, …)",
         "numerator": "rate: numerator (exact)", "denominator": "rate: denominator (exact)",
         "value": "the rate (%), the count or the percent change (exact)",
@@ -196,7 +196,8 @@ DOC: dict[str, tuple[str, dict[str, str]]] = {
     "figures": ("Every province figure of a run, with its coverage.", {
         "run": "the run", "period": "the period", "indicator": "the indicator code",
         "rule": "`ratio`, `sum` or `each`",
-        "verdict": "`met`, `not_met`, `provisional_met`, `provisional_not_met`, `not_applicable`, `not_assessable`",
+        "verdict": "`met`, `not_met`, `provisional_met`, `provisional_not_met`, `not_applicable`, `not_assessable`, "
+                   "`not_due`",
         "final": "1 when the verdict cannot change with more returns",
         "value": "the province figure (exact)", "numerator": "Σ numerators, Σ this year, or agencies meeting",
         "denominator": "Σ denominators, Σ baselines, or agencies it applies to",
@@ -662,6 +663,21 @@ class Ledger:
             run = self.current_run(plan_id, f"{year}-Q{q}")
             if run is not None:
                 out[f"{year}-Q{q}"] = self.figures(run)
+        return out
+
+    def year_returns(self, plan_id: str | None, year: int) -> dict[str, tuple[list[str], list[dict]]]:
+        """For the timeliness table (parxl.documents.timeliness): each recorded period of ``year`` (its current
+        run), oldest first: period code → (the agencies that had to report, in the order recorded; every file
+        the run saw, as :meth:`files` gives it: agency, status, saved_at (UTC, ISO 8601), ...)."""
+        out = {}
+        for q in range(1, 5):
+            code = f"{year}-Q{q}"
+            run = self.current_run(plan_id, code)
+            if run is None:
+                continue
+            agencies = [r[0] for r in self._q("SELECT agency FROM agency_values WHERE run = ? GROUP BY agency "
+                                               "ORDER BY min(rowid)", (run,))]
+            out[code] = (agencies, self.files(run))
         return out
 
     def history(self, agency: str | None = None, indicator: str | None = None,

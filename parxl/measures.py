@@ -12,12 +12,22 @@ The rules every kind shares are stated once, in this order (the self-check formu
    and the kind's own "nothing arose" (a rate whose denominator is 0) → "Không phát sinh";
 4. status "Hoàn thành" without evidence → "Thiếu minh chứng";
 5. an input left blank → "Thiếu số liệu";
-6. the target: "Đạt" / "Chưa đạt" (or "Đã ghi nhận" for a share of a province total).
+6. the target: "Đạt" / "Chưa đạt" (or "Đã ghi nhận" for a share of a province total); for a task
+   (the completion measure), the target is its deadline (parxl.deadlines): "Hoàn thành" is "Đạt"; not done
+   while the deadline lies after the period the report accounts for is "Đang thực hiện (chưa đến hạn)"
+   or "Chưa thực hiện (chưa đến hạn)" — neither met nor failed, not counted against the agency or the
+   province; not done once it has passed is "Chưa đạt (quá hạn)"; a recurring task ("Thường xuyên") is
+   judged at each period on that period's work, and a deadline that could not be read as before: not done
+   is "Chưa đạt".
 
 A number typed as text is read in Vietnamese notation — comma for decimals, dots (thousands) and
 spaces ignored, a trailing % dropped — exactly as the formula's ``NUMBERVALUE(…; ","; ".")`` does;
 a text without a digit (".", a tab, "%") is not a number, though NUMBERVALUE reads some as 0, and
-neither is one beyond what a spreadsheet can hold (1e400).
+neither is one beyond what a spreadsheet can hold (1e400); nor is a text whose one comma is followed by
+exactly three digits ("1,200": 1,2 or 1.200? ``value.ambiguous-comma``), which the formula refuses too.
+
+The workbook is issued for one period, so the formula has the period's place against the deadline
+written into it: the same word as the merge's, without a date in the workbook to compare.
 
 Both twins are held to each other by tests/test_parity.py: LibreOffice computes the formula on
 random inputs and each row must show the merge's verdict word.
@@ -29,6 +39,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Callable, ClassVar
 
+from .deadlines import Due
 from .plan import Indicator, Target, exact
 from .vocab import ProvinceVerdict, TaskStatus, Verdict
 
@@ -63,8 +74,9 @@ class Judgement:
 
 # -- the shared rules --------------------------------------------------------------------------------
 
-def judge(ind: Indicator, inp: Inputs) -> Judgement:
-    """The agency's verdict on one indicator, by the shared rules and its kind's own."""
+def judge(ind: Indicator, inp: Inputs, period) -> Judgement:
+    """The agency's verdict on one indicator in the report of ``period`` (a :class:`~parxl.periods.Period`),
+    by the shared rules and its kind's own."""
     m = measure_of(ind)
     if inp.invalid:
         return Judgement(Verdict.INVALID)
@@ -77,7 +89,7 @@ def judge(ind: Indicator, inp: Inputs) -> Judgement:
         return Judgement(Verdict.MISSING_EVIDENCE)
     if m.missing(ind, inp):
         return Judgement(Verdict.MISSING_DATA)
-    return m.verdict(ind, inp)
+    return m.verdict(ind, inp, ind.due.at(period))
 
 
 class Excel:
@@ -102,7 +114,21 @@ class Excel:
         if whole:
             tests.append(f"{n}<>INT({n})")
         # IFERROR guards the comparisons: an unreadable text makes them errors, caught by ISERROR first
-        return f'AND(NOT({self.blank(key)}),IFERROR(OR({",".join(tests)}),TRUE))'
+        # a text whose one comma is followed by exactly three digits ("1,200": values.comma_readings)
+        ambiguous = f"IFERROR({self.ambiguous_comma(key)},FALSE)"
+        return f'AND(NOT({self.blank(key)}),OR(IFERROR(OR({",".join(tests)}),TRUE),{ambiguous}))'
+
+    def ambiguous_comma(self, key: str) -> str:
+        """values.comma_readings in Excel: the text without spaces, tabs, line breaks and "%" is one comma
+        with exactly three characters after it, 1 to 3 before it (a "+" aside), and its digits without
+        the comma and sign are what the number read × 1000 writes (so: digits only, no leading zero)."""
+        x = self.cell(key)
+        t = x
+        for gone in ('" "', '"%"', "CHAR(9)", "CHAR(10)", "CHAR(13)"):
+            t = f'SUBSTITUTE({t},{gone},"")'
+        plain = f'SUBSTITUTE(SUBSTITUTE({t},"+",""),",","")'
+        return (f'AND(ISTEXT({x}),LEN({t})-LEN(SUBSTITUTE({t},",",""))=1,LEN({t})-FIND(",",{t})=3,'
+                f'LEN({plain})>=4,LEN({plain})<=6,{plain}=TEXT(ROUND({self.num(key)}*1000,0),"0"))')
 
     def status_is(self, status: TaskStatus) -> str:
         return f'TRIM({self.cell("status")})="{status.value}"'
@@ -117,15 +143,16 @@ def _word(v: Verdict) -> str:
     return f'"{v.vi}"'
 
 
-def self_check_formula(ind: Indicator, cell: Callable[[str], str]) -> str:
-    """The workbook's self-check for one row: the shared rules, in :func:`judge`'s order, around the kind's."""
+def self_check_formula(ind: Indicator, cell: Callable[[str], str], period) -> str:
+    """The workbook's self-check for one row of the workbook for ``period``: the shared rules, in
+    :func:`judge`'s order, around the kind's."""
     m = measure_of(ind)
     x = Excel(cell)
     refused = ([f"ISERROR({cell(k)})" for k in m.inputs(ind) if k not in NUMERIC_KEYS] + [x.status_refused()]
                + [x.refused(k, m.whole(k)) for k in m.inputs(ind) if k in NUMERIC_KEYS])
     kind_refused, kind_na = m.refuse_formula(ind, x)
     missing = m.missing_formula(ind, x)
-    body = m.verdict_formula(ind, x)
+    body = m.verdict_formula(ind, x, ind.due.at(period))
     parts = [(f"IFERROR(OR({','.join(refused)}),TRUE)", Verdict.INVALID),
              (x.status_is(TaskStatus.NOT_APPLICABLE), Verdict.NOT_APPLICABLE)]
     # AND() evaluates every argument: a blank input's NUMBERVALUE error must not escape
@@ -172,6 +199,7 @@ class ProvinceFigure:
     not_applicable: int              # ... that declared "Không phát sinh" (or had nothing arise)
     met: int                         # ... that met it on their own
     rule: str                        # "ratio" | "sum" | "each"
+    not_due: int = 0                 # ... whose task, not done, is not yet due (not counted against the province)
 
     @property
     def unassessed(self) -> int:
@@ -185,6 +213,8 @@ class ProvinceFigure:
     def verdict_vi(self) -> str:
         if self.verdict in (ProvinceVerdict.PROVISIONAL_MET, ProvinceVerdict.PROVISIONAL_NOT_MET):
             return f"{self.verdict.vi[:-1]}, {self.coverage})"
+        if self.verdict is ProvinceVerdict.NOT_DUE:
+            return f"{self.verdict.vi} ({self.met}/{self.required - self.not_applicable} đã hoàn thành)"
         return self.verdict.vi
 
 
@@ -207,6 +237,7 @@ class Measure:
     kind: ClassVar[str]
     default_rule: ClassVar[str]
     bounds_target: ClassVar[bool] = False   # the target itself is an input-sized figure (a count)
+    dated: ClassVar[bool] = False           # judged against its task's deadline (the completion measure)
 
     # the plan ----------------------------------------------------------------------------------------
     def spec_problem(self, spec) -> str | None:
@@ -245,7 +276,8 @@ class Measure:
     def missing(self, ind: Indicator, inp: Inputs) -> bool:
         return any(inp.n(k) is None for k in self.inputs(ind) if k in NUMERIC_KEYS)
 
-    def verdict(self, ind: Indicator, inp: Inputs) -> Judgement:
+    def verdict(self, ind: Indicator, inp: Inputs, due: Due) -> Judgement:
+        """The verdict on complete, valid inputs; ``due``: where the period stands against the task's deadline."""
         raise NotImplementedError
 
     # Excel twins -------------------------------------------------------------------------------------
@@ -256,7 +288,7 @@ class Measure:
         keys = [k for k in self.inputs(ind) if k in NUMERIC_KEYS]
         return f"OR({','.join(x.blank(k) for k in keys)})" if keys else None
 
-    def verdict_formula(self, ind: Indicator, x: Excel) -> str:
+    def verdict_formula(self, ind: Indicator, x: Excel, due: Due) -> str:
         raise NotImplementedError
 
     def computed_formula(self, ind: Indicator, x: Excel) -> tuple[str, str] | None:
@@ -264,10 +296,12 @@ class Measure:
         return None
 
     # province ----------------------------------------------------------------------------------------
-    def aggregate(self, ind: Indicator, results: list, returned: int) -> ProvinceFigure:
+    def aggregate(self, ind: Indicator, results: list, returned: int, period) -> ProvinceFigure:
+        """The province figure in the report of ``period`` from every reporter's result."""
         rule = ind.aggregation
         if rule == "each":
-            return _each(ind, results, returned, self.share_target(ind))
+            not_yet = self.dated and ind.due.at(period) is Due.NOT_YET
+            return _each(ind, results, returned, self.share_target(ind), not_yet)
         raise ValueError(f"{self.kind} indicators cannot be aggregated by {rule!r}")
 
     def share_target(self, ind: Indicator) -> Target:
@@ -324,7 +358,7 @@ class Rate(Measure):
             return Verdict.NOT_APPLICABLE        # nothing arose: 0 cases, so no rate
         return None
 
-    def verdict(self, ind, inp):
+    def verdict(self, ind, inp, due):
         n, d = inp.n("numerator"), inp.n("denominator")
         j = _met(ind.target, n * 100 / d)
         return Judgement(j.verdict, j.value, n, d, gap=j.gap)
@@ -335,7 +369,7 @@ class Rate(Measure):
         return (f"AND({both},{n}>{d})",
                 f'AND(NOT({x.blank("denominator")}),{d}=0,IF({x.blank("numerator")},TRUE,{n}=0))')
 
-    def verdict_formula(self, ind, x):
+    def verdict_formula(self, ind, x, due):
         n, d = x.num("numerator"), x.num("denominator")
         return f'IF({target_formula(ind.target, f"{n}*100", d)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
 
@@ -344,9 +378,9 @@ class Rate(Measure):
         return "value", (f'=IFERROR(IF(OR({x.blank("numerator")},{x.blank("denominator")},{d}<=0),"",'
                          f'ROUND({n}/{d}*100,2)),"")')
 
-    def aggregate(self, ind, results, returned):
+    def aggregate(self, ind, results, returned, period):
         if ind.aggregation != "ratio":
-            return super().aggregate(ind, results, returned)
+            return super().aggregate(ind, results, returned, period)
         used = [r for r in results if r.verdict.assessed]
         num = sum((r.numerator for r in used), Fraction(0))
         den = sum((r.denominator for r in used), Fraction(0))
@@ -385,7 +419,7 @@ class Count(Measure):
             return exact(t.upper)
         return None
 
-    def verdict(self, ind, inp):
+    def verdict(self, ind, inp, due):
         v, t = inp.n("value"), ind.target
         if self._province_total(ind):
             ceiling = self._ceiling(t)
@@ -396,7 +430,7 @@ class Count(Measure):
         j = _met(t, v)
         return Judgement(j.verdict, v, current=v, gap=j.gap)
 
-    def verdict_formula(self, ind, x):
+    def verdict_formula(self, ind, x, due):
         v, t = x.num("value"), ind.target
         if self._province_total(ind):
             ceiling = self._ceiling(t)
@@ -409,9 +443,9 @@ class Count(Measure):
             return f"IF({over},{_word(Verdict.NOT_MET)},{_word(Verdict.CONTRIBUTES)})"
         return f'IF({target_formula(t, v)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
 
-    def aggregate(self, ind, results, returned):
+    def aggregate(self, ind, results, returned, period):
         if ind.aggregation != "sum":
-            return super().aggregate(ind, results, returned)
+            return super().aggregate(ind, results, returned, period)
         used = [r for r in results if r.verdict.assessed]
         value = sum((r.value for r in used), Fraction(0)) if used else None
         return _figure(ind, results, returned, value, None, None, "increasing")
@@ -461,7 +495,7 @@ class Change(Measure):
         b = self._baseline(ind, inp)
         return Verdict.INVALID if b == 0 else None
 
-    def verdict(self, ind, inp):
+    def verdict(self, ind, inp, due):
         v, b = inp.n("value"), self._baseline(ind, inp)
         j = _met(ind.target, (v - b) * 100 / b)
         return Judgement(j.verdict, j.value, current=v, baseline=b, gap=j.gap)
@@ -487,7 +521,7 @@ class Change(Measure):
             return None, None
         return f'AND(NOT({x.blank("baseline")}),{x.num("baseline")}=0)', None
 
-    def verdict_formula(self, ind, x):
+    def verdict_formula(self, ind, x, due):
         v, b = self._v(ind, x), self._b(ind, x)
         return f'IF({target_formula(ind.target, f"({v}-{b})*100", b)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
 
@@ -497,9 +531,9 @@ class Change(Measure):
         return "change", (f'=IFERROR(IF(OR({x.blank("value")},{blank_b},{b}<=0),"",'
                           f'ROUND(({v}-{b})/{b}*100,2)),"")')
 
-    def aggregate(self, ind, results, returned):
+    def aggregate(self, ind, results, returned, period):
         if ind.aggregation != "sum":
-            return super().aggregate(ind, results, returned)
+            return super().aggregate(ind, results, returned, period)
         used = [r for r in results if r.verdict.assessed]
         cur = sum((r.current for r in used), Fraction(0))
         base = sum((r.baseline for r in used), Fraction(0))
@@ -509,6 +543,7 @@ class Change(Measure):
 
 class Done(Measure):
     kind, default_rule = "done", "each"
+    dated = True
 
     def spec_problem(self, spec):
         if spec.max is not None:
@@ -527,11 +562,23 @@ class Done(Measure):
     def missing_formula(self, ind, x):
         return x.blank("status")
 
-    def verdict(self, ind, inp):
-        return Judgement(Verdict.MET if inp.status is TaskStatus.DONE else Verdict.NOT_MET)
+    @staticmethod
+    def _not_done(due: Due, status: TaskStatus) -> Verdict:
+        """A task not done ("Đang thực hiện" or "Chưa thực hiện"), by where the period stands against its deadline."""
+        if due is Due.NOT_YET:
+            return Verdict.NOT_STARTED_NOT_DUE if status is TaskStatus.NOT_STARTED else Verdict.IN_PROGRESS_NOT_DUE
+        return Verdict.OVERDUE if due is Due.PASSED else Verdict.NOT_MET
 
-    def verdict_formula(self, ind, x):
-        return f'IF({x.status_is(TaskStatus.DONE)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
+    def verdict(self, ind, inp, due):
+        if inp.status is TaskStatus.DONE:
+            return Judgement(Verdict.MET)
+        return Judgement(self._not_done(due, inp.status))
+
+    def verdict_formula(self, ind, x, due):
+        started = _word(self._not_done(due, TaskStatus.IN_PROGRESS))
+        idle = _word(self._not_done(due, TaskStatus.NOT_STARTED))
+        not_done = started if started == idle else f"IF({x.status_is(TaskStatus.NOT_STARTED)},{idle},{started})"
+        return f'IF({x.status_is(TaskStatus.DONE)},{_word(Verdict.MET)},{not_done})'
 
     def share_target(self, ind):
         return ind.target if ind.target.op != "done" else super().share_target(ind)
@@ -581,25 +628,31 @@ def _settled(t: Target, total: Fraction, holds: bool) -> bool:
     return False
 
 
-def _each(ind, results, returned, share: Target) -> ProvinceFigure:
+def _each(ind, results, returned, share: Target, not_yet: bool = False) -> ProvinceFigure:
     """The share of agencies that meet it, counting an agency without usable data as not meeting it:
-    final when that share holds, or when it fails even if every missing agency met it."""
+    final when that share holds, or when it fails even if every missing agency met it.
+
+    Before a task's deadline (``not_yet``) the share cannot fail: "Đạt" once it holds (counting every agency
+    not done as not meeting it), else "Chưa đến hạn", with the share done so far as its value."""
     assessed, na, met = _counts(results)
+    not_due = sum(r.verdict.not_due for r in results)
     applies = len(results) - na
     if applies == 0:
         verdict = ProvinceVerdict.NOT_APPLICABLE if results else ProvinceVerdict.NOT_ASSESSABLE
         return ProvinceFigure(ind.code, verdict, None, Fraction(met), Fraction(0), len(results), returned,
-                              assessed, na, met, "each")
+                              assessed, na, met, "each", not_due)
     unassessed = applies - assessed
     low = Fraction(met * 100, applies)
     high = Fraction((met + unassessed) * 100, applies)
     if share.holds(low):
         verdict = ProvinceVerdict.MET
+    elif not_yet:
+        verdict = ProvinceVerdict.NOT_DUE
     elif not share.holds(high):
         verdict = ProvinceVerdict.NOT_MET
     else:
         verdict = ProvinceVerdict.PROVISIONAL_NOT_MET
-    if assessed == 0:
+    if assessed == 0 and not not_due:
         verdict = ProvinceVerdict.NOT_ASSESSABLE
     return ProvinceFigure(ind.code, verdict, low, Fraction(met), Fraction(applies), len(results), returned,
-                          assessed, na, met, "each")
+                          assessed, na, met, "each", not_due)

@@ -261,7 +261,7 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
             rows.append(c.results[ind.code] if c else Result(rep.agency, ind.code, Verdict.NOT_RETURNED))
         report.results.extend(rows)
         returned = sum(rep.agency in chosen for rep in ind.reporters)
-        report.indicators.append(measure_of(ind).aggregate(ind, rows, returned))
+        report.indicators.append(measure_of(ind).aggregate(ind, rows, returned, period))
     return report
 
 

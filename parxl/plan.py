@@ -5,6 +5,7 @@ the path inside it, and resolves every agency phrase through the registry.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -19,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .agencies import Assignee, Registry
+from .deadlines import Deadline, deadline as read_deadline
 from .errors import PlanError, Problem, RegistryError, validation_problems
 from .i18n import _, ngettext
 from .vocab import Role, format_number
@@ -163,6 +165,8 @@ class TaskSpec(_Model):
     group: str | None = None            # the sub-heading the row sits under
     title: str
     deadline: str
+    due: dt.date | Literal["recurring", "unknown"] | None = None   # the deadline for the machine, when the
+                                        # words are not enough (parxl.deadlines reads them otherwise)
     lead: tuple[str, ...] = Field(min_length=1)
     lead_text: str | None = None
     coordinators: tuple[str, ...] = ()
@@ -219,6 +223,7 @@ class Indicator:
     denominator = property(lambda self: self.spec.denominator)
     value_label = property(lambda self: self.spec.value_label)
     bound = property(lambda self: self.spec.bound)   # the largest plausible input value (Fraction) or None
+    due = property(lambda self: self.task.due)       # the task's deadline (parxl.deadlines.Deadline)
 
     @property
     def aggregation(self) -> str:
@@ -237,6 +242,7 @@ class Task:
     spec: TaskSpec
     lead: tuple[str, ...]
     coordinators: tuple[str, ...]
+    due: Deadline                       # the deadline read from ``deadline`` (or the plan's ``due``)
 
     title = property(lambda self: self.spec.title)
     deadline = property(lambda self: self.spec.deadline)
@@ -261,7 +267,8 @@ class Plan:
             where = f"task[{ti}] ({t.code})"
             lead = self._resolve(t.lead, f"{where}.lead", problems)
             coord = self._resolve(t.coordinators, f"{where}.coordinators", problems)
-            task = Task(t.code, t.section, t, tuple(a.agency for a in lead), tuple(a.agency for a in coord))
+            task = Task(t.code, t.section, t, tuple(a.agency for a in lead), tuple(a.agency for a in coord),
+                        read_deadline(t.deadline, model.year, t.due))
             self.tasks.append(task)
             specs = t.indicators or (_done_indicator(),)
             for n, spec in enumerate(specs, 1):
@@ -311,6 +318,10 @@ class Plan:
         """The indicators an agency reports, in plan order, with its role."""
         return list(self._assigned.get(agency, ()))
 
+    def unread_deadlines(self) -> list[Task]:
+        """Tasks whose deadline could not be read (judged as if due at every period): `plan check` lists them."""
+        return [t for t in self.tasks if not t.due.known]
+
     def reporting_agencies(self) -> list[str]:
         codes = {r.agency for i in self.indicators for r in i.reporters}
         return [c for c in self.registry.agencies if c in codes]
@@ -324,6 +335,7 @@ class Plan:
             "id": self.id, "version": self.version, "title": self.title,
             "sections": [{"code": s.code, "title": s.title} for s in self.sections],
             "tasks": [{"code": t.code, "section": t.section, "title": t.title, "deadline": t.deadline,
+                       "due": t.due.due.isoformat() if t.due.due else "recurring" if t.due.recurring else None,
                        "lead": list(t.lead), "coordinators": list(t.coordinators), "result": t.result}
                       for t in self.tasks],
             "indicators": [{"code": i.code, "task": i.task.code, "label": i.label, "unit": i.unit,

@@ -173,7 +173,7 @@ _compact = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
 
 def _coverage(f: ProvinceFigure) -> dict:
     return {"required": f.required, "returned": f.returned, "assessed": f.assessed,
-            "not_applicable": f.not_applicable, "met": f.met}
+            "not_applicable": f.not_applicable, "met": f.met, "not_due": f.not_due}
 
 
 def _result(r: Result) -> dict:
@@ -188,11 +188,13 @@ def _result(r: Result) -> dict:
 
 
 def tally(code: str, title: str, figs: list[ProvinceFigure]) -> dict:
-    """Indicators by verdict; the share met is over all indicators of the section, not only the assessable."""
+    """Indicators by verdict; the share met is over all indicators of the section that are due, not only the
+    assessable: a task whose deadline lies after the period ("Chưa đến hạn") is not counted against it."""
     c = Counter(f.verdict for f in figs)
     out = {"code": code, "title": title, "indicators": len(figs)}
     out.update({v.value: c.get(v, 0) for v in ProvinceVerdict})
-    out["share_met"] = (c.get(ProvinceVerdict.MET, 0) * 100 / len(figs)) if figs else None
+    due = len(figs) - c.get(ProvinceVerdict.NOT_DUE, 0)
+    out["share_met"] = (c.get(ProvinceVerdict.MET, 0) * 100 / due) if due else None
     return out
 
 
@@ -204,7 +206,8 @@ def section_line(s: dict) -> str:
                     "{nass} not assessable, {napp} not applicable ({share} of {n} met)").format(
         code=f"{s['code']:<5}", met=N(s["met"]), pmet=N(s["provisional_met"]), nmet=N(s["not_met"]),
         pnmet=N(s["provisional_not_met"]), nass=N(s["not_assessable"]), napp=N(s["not_applicable"]),
-        share=share, n=N(s["indicators"]))
+        share=share, n=N(s["indicators"])) + (
+        _("; {n} not yet due (not counted in the share met)").format(n=N(s["not_due"])) if s.get("not_due") else "")
 
 
 def num(x: Fraction | None) -> float | int | None:

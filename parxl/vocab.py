@@ -25,6 +25,9 @@ class Verdict(str, enum.Enum):
     """One agency's result on one indicator: what its workbook's self-check shows and the merge decides."""
     MET = "met"
     NOT_MET = "not_met"
+    OVERDUE = "overdue"                  # a task past its deadline and not done ("Chưa đạt (quá hạn)")
+    IN_PROGRESS_NOT_DUE = "in_progress_not_due"   # in progress, deadline after the period: neither failed nor met
+    NOT_STARTED_NOT_DUE = "not_started_not_due"   # not started, deadline after the period: flagged, not failed
     CONTRIBUTES = "contributes"          # a share of a province total: no verdict an agency could meet alone
     NOT_APPLICABLE = "not_applicable"    # the agency declared "Không phát sinh", or nothing arose (0 cases)
     MISSING_DATA = "missing_data"
@@ -39,12 +42,25 @@ class Verdict(str, enum.Enum):
     @property
     def assessed(self) -> bool:
         """Counts toward the province figure."""
-        return self in (Verdict.MET, Verdict.NOT_MET, Verdict.CONTRIBUTES)
+        return self in (Verdict.MET, Verdict.NOT_MET, Verdict.OVERDUE, Verdict.CONTRIBUTES)
+
+    @property
+    def not_due(self) -> bool:
+        """A task not done whose deadline lies after the period: not counted against the agency or the province."""
+        return self in (Verdict.IN_PROGRESS_NOT_DUE, Verdict.NOT_STARTED_NOT_DUE)
+
+    @property
+    def failed(self) -> bool:
+        """Not met: below the target, or a task past its deadline and not done."""
+        return self in (Verdict.NOT_MET, Verdict.OVERDUE)
 
 
 _VERDICT_VI = {
     Verdict.MET: "Đạt",
     Verdict.NOT_MET: "Chưa đạt",
+    Verdict.OVERDUE: "Chưa đạt (quá hạn)",
+    Verdict.IN_PROGRESS_NOT_DUE: "Đang thực hiện (chưa đến hạn)",
+    Verdict.NOT_STARTED_NOT_DUE: "Chưa thực hiện (chưa đến hạn)",
     Verdict.CONTRIBUTES: "Đã ghi nhận",
     Verdict.NOT_APPLICABLE: "Không phát sinh",
     Verdict.MISSING_DATA: "Thiếu số liệu",
@@ -63,6 +79,7 @@ class ProvinceVerdict(str, enum.Enum):
     PROVISIONAL_NOT_MET = "provisional_not_met"
     NOT_APPLICABLE = "not_applicable"        # every required agency declared "Không phát sinh"
     NOT_ASSESSABLE = "not_assessable"        # no agency gave usable data
+    NOT_DUE = "not_due"                      # a task whose deadline lies after the period, not yet done by all
 
     @property
     def vi(self) -> str:
@@ -82,6 +99,7 @@ _PROVINCE_VI = {
     ProvinceVerdict.PROVISIONAL_NOT_MET: "Chưa đạt (tạm tính)",
     ProvinceVerdict.NOT_APPLICABLE: "Không phát sinh",
     ProvinceVerdict.NOT_ASSESSABLE: "Không đánh giá được",
+    ProvinceVerdict.NOT_DUE: "Chưa đến hạn",
 }
 
 

@@ -18,15 +18,36 @@ from . import __version__, carryover
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
                      PRINT_SCALE, PRINTED, REFERENCE_COLUMN, REFERENCE_HEADER, REFERENCE_WIDTH,
-                     Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter)
+                     Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter,
+                     column_places)
 from .measures import NUMERIC_KEYS, Excel, Inputs, judge, measure_of, self_check_formula
 from .outputs import atomic_path
 from .periods import Period
 from .plan import Indicator, Plan
 from .vocab import TaskStatus, Verdict, format_number
 from .pool import ordered_map
+from .textfit import fit_height, font_of
 
 MAX_TITLE, MAX_MESSAGE = 32, 255
+COVER_WIDTHS = (28, 90)      # the cover's two columns: what, and its value or text
+BLANK = "…………………………"     # a field the registry does not give: a line to fill in by hand
+
+# How numbers and dates are typed, as measured (LibreOffice 7 typing through UNO, en-US and vi-VN settings,
+# into the workbook's cells, whose number formats are Vietnamese [$-42A]): LibreOffice parses a number by the
+# cell's format, so "95,5" → 95,5 and "1.234" → 1234 under both settings, "95.5" stays text (refused) and
+# "1,234" becomes 1,234 (a decimal: refused in whole-number cells, accepted in others); "1234" works on both.
+# Dates: "2024-08-15" works on both, "15/08/2024" only under vi-VN (text under en-US).  Excel parses with the
+# PC's own separators (Windows region settings, or File > Options > Advanced > system separators), whatever
+# the cell's format says.
+TYPING_STEP = (
+    "8. Cách gõ số và ngày (tùy cài đặt số của máy: Windows > Cài đặt > Thời gian và ngôn ngữ > Vùng):\n"
+    "• Số nguyên: gõ liền các chữ số, không gõ dấu phân cách hàng nghìn, ví dụ 1234 — đúng ở mọi cài đặt "
+    "(gõ 1.234 hay 1,234 có thể bị đọc thành một phẩy hai ba bốn).\n"
+    "• Số thập phân: trên LibreOffice (mọi cài đặt) và trên Excel của máy cài đặt số kiểu Việt Nam, dùng dấu phẩy: "
+    "95,5; trên Excel của máy cài đặt số kiểu Anh/Mỹ (dấu chấm thập phân), dùng dấu chấm: 95.5.\n"
+    "• Ngày: gõ năm-tháng-ngày, ví dụ 2024-08-15 — đúng ở mọi cài đặt (máy cài đặt kiểu Việt Nam nhận cả "
+    "15/08/2024).\n"
+    "Nếu ô báo \"Giá trị không hợp lệ\" hoặc Tự kiểm tra báo \"Số liệu chưa hợp lệ\", hãy gõ lại theo cách trên.")
 
 
 class WriterBug(RuntimeError):
@@ -199,6 +220,7 @@ class _Book:
                  previous=None, carried: dict[str, dict] | None = None, refill: Refill | None = None):
         self.wb, self.plan, self.agency, self.period, self.fields = wb, plan, agency, period, fields
         self.password, self.previous, self.carried, self.refill = password, previous, carried or {}, refill
+        self.place = column_places(previous is not None)    # the task text and role move past "Kỳ trước"
         created = dt.datetime.combine(dt.date.fromisoformat(fields["issued"]), dt.time(8, 0))
         wb.set_properties({"title": f"{period.label_vi} - {plan.registry.name(agency)}",
                            "subject": plan.title, "author": "parxl", "company": plan.province,
@@ -208,8 +230,6 @@ class _Book:
         base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
         f = wb.add_format
         self.fmt = {
-            "title": f({"font_name": "Times New Roman", "bold": True, "font_size": 14}),
-            "sub": f({"font_name": "Times New Roman", "italic": True, "font_size": 11}),
             "header": f({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "align": "center",
                          "valign": "vcenter"}),
             "locked": f({**base, "bg_color": "#F2F2F2"}),
@@ -231,6 +251,15 @@ class _Book:
                              ("input_date", "dd/mm/yyyy"))},
             "bold": f({"font_name": "Times New Roman", "bold": True, "text_wrap": True, "valign": "top"}),
             "text": f({"font_name": "Times New Roman", "text_wrap": True, "valign": "top"}),
+            # titles wrap inside their merged range (over the key columns on input sheets, repeated on both
+            # pages across); set at the bottom of a row tall enough for a capital's stacked marks (Ấ, Ễ)
+            "title_wrap": f({"font_name": "Times New Roman", "bold": True, "font_size": 14, "text_wrap": True,
+                             "valign": "bottom"}),
+            "sub_wrap": f({"font_name": "Times New Roman", "italic": True, "font_size": 11, "text_wrap": True,
+                           "valign": "top"}),
+            "sign": f({"font_name": "Times New Roman", "bold": True, "align": "center", "valign": "bottom"}),
+            "sign_note": f({"font_name": "Times New Roman", "italic": True, "align": "center", "valign": "top"}),
+            "date_line": f({"font_name": "Times New Roman", "italic": True, "align": "right", "valign": "bottom"}),
         }
         self.ok_fmt = f({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self.bad_fmt = f({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
@@ -250,13 +279,21 @@ class _Book:
         a, b = per.window
         ws.set_column(0, 0, 28)
         ws.set_column(1, 1, 90)
-        ws.write(0, 0, f"{per.label_vi.upper()} VỀ KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC", self.fmt["title"])
-        ws.write(1, 0, p.title, self.fmt["sub"])
+        head = f"{per.label_vi.upper()} VỀ KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC"
+        ws.merge_range(0, 0, 0, 1, head, self.fmt["title_wrap"])
+        ws.set_row(0, fit_height([(COVER_WIDTHS, head, font_of(self.fmt["title_wrap"]))], stacked=True))
+        ws.merge_range(1, 0, 1, 1, p.title, self.fmt["sub_wrap"])
+        ws.set_row(1, fit_height([(COVER_WIDTHS, p.title, font_of(self.fmt["sub_wrap"]))]))
+        sec = reg.secretariat
+        office = sec.name if sec is not None and sec.name else "Sở Nội vụ"
         info = [
             ("Cơ quan báo cáo", f"{reg.name(self.agency)} ({self.agency})"),
             ("Kỳ báo cáo", f"{per.label_vi} ({per.code})"),
             ("Kỳ số liệu", f"Từ {a:%d/%m/%Y} đến {b:%d/%m/%Y}"),
             ("Hạn gửi báo cáo", f"{per.due:%d/%m/%Y}"),
+            ("Gửi báo cáo về", send_to(sec)),
+            (f"Người liên hệ tại {office}", contact_line(sec.contact if sec is not None else None)),
+            ("Đầu mối báo cáo của cơ quan", contact_line(reg.contact(self.agency))),
             ("Kế hoạch", f"{p.id}, phiên bản {p.version}"),
             ("Mã biểu mẫu", self.fields["template_id"]),
             ("Số chỉ tiêu phải báo cáo", str(sum(len(s.rows) for s in sheets))),
@@ -269,6 +306,8 @@ class _Book:
         for k, v in info:
             ws.write(r, 0, k, self.fmt["bold"])
             ws.write_string(r, 1, v, self.fmt["text"])
+            ws.set_row(r, fit_height([(COVER_WIDTHS[0], k, font_of(self.fmt["bold"])),
+                                      (COVER_WIDTHS[1], v, font_of(self.fmt["text"]))]))
             r += 1
         r += 1
         ws.write(r, 0, "Cách điền", self.fmt["bold"])
@@ -284,11 +323,10 @@ class _Book:
             f"{per.evidence_window_vi()}).",
             "6. \"Không phát sinh\": trong kỳ không có việc, hồ sơ hay trường hợp nào thuộc chỉ tiêu; chỉ tiêu đó không được "
             "tính cho cơ quan. Chỉ tiêu tỷ lệ có Mẫu số bằng 0 cũng được tính là Không phát sinh.",
-            "7. Cột Tự kiểm tra cho biết ngay kết quả theo số liệu vừa nhập, đúng như khi Sở Nội vụ tổng hợp: Đạt / Chưa đạt / "
+            "7. Cột Tự kiểm tra cho biết ngay kết quả theo số liệu vừa nhập, đúng như khi Sở Nội vụ tổng hợp: Đạt / Chưa đạt / Chưa đạt (quá hạn) / Đang thực hiện (chưa đến hạn) / Chưa thực hiện (chưa đến hạn: nhiệm vụ có thời hạn sau kỳ báo cáo, không tính là chưa đạt) / "
             "Đã ghi nhận (chỉ tiêu tính trên tổng toàn tỉnh) / Không phát sinh / Thiếu số liệu / Thiếu minh chứng / "
             "Số liệu chưa hợp lệ (không phải số, số âm, tử số lớn hơn mẫu số, số lẻ ở ô phải là số nguyên).",
-            "8. Số có thể gõ theo cách viết Việt Nam: dấu phẩy cho phần thập phân (95,5), dấu chấm phân cách hàng nghìn "
-            "(1.234). Ngày gõ dạng ngày/tháng/năm, ví dụ 15/08/2024.",
+            TYPING_STEP,
             "9. Cột Vai trò: \"Chủ trì\" — cơ quan chủ trì nhiệm vụ; \"Phối hợp\" — cơ quan phối hợp, báo cáo phần việc của "
             "mình; \"Chủ trì (tổng hợp …)\" — cơ quan báo cáo thay cho các đơn vị cấp dưới (ví dụ UBND cấp huyện cộng "
             "số liệu của các xã).",
@@ -306,7 +344,7 @@ class _Book:
                          "bản trước. Tệp gửi lại mà không sửa gì không được tính là báo cáo.")
         for s in steps:
             ws.write_string(r, 1, s, self.fmt["text"])
-            ws.set_row(r, row_height([(90, s)]))
+            ws.set_row(r, row_height([(COVER_WIDTHS[1], s)]))
             r += 1
         r += 1
         ws.write(r, 0, "Chú giải", self.fmt["bold"])
@@ -325,9 +363,25 @@ class _Book:
                          ("Thiếu số liệu / Thiếu minh chứng / Số liệu chưa hợp lệ", self.miss_fmt)):
             ws.write_string(r, 1, text, fm)
             r += 1
+        self._sign_off(ws, r + 1)
         self._paper(ws)
-        ws.fit_to_pages(1, 0)
+        ws.fit_to_pages(1, 2)       # the sign-off ends the second page (printed at 9 pt or more)
         self._protect(ws)
+
+    def _sign_off(self, ws, r: int):
+        """Who made the return and the head who signs and stamps it, as an administrative report ends."""
+        ws.write_string(r, 1, "…………………, ngày …… tháng …… năm ………", self.fmt["date_line"])
+        ws.set_row(r, 24)
+        for j, (who, how) in enumerate((("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"),
+                                        ("THỦ TRƯỞNG CƠ QUAN", "(Ký tên, đóng dấu)"))):
+            ws.write_string(r + 1, j, who, self.fmt["sign"])
+            ws.write_string(r + 2, j, how, self.fmt["sign_note"])
+        ws.set_row(r + 1, 18)
+        ws.set_row(r + 2, 18)
+        ws.set_row(r + 3, 70)                                     # room for the signature and the seal
+        ws.write_string(r + 4, 0, "Họ tên: ……………………………", self.fmt["sign_note"])
+        ws.write_string(r + 4, 1, "Họ tên: ……………………………………", self.fmt["sign_note"])
+        ws.set_row(r + 4, 18)
 
     def _paper(self, ws):
         """A4 landscape; a footer naming the agency, period and template, and the page x/y."""
@@ -343,18 +397,26 @@ class _Book:
     # -- input sheets --------------------------------------------------------------------
     def _input_sheet(self, s: SheetLayout):
         ws = self.wb.add_worksheet(s.name)
-        for i, c in enumerate(COLUMNS):
-            ws.set_column(i, i, c.width)
-        last = col_letter(len(COLUMNS) - 1)
-        ws.merge_range(f"A1:{last}1", s.title, self.fmt["title"])
-        ws.merge_range(f"A2:{last}2", f"{self.plan.registry.name(self.agency)} — {self.period.label_vi} — "
-                       f"kỳ số liệu {self.period.window_vi()} — hạn gửi {self.period.due:%d/%m/%Y}", self.fmt["sub"])
-        ws.write_string(2, 0, "Mã biểu mẫu:", self.fmt["sub"])
-        ws.write_string(2, 1, self.fields["template_id"], self.fmt["sub"])
-        for i, c in enumerate(COLUMNS):
-            ws.write_string(HEADER_ROW, i, c.header, self.fmt["header"])
+        place = self.place
+        for c in COLUMNS:
+            ws.set_column(place[c.key], place[c.key], c.width)
+        # title, subtitle and template id over the key columns, which print on both pages across: whole on each
+        keys = [c.width for c in COLUMNS[:KEY_COLUMNS]]
+        sub = (f"{self.plan.registry.name(self.agency)} — {self.period.label_vi} — "
+               f"kỳ số liệu {self.period.window_vi()} — hạn gửi {self.period.due:%d/%m/%Y}")
+        tid = self.fields["template_id"]
+        ws.merge_range(0, 0, 0, KEY_COLUMNS - 1, s.title, self.fmt["title_wrap"])
+        ws.set_row(0, fit_height([(keys, s.title, font_of(self.fmt["title_wrap"]))], stacked=True))
+        ws.merge_range(1, 0, 1, KEY_COLUMNS - 1, sub, self.fmt["sub_wrap"])
+        ws.set_row(1, fit_height([(keys, sub, font_of(self.fmt["sub_wrap"]))]))
+        ws.write_string(2, 0, "Mã biểu mẫu:", self.fmt["sub_wrap"])      # the label, then the id in the next cell
+        ws.merge_range(2, 1, 2, KEY_COLUMNS - 1, tid, self.fmt["sub_wrap"])
+        ws.set_row(2, fit_height([(keys[0], "Mã biểu mẫu:", font_of(self.fmt["sub_wrap"])),
+                                  (keys[1:], tid, font_of(self.fmt["sub_wrap"]))]))
+        for c in COLUMNS:
+            ws.write_string(HEADER_ROW, place[c.key], c.header, self.fmt["header"])
         ws.set_row(HEADER_ROW, 45)
-        if self.previous is not None:
+        if self.previous is not None:       # right after the last input, printed with the evidence
             ws.set_column(REFERENCE_COLUMN, REFERENCE_COLUMN, REFERENCE_WIDTH)
             ws.write_string(HEADER_ROW, REFERENCE_COLUMN, REFERENCE_HEADER.format(period=self.previous.period),
                             self.fmt["header"])
@@ -376,14 +438,14 @@ class _Book:
         ws.set_print_scale(PRINT_SCALE)
         # two pages wide: the numbers and the self-check, then evidence and the agency's own words
         ws.set_v_pagebreaks([COL["evidence"]])
-        ws.print_area(0, 0, s.rows[-1].excel_row, COL[PRINTED])
+        ws.print_area(0, 0, s.rows[-1].excel_row, REFERENCE_COLUMN if self.previous is not None else COL[PRINTED])
         self._protect(ws)
 
     def _row(self, ws, row: Row):
         r, ind = row.excel_row, row.indicator
         locked = row.locked_text()
         for key, text in locked.items():
-            ws.write_string(r, COL[key], text, self.fmt["locked"])
+            ws.write_string(r, self.place[key], text, self.fmt["locked"])
         inputs = set(row.inputs)
         for c in COLUMNS:
             if c.kind != "input":
@@ -426,11 +488,11 @@ class _Book:
         # the cached result is the Python twin's verdict on the row as written (blank, or prefilled)
         prefilled = Inputs(carried.get("status"), carried.get("evidence"),
                            {k: v for k, v in carried.items() if k in NUMERIC_KEYS})
-        ws.write_formula(r, COL["self_check"], self_check_formula(ind, R), self.fmt["formula"],
-                         judge(ind, prefilled).verdict.vi)
+        ws.write_formula(r, COL["self_check"], self_check_formula(ind, R, self.period), self.fmt["formula"],
+                         judge(ind, prefilled, self.period).verdict.vi)
         texts = [(COLUMNS[COL[k]].width, t) for k, t in locked.items()]
         if self.previous is not None:
-            ref = reference_text(last)
+            ref = reference_text(last, ind)
             ws.write_string(r, REFERENCE_COLUMN, ref, self.fmt["locked"])
             texts.append((REFERENCE_WIDTH, ref))
         ws.set_row(r, max(45, row_height(texts)))
@@ -538,8 +600,25 @@ def carried_over(previous, ind: Indicator, last: dict | None) -> dict:
     return out
 
 
-def reference_text(last: dict | None) -> str:
-    """One line saying what the agency reported last period on a row (the "Kỳ trước" column)."""
+def send_to(sec) -> str:
+    """Where a return goes (the registry's ``[secretariat]``): name, address, e-mail, phone; blanks when not given."""
+    if sec is None:
+        return f"Cơ quan nhận: {BLANK}; địa chỉ: {BLANK}; thư điện tử: {BLANK}"
+    return "; ".join((sec.name or f"Cơ quan nhận: {BLANK}", f"địa chỉ: {sec.address or BLANK}",
+                      f"thư điện tử: {sec.email or BLANK}", *((f"điện thoại: {sec.phone}",) if sec.phone else ())))
+
+
+def contact_line(c) -> str:
+    """A person to call (:class:`~parxl.agencies.Contact`), every field shown, a blank for each one not given."""
+    return "; ".join(f"{k}: {v or BLANK}" for k, v in (
+        ("Họ tên", c and c.name), ("chức vụ", c and c.position), ("điện thoại", c and c.phone),
+        ("thư điện tử", c and c.email)))
+
+
+def reference_text(last: dict | None, ind: Indicator | None = None) -> str:
+    """One line saying what the agency reported last period on a row (the "Kỳ trước" column): a rate as
+    numerator / denominator (its %), a change as this year / the baseline year (its change in %), a count as
+    the number in the indicator's unit (``ind``), never as a percentage."""
     if not last:
         return "Không có số liệu kỳ trước"
     verdict = Verdict(last["verdict"])
@@ -552,11 +631,13 @@ def reference_text(last: dict | None) -> str:
     if n("numerator") is not None or n("denominator") is not None:
         rate = f" ({n('value')}%)" if n("value") is not None else ""
         parts.append(f"Tử số {n('numerator') or '—'} / Mẫu số {n('denominator') or '—'}{rate}")
-    elif n("current") is not None or n("baseline") is not None:
+    elif (n("current") is not None or n("baseline") is not None) and (
+            measure_of(ind).kind == "change" if ind is not None else n("baseline") is not None):
         change = f" ({n('value')}%)" if n("value") is not None else ""
         parts.append(f"Kết quả {n('current') or '—'} / Năm gốc {n('baseline') or '—'}{change}")
-    elif n("value") is not None:
-        parts.append(f"Kết quả {n('value')}")
+    elif n("current") is not None or n("value") is not None:     # a count: in its unit
+        x = Fraction(last["current"] if last.get("current") is not None else last["value"])
+        parts.append(f"Kết quả {format_number(x, unit=ind.unit if ind is not None else '')}")
     text = f"{'; '.join(parts)} — {verdict.vi}" if parts else verdict.vi
     if last.get("evidence"):
         text += f"; Minh chứng: {_fit(last['evidence'], REFERENCE_EVIDENCE)}"
@@ -566,8 +647,9 @@ def reference_text(last: dict | None) -> str:
 
 
 def _reference_step(previous) -> str:
-    head = (f"12. Cột \"{REFERENCE_HEADER.format(period=previous.period)}\" (cuối mỗi sheet, đã khóa, không in) ghi "
-            "số liệu cơ quan đã báo cáo kỳ trước.")
+    head = (f"12. Cột \"{REFERENCE_HEADER.format(period=previous.period)}\" (ngay sau cột Đề xuất, kiến nghị; đã khóa; "
+            "in cùng trang với Minh chứng) ghi số liệu cơ quan đã báo cáo kỳ trước: số lượng theo đơn vị của chỉ tiêu, "
+            "tỷ lệ và mức thay đổi so với năm gốc bằng %.")
     if previous.same_year:
         carried = "Số liệu năm gốc và nhiệm vụ đã \"Hoàn thành\" kỳ trước (kèm minh chứng, ngày văn bản)"
     elif previous.same_plan_version:

@@ -21,8 +21,8 @@ from conftest import KEY, PARXL, PLAN, ROOT
 from parxl.demo import simulate
 from parxl.errors import LedgerError
 from parxl.identity import load_key
-from parxl.layout import (COL, COLUMNS, HEADER_ROW, PRINTED, REFERENCE_COLUMN, agency_layout, agency_layout_hash,
-                          col_letter)
+from parxl.layout import (COL, HEADER_ROW, PRINTED, REFERENCE_COLUMN, agency_layout, agency_layout_hash,
+                          col_letter, column_places)
 from parxl.ledger import LastPeriod, Ledger
 from parxl.merge import merge_to_files
 from parxl.periods import Period
@@ -88,11 +88,11 @@ def test_reference_column_shows_last_period_on_the_right_rows(plan, q2):
         cell = ws.cell(row.excel_row + 1, REFERENCE_COLUMN + 1)
         assert cell.value == expected, code
         assert cell.protection.locked and ws.protection.sheet
-    # after every standard column, outside the printed area
-    assert REFERENCE_COLUMN == len(COLUMNS) > COL["role"] > COL[PRINTED]
+    # right after the last input (task and role one column further), printed with the evidence
+    assert REFERENCE_COLUMN == COL[PRINTED] + 1 == column_places(True)["task"] - 1
     for s in agency_layout(plan, "TAMKY"):
         area = wb[s.name].print_area
-        assert area.endswith(f":${col_letter(COL[PRINTED])}${s.rows[-1].excel_row + 1}"), area
+        assert area.endswith(f":${col_letter(REFERENCE_COLUMN)}${s.rows[-1].excel_row + 1}"), area
 
 
 def test_an_agency_with_no_value_last_period_reads_so(plan, q2):
@@ -158,7 +158,7 @@ def test_the_reference_column_header_is_not_a_standard_column(plan, q2):
     from parxl.checks import _header
     for s in agency_layout(plan, "TAMKY"):
         hr, cols = _header(wb.sheets[s.name])
-        assert hr == HEADER_ROW and cols == COL            # every standard column where it belongs, nothing more
+        assert hr == HEADER_ROW and cols == column_places(True)    # every standard column where it belongs
 
 
 def test_two_generations_with_the_same_ledger_are_byte_identical(q2):

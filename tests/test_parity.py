@@ -15,12 +15,17 @@ Left out of the strategy, on purpose (see each strategy's comment):
   status cell both sides refuse it, so it is kept there;
 - integers beyond 10**12 and floats with more than 4 decimals: far above any plausible figure (the
   merge flags them ``value.implausible``); double-precision rounding of their products is not mirrored;
-- text with a comma before exactly three digits ("1,234"): the merge refuses it as ambiguous between
-  notations (``value.ambiguous-comma``: 1,234 or 1.234?), the formula reads a decimal comma (issue 21);
-  a fraction of three digits is written with a fourth ("1,2340"), which both read alike.
+
+Text with one comma before exactly three digits ("1,200": 1,2 or 1.200?) is in: the merge refuses it as
+ambiguous (``value.ambiguous-comma``) and the formula shows "Số liệu chưa hợp lệ" too.
 
 A workbook left blank is not a return (``return.blank``): its self-check must show "Thiếu số liệu" on
 every row.
+
+The verdict of a task follows its deadline (parxl.deadlines): the parity plan dates one task before the
+third quarter ends and makes one recurring, so the workbooks of 2024-Q3 hold a task not yet due ("Trong năm
+2024"), one overdue, one recurring and one whose deadline is not read; :func:`test_self_check_follows_the_deadline_in_each_period`
+fills every task row of the workbooks of Quý I, Quý III and the year with each status.
 """
 from __future__ import annotations
 
@@ -43,6 +48,8 @@ from parxl.demo import libreoffice
 from parxl.demo.simulate import require_openpyxl
 from parxl.layout import COL, agency_layout, cell_name
 from parxl.measures import NUMERIC_KEYS, measure_of
+from parxl.deadlines import Due
+from parxl.periods import Period
 from parxl.plan import load_plan
 from parxl.reader import CellError, read_return
 from parxl.vocab import TaskStatus, Verdict
@@ -58,6 +65,8 @@ from conftest import KEY, ROOT
 # CTHUE:  change in "%" (VIII.4/1: 0.42 beside 40 read as 42%).
 AGENCIES = ("VPUBND", "SKHDT", "CTHUE")
 KNOWN_BASELINE = "VIII.2/1"
+OVERDUE_IN_Q3 = ("III.1.b", "2024-06-30")      # a task the parity plan dates at the end of June
+RECURRING = "III.2.1"                           # ... and one it makes recurring ("Thường xuyên")
 FILLED = ("status", "evidence", "numerator", "denominator", "value", "baseline")
 
 
@@ -70,6 +79,10 @@ def _parity_plan():
            '[[task]]\ncode = "VIII.3"')
     assert old in src
     src = src.replace(old, old.replace("text =", "baseline_value = 1250, text ="))
+    for code, due in ((OVERDUE_IN_Q3[0], OVERDUE_IN_Q3[1]), (RECURRING, '"recurring"')):
+        head = f'[[task]]\ncode = "{code}"\n'
+        assert head in src
+        src = src.replace(head, head + f"due = {due}\n")
     src = src.replace('agencies = "agencies.toml"',
                       f'agencies = "{(ROOT / "templates/quangnam-2024/agencies.toml").as_posix()}"')
     (d / "plan.toml").write_text(src, encoding="utf-8")
@@ -86,7 +99,6 @@ def parity_plan():
 
 @pytest.fixture(scope="module")
 def parity_issued(parity_plan, tmp_path_factory):
-    from parxl.periods import Period
     out = tmp_path_factory.mktemp("parity-issued")
     return {i.agency: i.path for i in generate(parity_plan, Period.parse("2024-Q3"), out, KEY, list(AGENCIES))}
 
@@ -121,6 +133,9 @@ def test_the_agencies_cover_every_kind_and_rule(parity_plan):
                     ("change", "sum"), ("change", "baseline input"), ("change", "plan baseline"),
                     ("change", "%"), ("done", "each"), ("rate", ">="), ("rate", ">"), ("rate", "between")}
     assert "VI.3/1" in inds and "III.1.a/1" in inds and KNOWN_BASELINE in inds
+    q3 = Period.parse("2024-Q3")
+    dues = {i.due.at(q3) for i in inds.values() if i.measure == "done"}
+    assert dues == {Due.NOT_YET, Due.PASSED, Due.RECURRING, Due.UNKNOWN}
 
 
 # -- what people put in cells --------------------------------------------------------------------------
@@ -142,7 +157,10 @@ evidence_cell = st.sampled_from([None, "", " ", "   ", "CV 12/UBND", "Báo cáo 
 
 TEXT_FIXED = ["95,5", "1.234", "1.234,5", " 12 ", "95%", "1.5", "1,2345", "abc", "1,2,3", "%", " ", "  ",
               "\t", "", "-5", "0", "0,0", "00", "1e3", "1 234", "+3", "12,", ",5", "1.2.3", "1,5%", "42 %",
-              "١٢", "五", "1.000.000", "1e400", "1e-400", "1e308", ".", "\r\n", " \t ", "−5", "0.42", "0,42", "12abc", "--1", ".5", "1..2", "1,2e1", "inf", "nan"]
+              "١٢", "五", "1.000.000", "1e400", "1e-400", "1e308", ".", "\r\n", " \t ", "−5", "0.42", "0,42", "12abc", "--1", ".5", "1..2", "1,2e1", "inf", "nan",
+              # one comma before exactly three digits: ambiguous, or not quite
+              "1,200", "12,345", "999,999", "+1,200%", " 1,200 ", "1,200\t", "1 ,200", "0,500", "00,500", "1234,567",
+              "1,2000", "1.200,5", ",200", "+,200", "1,20", "1,200,000", "-1,200"]
 
 
 def vn_text(x: Fraction, rng_bits: tuple[bool, bool, bool]) -> str:
@@ -153,7 +171,7 @@ def vn_text(x: Fraction, rng_bits: tuple[bool, bool, bool]) -> str:
     s = f"{whole:,}".replace(",", "." if dots else "")
     if frac:
         digits = str(float(frac))[2:]
-        s += "," + (digits + "0" if len(digits) == 3 else digits)     # "1,125" is ambiguous: see the docstring
+        s += "," + digits                                  # "1,125" is ambiguous: both sides refuse it
     if pct:
         s += "%"
     return f" {s} " if spaces else s
@@ -279,6 +297,9 @@ KNOWN = [
                     "III.4.1/1": {"status": DONE, "evidence": "CV 12/UBND", "numerator": "95,5", "denominator": 100},
                     "VI.3/1": {"value": "95,5"}, "I.5/1": {"value": "1.234"}},
             CTHUE={"VIII.4/1": {"value": "95,5", "baseline": "90"}}),
+    # a comma before exactly three digits: 1,2 or 1.200? refused on both sides, where 1,2 would be valid too
+    _sparse(CTHUE={"VIII.4/1": {"value": "1,200", "baseline": "1,2000"}},
+            SKHDT={"VIII.3/1": {"value": "12,345", "baseline": 10}, KNOWN_BASELINE: {"value": " 1,250 "}}),
     # a zero denominator with data, and with nothing
     _sparse(VPUBND={"I.7/1": {"status": DONE, "evidence": "CV 12/UBND", "numerator": 3, "denominator": 0},
                     "III.4.1/1": {"numerator": 0, "denominator": 0},
@@ -293,9 +314,10 @@ KNOWN = [
 ]
 
 
-def _check(plan, issued, profile, data) -> None:
-    from parxl.periods import Period
-    period = Period.parse("2024-Q3")
+def _check(plan, issued, profile, data, period=Period.parse("2024-Q3")) -> dict:
+    """LibreOffice computes the filled workbooks; every row's self-check must show the merge's word.
+    Returns the merge's verdicts, {(agency, indicator code): Verdict}."""
+    seen = {}
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         (tmp / "in").mkdir()
@@ -316,14 +338,17 @@ def _check(plan, issued, profile, data) -> None:
                 ind = row.indicator
                 shown = wb.sheets[sheet].cell(row.excel_row, COL["self_check"])
                 want = Verdict.MISSING_DATA.vi if blank else checked.results[ind.code].verdict.vi
+                if not blank:
+                    seen[agency, ind.code] = checked.results[ind.code].verdict
                 broken = isinstance(shown, CellError) or not isinstance(shown, str) or "#" in shown or "Err:" in shown
                 if broken or shown != want:
                     R = lambda k, r=row.excel_row: cell_name(r, COL[k])  # noqa: E731
                     bad.append(f"{agency} {ind.code} ({ind.measure}/{ind.aggregation}, {ind.target.op} "
                                f"{ind.target.value}, unit {ind.unit!r}): inputs {data[agency].get(ind.code)!r}\n"
                                f"    self-check {shown!r}  merge {want!r}\n"
-                               f"    formula {measures.self_check_formula(ind, R)}")
+                               f"    formula {measures.self_check_formula(ind, R, period)}")
         assert not bad, f"{len(bad)} rows disagree:\n" + "\n".join(bad[:12])
+    return seen
 
 
 @pytest.mark.libreoffice
@@ -332,6 +357,7 @@ def _check(plan, issued, profile, data) -> None:
 @example(fill=KNOWN[2])
 @example(fill=KNOWN[3])
 @example(fill=KNOWN[4])
+@example(fill=KNOWN[5])
 @settings(max_examples=int(os.environ.get("PARXL_PARITY_EXAMPLES", 10)), deadline=None, derandomize=True, database=None,
           phases=(Phase.explicit, Phase.generate),   # no shrinking: each example costs a LibreOffice run
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -339,3 +365,39 @@ def _check(plan, issued, profile, data) -> None:
 @given(fill=st.deferred(lambda: fills(_parity_plan())))
 def test_self_check_agrees_with_the_merge_on_every_input(parity_plan, parity_issued, lo_profile, fill):
     _check(parity_plan, parity_issued, lo_profile, fill)
+
+
+TASK_FILLS = [{"status": DONE, "evidence": "CV 12/UBND"}, {"status": "Đang thực hiện"}, {"status": "Chưa thực hiện"},
+              {"status": DONE, "evidence": " "}, {"status": "Không phát sinh"}, {"status": " CHƯA THỰC HIỆN "},
+              {"status": "đang  thực hiện"}, {}]
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("quarter", [1, 3, 4], ids=["Quý I", "Quý III", "năm"])
+def test_self_check_follows_the_deadline_in_each_period(parity_plan, lo_profile, tmp_path, quarter):
+    """Every task row of two agencies' workbooks for the period, with each status: LibreOffice's self-check shows
+    the merge's word, and the words are the deadline rule's — a year-end task in progress is "chưa đến hạn" in
+    Quý I and Quý III and "Chưa đạt (quá hạn)" in the annual report; the task due in June is overdue from Quý III;
+    the recurring one and the one whose deadline is not read are "Chưa đạt" when not done."""
+    period = Period.parse(f"2024-Q{quarter}")
+    agencies = ["VPUBND", "SKHDT"]
+    issued = {i.agency: i.path for i in generate(parity_plan, period, tmp_path / "issued", KEY, agencies)}
+    data = {}
+    for k, a in enumerate(agencies):
+        tasks = [r.indicator.code for _, r in _rows(parity_plan, a) if r.indicator.measure == "done"]
+        data[a] = {code: TASK_FILLS[(n + k) % len(TASK_FILLS)] for n, code in enumerate(tasks)}
+    doing, idle = {"status": "Đang thực hiện"}, {"status": "Chưa thực hiện"}
+    data["VPUBND"].update({f"{OVERDUE_IN_Q3[0]}/1": doing, f"{RECURRING}/1": idle, "IV.1/1": doing,
+                           "IV.2/1": doing, "V.2/1": idle})
+    seen = _check(parity_plan, issued, lo_profile, data, period)
+    got = {code: v for (a, code), v in seen.items() if a == "VPUBND"}
+    year_end_doing, year_end_idle = got["IV.2/1"], got["V.2/1"]
+    assert got[f"{RECURRING}/1"] is Verdict.NOT_MET and got["IV.1/1"] is Verdict.NOT_MET      # as before deadlines
+    if quarter < 4:
+        assert (year_end_doing, year_end_idle) == (Verdict.IN_PROGRESS_NOT_DUE, Verdict.NOT_STARTED_NOT_DUE)
+        assert Verdict.OVERDUE not in {v for c, v in got.items() if c != f"{OVERDUE_IN_Q3[0]}/1"}
+    else:
+        assert (year_end_doing, year_end_idle) == (Verdict.OVERDUE, Verdict.OVERDUE)
+        assert not any(v.not_due for v in seen.values())
+    assert got[f"{OVERDUE_IN_Q3[0]}/1"] is (Verdict.IN_PROGRESS_NOT_DUE if quarter == 1 else Verdict.OVERDUE)
+    assert {Verdict.MET, Verdict.MISSING_EVIDENCE, Verdict.NOT_APPLICABLE, Verdict.MISSING_DATA} <= set(seen.values())

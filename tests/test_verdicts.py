@@ -17,6 +17,7 @@ from parxl.checks import Result
 from parxl.demo import simulate
 from parxl.measures import measure_of
 from parxl.merge import merge
+from parxl.periods import Period
 from parxl.vocab import ProvinceVerdict as PV, Verdict as V
 
 EVID = {"status": "Hoàn thành", "evidence": "Văn bản 12/BC-UBND", "doc_date": dt.date(2024, 8, 1)}
@@ -32,9 +33,9 @@ def _rows(ind, verdicts, **values):
     return out
 
 
-def _agg(ind, rows):
+def _agg(ind, rows, period=Period.parse("2024-Q4")):
     returned = sum(r.verdict is not V.NOT_RETURNED for r in rows)
-    return measure_of(ind).aggregate(ind, rows, returned)
+    return measure_of(ind).aggregate(ind, rows, returned, period)
 
 
 def test_ratio_on_partial_coverage_is_provisional_with_its_coverage(plan):
@@ -144,3 +145,126 @@ def test_agency_verdict_on_a_rate_row(plan, period, issued, returns_dir, values,
     report = merge(plan, period, returns_dir, KEY)
     got = next(r for r in report.results if r.agency == "TAMKY" and r.indicator == "III.4.2/1")
     assert got.verdict is verdict
+
+
+# -- the deadline: a task's verdict means what its deadline says (issue 18) -----------------------------
+
+Q = {q: Period.parse(f"2024-Q{q}") for q in (1, 2, 3, 4)}
+YEAR_END, UNREAD = "IV.2/1", "IV.1/1"           # "Trong năm 2024"; "Theo tiến độ triển khai của Trung ương"
+
+
+def _task(plan, code, status, evidence=None, period=Q[1]):
+    from parxl.measures import Inputs, judge
+    from parxl.vocab import TaskStatus
+    return judge(plan.indicator(code), Inputs(status=TaskStatus(status) if status else None, evidence=evidence),
+                 period).verdict
+
+
+@pytest.mark.parametrize("status,quarters", [
+    ("Đang thực hiện", [V.IN_PROGRESS_NOT_DUE] * 3 + [V.OVERDUE]),
+    ("Chưa thực hiện", [V.NOT_STARTED_NOT_DUE] * 3 + [V.OVERDUE]),
+    ("Hoàn thành", [V.MISSING_EVIDENCE] * 4),
+    ("Không phát sinh", [V.NOT_APPLICABLE] * 4),
+    (None, [V.MISSING_DATA] * 4),
+])
+def test_a_year_end_task_is_judged_at_the_annual_report(plan, status, quarters):
+    assert plan.indicator(YEAR_END).task.deadline == "Trong năm 2024"
+    assert [_task(plan, YEAR_END, status, period=Q[q]) for q in (1, 2, 3, 4)] == quarters
+    assert [_task(plan, YEAR_END, status, "QĐ 1/QĐ-UBND", Q[q]) for q in (1, 4)] == (
+        [V.MET, V.MET] if status == "Hoàn thành" else [quarters[0], quarters[3]])
+
+
+def test_a_task_whose_deadline_is_not_read_is_judged_as_before(plan):
+    assert not plan.indicator(UNREAD).due.known
+    assert {_task(plan, UNREAD, "Đang thực hiện", period=Q[q]) for q in (1, 2, 3, 4)} == {V.NOT_MET}
+
+
+def test_words_and_enum_stay_one_to_one():
+    from parxl.vocab import SELF_CHECK_WORDS
+    assert len(set(SELF_CHECK_WORDS)) == len(SELF_CHECK_WORDS)
+    assert {"Chưa đạt (quá hạn)", "Đang thực hiện (chưa đến hạn)", "Chưa thực hiện (chưa đến hạn)"} <= set(SELF_CHECK_WORDS)
+    assert not V.OVERDUE.not_due and V.OVERDUE.assessed and V.OVERDUE.failed
+    assert V.IN_PROGRESS_NOT_DUE.not_due and not V.IN_PROGRESS_NOT_DUE.assessed
+    assert PV.NOT_DUE.vi == "Chưa đến hạn" and not PV.NOT_DUE.final
+
+
+def test_a_task_not_yet_due_is_not_counted_against_the_province(plan):
+    ind = plan.indicator(YEAR_END)
+    n = len(ind.reporters)
+    doing = _rows(ind, [V.MET] * 10 + [V.IN_PROGRESS_NOT_DUE] * (n - 12) + [V.NOT_STARTED_NOT_DUE] * 2)
+    fig = _agg(ind, doing, Q[1])
+    assert fig.verdict is PV.NOT_DUE and fig.value == F(1000, n) and fig.not_due == n - 10
+    assert fig.verdict_vi() == f"Chưa đến hạn (10/{n} đã hoàn thành)"
+    assert _agg(ind, _rows(ind, [V.MET] * n), Q[1]).verdict is PV.MET              # done by all: met early
+    assert _agg(ind, _rows(ind, [V.MET] * (n - 3)), Q[3]).verdict is PV.NOT_DUE     # 3 missing: still not due
+    # the annual report: the deadline has passed; one overdue agency fails the province
+    year = _agg(ind, _rows(ind, [V.OVERDUE] + [V.MET] * (n - 1)), Q[4])
+    assert year.verdict is PV.NOT_MET
+    # the section's share met leaves the task out while it is not due, and counts it once it is
+    from parxl.report import tally
+    met = _agg(plan.indicator("IV.3/1"), _rows(plan.indicator("IV.3/1"), [V.MET] * 38, current=[8] * 38,
+                                                baseline=[10] * 38), Q[1])
+    assert met.verdict is PV.MET
+    assert tally("IV", "", [fig, met])["share_met"] == 100
+    assert tally("IV", "", [year, met])["share_met"] == 50
+    assert tally("IV", "", [fig])["share_met"] is None
+
+
+def test_the_plan_may_date_a_task_for_the_machine(tmp_path):
+    from conftest import PLAN
+    src = PLAN.read_text(encoding="utf-8").replace(
+        'agencies = "agencies.toml"', f'agencies = "{(PLAN.parent / "agencies.toml").as_posix()}"')
+    head = '[[task]]\ncode = "IV.1"\n'
+    assert head in src
+    (tmp_path / "plan.toml").write_text(src.replace(head, head + "due = 2024-06-30\n"), encoding="utf-8")
+    from parxl.plan import load_plan
+    dated = load_plan(tmp_path / "plan.toml")
+    assert dated.indicator(UNREAD).due.due == dt.date(2024, 6, 30)
+    assert [_task(dated, UNREAD, "Đang thực hiện", period=Q[q]) for q in (1, 2, 3)] == [
+        V.IN_PROGRESS_NOT_DUE, V.OVERDUE, V.OVERDUE]
+    assert "IV.1" not in {t.code for t in dated.unread_deadlines()}
+    (tmp_path / "plan.toml").write_text(src.replace(head, head + 'due = "someday"\n'), encoding="utf-8")
+    from parxl.errors import PlanError
+    with pytest.raises(PlanError):
+        load_plan(tmp_path / "plan.toml")
+
+
+def test_every_self_check_formula_fits_excel(plan):
+    """Excel's limit is 8,192 characters a formula; the longest references the sheet can hold are used."""
+    from parxl.measures import self_check_formula
+    longest = max(len(self_check_formula(i, lambda k: "$XFD$1048576", Q[1])) for i in plan.indicators)
+    assert longest < 8192
+
+
+@pytest.mark.parametrize("quarter,word,json_word,province", [
+    (1, "Đang thực hiện (chưa đến hạn)", "in_progress_not_due", "not_due"),
+    (4, "Chưa đạt (quá hạn)", "overdue", "not_met"),
+])
+def test_merge_json_and_consolidated_workbook_say_the_deadline_word(plan, tmp_path, quarter, word, json_word,
+                                                                     province):
+    import json
+
+    import openpyxl
+
+    from parxl.merge import merge_to_files
+    from parxl.writer import generate
+    period = Q[quarter]
+    issued = {i.agency: i.path for i in generate(plan, period, tmp_path / "issued", KEY, ["TAMKY", "HOIAN"])}
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    simulate.fill_openpyxl(issued["TAMKY"], returns / "tamky.xlsx", plan, "TAMKY",
+                           {YEAR_END: {"status": "Đang thực hiện"}, "V.2/1": {"status": "Chưa thực hiện"}}, WHEN)
+    simulate.fill_openpyxl(issued["HOIAN"], returns / "hoian.xlsx", plan, "HOIAN", {YEAR_END: EVID}, WHEN)
+    out = tmp_path / "tong-hop.xlsx"
+    merge_to_files(plan, period, returns, out, KEY, report_path=tmp_path / "report.json")
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    mine = {(r["agency"], r["indicator"]): r["verdict"] for r in data["results"]}
+    assert mine["TAMKY", YEAR_END] == json_word and mine["HOIAN", YEAR_END] == "met"
+    assert mine["TAMKY", "V.2/1"] == ("not_started_not_due" if quarter == 1 else "overdue")
+    fig = next(f for f in data["indicators"] if f["indicator"] == YEAR_END)
+    assert fig["verdict"] == province
+    wb = openpyxl.load_workbook(out, read_only=True)
+    words = {c for row in wb["Dữ liệu"].iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert word in words
+    province_words = {c for row in wb["Chỉ tiêu"].iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert ("Chưa đến hạn (1/" in " ".join(province_words)) == (quarter == 1)

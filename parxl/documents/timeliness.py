@@ -1,0 +1,87 @@
+"""Timeliness over the year, as DHIS2's reporting-rate reports show it: agencies × periods, each cell "Đúng hạn",
+"Muộn n ngày", "Chưa nộp" or "Bị từ chối", from the ledger's record of each period's current run
+(:meth:`parxl.ledger.Ledger.year_returns`), judged by the one rule of parxl.documents.collection.
+
+The ledger does not record a period's due date: a period is judged against its default due date
+(parxl.periods), except the period of the report at hand, judged against the report's own due date.
+:func:`timeliness_table` gives the table as rows of text for the consolidated workbook; :func:`add_table`
+puts it in a .docx."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..periods import Period
+from ..plan import Plan
+from . import form
+from .collection import AgencyReturn, Standing, standing
+
+_SHORT = {1: "Quý I", 2: "6 tháng", 3: "Quý III", 4: "Năm"}
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    year: int
+    periods: tuple[str, ...]                                     # period codes recorded, oldest first
+    rows: tuple[tuple[str, tuple[AgencyReturn | None, ...]], ...]  # agency → its standing each period (None: not due)
+
+
+def year_timeliness(ledger: str | Path, plan: Plan, year: int, due: dict[str, dt.date] | None = None) -> Timeliness:
+    """The year's table from the ledger at ``ledger`` (opened read-only in effect: nothing is written).
+    ``due`` overrides a period's due date (period code → date)."""
+    from ..ledger import Ledger
+    due = due or {}
+    with Ledger.open(ledger, create=False) as led:
+        recorded = led.year_returns(plan.id, year)
+    table: dict[str, dict[str, AgencyReturn]] = {}
+    for code, (agencies, files) in recorded.items():
+        d = due.get(code) or Period.parse(code).due
+        accepted = {f["agency"]: f for f in files if f["status"] == "accepted" and f["agency"]}
+        refused: dict[str, list[str]] = {}
+        for f in files:
+            if f["status"] == "rejected" and f["agency"]:
+                refused.setdefault(f["agency"], []).append(f["path"])
+        for a in agencies:
+            e = accepted.get(a)
+            at = dt.datetime.fromisoformat(e["saved_at"]) if e and e["saved_at"] else None
+            table.setdefault(a, {})[code] = standing(d, at, e is not None, refused.get(a, []), a, d)
+    order = [a for a in plan.registry.agencies if a in table] + sorted(a for a in table
+                                                                       if a not in plan.registry.agencies)
+    periods = tuple(recorded)
+    return Timeliness(year, periods, tuple((a, tuple(table[a].get(p) for p in periods)) for a in order))
+
+
+def cell_vi(x: AgencyReturn | None) -> str:
+    if x is None:
+        return ""
+    return {Standing.ON_TIME: "Đúng hạn", Standing.LATE: f"Muộn {x.days_late} ngày", Standing.MISSING: "Chưa nộp",
+            Standing.REFUSED: "Bị từ chối"}[x.standing]
+
+
+def timeliness_table(t: Timeliness, plan: Plan) -> tuple[list[str], list[list[str]]]:
+    """The table as text, for the consolidated workbook: headers, then one row per agency (code, name, each
+    period), then the row of on-time returns per period ("40/46")."""
+    heads = ["Mã", "Cơ quan"] + [f"{_SHORT[Period.parse(p).quarter]} {Period.parse(p).year}" for p in t.periods]
+    reg = plan.registry
+    rows = [[a, reg.name(a) if a in reg.agencies else a, *[cell_vi(x) for x in cells]] for a, cells in t.rows]
+    totals = ["", "Số báo cáo đúng hạn / phải nộp"]
+    for k in range(len(t.periods)):
+        col = [cells[k] for _a, cells in t.rows if cells[k] is not None]
+        totals.append(f"{sum(x.standing is Standing.ON_TIME for x in col)}/{len(col)}")
+    return heads, rows + [totals]
+
+
+def add_table(doc, t: Timeliness, plan: Plan, number: str, title: str) -> None:
+    """The table as an appendix of a .docx (after a page break)."""
+    doc.add_page_break()
+    form.para(doc, number, bold=True, align="center", after=0)
+    form.para(doc, f"{title} {t.year}", bold=True, align="center", after=6)
+    if not t.periods:
+        form.para(doc, "Sổ theo dõi chưa ghi nhận kỳ báo cáo nào của năm.")
+        return
+    heads, rows = timeliness_table(t, plan)
+    w = form.usable_width_cm(doc)
+    n = len(t.periods)
+    form.grid(doc, heads, rows, [2.2, w - 2.2 - 2.9 * n, *[2.9] * n], size=10,
+              align=["left", "left", *["center"] * n])

@@ -1,0 +1,132 @@
+"""A task's deadline read from the plan's words (parxl.deadlines), and where each report period stands
+against it.  Every phrase reads as an exact day, as recurring, or as unknown — never as a guess."""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import pytest
+
+from parxl.deadlines import Due, deadline, read, report_end
+from parxl.periods import Period
+
+D = dt.date
+YEAR = 2024          # the plan's year, for phrases that name none
+
+CORPUS = [
+    # a date
+    ("30/6/2024", D(2024, 6, 30)),
+    ("30/06/2024", D(2024, 6, 30)),
+    ("30-6-2024", D(2024, 6, 30)),
+    ("30.6.2024", D(2024, 6, 30)),
+    ("Ngày 15/10/2024", D(2024, 10, 15)),
+    ("Chậm nhất ngày 30/9/2024", D(2024, 9, 30)),
+    ("ngày 30 tháng 6 năm 2024", D(2024, 6, 30)),
+    ("Trước ngày 01/7/2024", D(2024, 6, 30)),
+    ("trước 15/12/2024", D(2024, 12, 14)),
+    # a month
+    ("Tháng 6/2024", D(2024, 6, 30)),
+    ("tháng 06 năm 2024", D(2024, 6, 30)),
+    ("Trong tháng 2/2024", D(2024, 2, 29)),
+    ("Tháng 12/2024", D(2024, 12, 31)),
+    ("06/2024", D(2024, 6, 30)),
+    ("Tháng 9", D(2024, 9, 30)),
+    ("trước tháng 9/2024", D(2024, 8, 31)),
+    ("Trước tháng 01/2025", D(2024, 12, 31)),
+    # a quarter
+    ("Quý II/2024", D(2024, 6, 30)),
+    ("Quý 3 năm 2024", D(2024, 9, 30)),
+    ("quý III năm 2024", D(2024, 9, 30)),
+    ("Quý IV/2024", D(2024, 12, 31)),
+    ("Quý I/2024", D(2024, 3, 31)),
+    ("Trong Quý I", D(2024, 3, 31)),
+    ("QUÝ II - 2024", D(2024, 6, 30)),
+    ("Trước Quý III/2024", D(2024, 6, 30)),
+    # a half year, a year
+    ("6 tháng đầu năm", D(2024, 6, 30)),
+    ("6 tháng đầu năm 2024", D(2024, 6, 30)),
+    ("Sáu tháng cuối năm 2024", D(2024, 12, 31)),
+    ("Trong năm 2024", D(2024, 12, 31)),
+    ("Năm 2024", D(2024, 12, 31)),
+    ("Trong năm", D(2024, 12, 31)),
+    ("Cuối năm 2024", D(2024, 12, 31)),
+    ("Hằng năm", D(2024, 12, 31)),
+    ("2024", D(2024, 12, 31)),
+    ("Năm 2024 và các năm tiếp theo", D(2024, 12, 31)),
+    ("Trước năm 2025", D(2024, 12, 31)),
+    # ranges read as their end
+    ("Từ tháng 3 đến tháng 6/2024", D(2024, 6, 30)),
+    ("Quý I - Quý II/2024", D(2024, 6, 30)),
+    ("Tháng 4 – tháng 5/2024", D(2024, 5, 31)),
+    ("2024-2025", D(2025, 12, 31)),
+    ("Quý II/2024 đến hết Quý III/2024", D(2024, 9, 30)),
+    # unknown: judged as before, listed by `plan check`
+    ("Theo Kế hoạch kiểm tra", None),
+    ("Theo quy định của Bộ Nội vụ", None),
+    ("Theo kế hoạch năm 2024", None),
+    ("Theo tiến độ triển khai của Trung ương", None),
+    ("Quý II/2024 (cấp tỉnh), Quý III/2024 (cấp huyện)", None),
+    ("Tháng 3 và tháng 9/2024", None),
+    ("31/02/2024", None),
+    ("Tháng 13/2024", None),
+    ("Khi có yêu cầu", None),
+    ("", None),
+    ("d", None),
+]
+
+RECURRING = ["Thường xuyên", "thường xuyên", "THƯỜNG XUYÊN", "Thường xuyên trong năm 2024", "Định kỳ hằng quý",
+             "Hàng tháng", "Hằng quý", "Liên tục", "Định kỳ"]
+
+
+@pytest.mark.parametrize("text,due", CORPUS, ids=[t or "(empty)" for t, _ in CORPUS])
+def test_a_phrase_reads_as_its_exact_day_or_as_unknown(text, due):
+    assert read(text, YEAR) == (due, False)
+    # decomposed accents and odd spacing read alike
+    assert read("  " + unicodedata.normalize("NFD", text).replace(" ", "   ") + " ", YEAR) == (due, False)
+
+
+@pytest.mark.parametrize("text", RECURRING)
+def test_recurring_words_read_as_recurring(text):
+    assert read(text, YEAR) == (None, True)
+    assert deadline(text, YEAR).at(Period.parse("2024-Q1")) is Due.RECURRING
+
+
+def test_the_plan_may_state_the_deadline_for_the_machine():
+    assert deadline("Theo Kế hoạch kiểm tra", YEAR, D(2024, 8, 31)).due == D(2024, 8, 31)
+    assert deadline("Theo Kế hoạch kiểm tra", YEAR, "recurring").recurring
+    assert not deadline("Trong năm 2024", YEAR, "unknown").known     # the words overridden the other way
+
+
+@pytest.mark.parametrize("text,states", [
+    # Quý I, 6 tháng, Quý III, năm
+    ("Trong năm 2024", [Due.NOT_YET, Due.NOT_YET, Due.NOT_YET, Due.PASSED]),
+    ("6 tháng đầu năm", [Due.NOT_YET, Due.PASSED, Due.PASSED, Due.PASSED]),
+    ("Quý I/2024", [Due.PASSED] * 4),
+    ("30/9/2024", [Due.NOT_YET, Due.NOT_YET, Due.PASSED, Due.PASSED]),
+    ("trước tháng 9/2024", [Due.NOT_YET, Due.NOT_YET, Due.PASSED, Due.PASSED]),
+    ("Quý I/2025", [Due.NOT_YET] * 4),
+    ("Thường xuyên", [Due.RECURRING] * 4),
+    ("Theo Kế hoạch kiểm tra", [Due.UNKNOWN] * 4),
+])
+def test_each_period_is_judged_at_the_end_of_what_it_accounts_for(text, states):
+    periods = [Period.parse(f"2024-Q{q}") for q in (1, 2, 3, 4)]
+    assert [report_end(p) for p in periods] == [D(2024, 3, 31), D(2024, 6, 30), D(2024, 9, 30), D(2024, 12, 31)]
+    assert [deadline(text, YEAR).at(p) for p in periods] == states
+
+
+def test_the_bundled_plan_reads_every_deadline_but_the_ones_it_leaves_to_other_plans(plan):
+    unread = {t.deadline for t in plan.unread_deadlines()}
+    assert unread and all(d.startswith("Theo") for d in unread)
+    year_end = [t for t in plan.tasks if t.deadline == "Trong năm 2024"]
+    assert len(year_end) == 56 and {t.due.due for t in year_end} == {D(2024, 12, 31)}
+    assert sum(t.due.recurring for t in plan.tasks) == 9
+
+
+def test_plan_check_lists_the_deadlines_it_could_not_read():
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, "-m", "parxl", "--lang", "en", "plan", "check"], capture_output=True,
+                       text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "4 deadlines could not be read" in r.stdout
+    assert "  IV.1: Theo tiến độ triển khai của Trung ương" in r.stdout.splitlines()
