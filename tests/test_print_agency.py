@@ -250,3 +250,19 @@ def test_typing_advice_holds_in_libreoffice_under_english_and_vietnamese_setting
         assert seen[loc, "1,234"] == ("VALUE", 1.234)                   # not a thousand: hence the advice
     assert seen["vi-VN", "15/08/2024"] == ("VALUE", 45519.0)
     assert seen["en-US", "15/08/2024"][0] == "TEXT"
+
+
+def test_workbooks_issued_with_the_ledger_pass_the_ooxml_schema_check(issued_q4):
+    """Merged titles, the sign-off and the moved columns keep each package at 0 errors of openxml-audit."""
+    import json
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+    _, _, paths = issued_q4
+    audit = shutil.which("openxml-audit") or str(Path(sys.executable).with_name("openxml-audit"))
+    for agency, path in paths.items():
+        run = subprocess.run([audit, "--output", "json", str(path)], capture_output=True, text=True)
+        (found,) = json.loads(run.stdout)
+        assert found["error_count"] == 0 and found["valid"], (agency, run.stdout[:2000])
+        assert found["verdict"]["prediction"] == "opens-clean", agency
