@@ -100,8 +100,8 @@ def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agenci
     written (a rerun) or ``force`` is given; otherwise it is kept and its Issue says ``kept``.
 
     ``ledger`` (default: none): the reporting year's ledger.  When it holds the period before ``period``
-    (:meth:`~parxl.ledger.Ledger.last_period`), each input sheet gets a locked "Kỳ trước" column after the
-    standard ones saying what the agency reported then, and what carries over is prefilled (see
+    (:meth:`~parxl.ledger.Ledger.last_period`), each input sheet gets a locked, printed "Kỳ trước" column right
+    after the last input (the task text and role move one column right) saying what the agency reported then, and what carries over is prefilled (see
     :class:`~parxl.ledger.LastPeriod`); the Issue's ``previous`` names that period.  Only values sealed with
     ``key`` by a merge are used; the others are listed in each Issue's ``left_out``.  Without it, or when the
     ledger does not hold that period, the workbooks are the plain ones, byte for byte.  Raises
