@@ -642,6 +642,77 @@ def _check_status(plan, c) -> str:
     return _("accepted ({agency})").format(agency=_agency_label(plan, c.agency))
 
 
+# -- the documents sent after a merge (issue 20) ------------------------------------------------------------
+@cli.group("report")
+def report_group():
+    """Draft the documents the secretariat sends after a merge (.docx under Nghị định 30/2020/NĐ-CP)."""
+
+
+def _document_options(f):
+    for opt in reversed([
+            click.argument("period_arg", metavar="[PERIOD]", required=False), plan_option, agencies_option,
+            click.option("--period", help="Reporting period, e.g. 2024-Q3 (or give it as the argument)."),
+            click.option("--returns", "returns_dir", type=click.Path(file_okay=False, path_type=Path),
+                         help="Folder of returned files. Default in a working folder: PERIOD/nhan."),
+            click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+                         help="Folder to write into. Default: van-ban beside the returns folder."),
+            key_option, due_option,
+            click.option("--ledger", "ledger_path", type=click.Path(dir_okay=False, path_type=Path),
+                         help="The reporting year's ledger: the previous period and the year's timeliness "
+                              "(read, never written). Default in a working folder: its ledger."),
+            click.option("--as-of", "as_of", callback=_date,
+                         help="The day days overdue are counted to (dd/mm/yyyy); default: today, Vietnam time."),
+            click.option("--fix-by", "fix_by", callback=_date,
+                         help="The date corrections are due (dd/mm/yyyy); default: left for the officer.")]):
+        f = opt(f)
+    return f
+
+
+def _documents(kind, period_arg, plan_path, agencies, period, returns_dir, out_dir, key_path, due, ledger_path,
+               as_of, fix_by):
+    from .documents import documents_from_returns
+    from .identity import resolve_key
+    with _operator_errors():
+        here = _here()
+        p = _load_plan(plan_path, agencies)
+        per = _period(period_arg, period, due)
+        returns_dir = returns_dir or _needed(here and here.for_period("returns", per.code), "--returns")
+        if key_path is None and here is not None:
+            key_path = _folder_key(here)
+        key, _kpath, _created = resolve_key(key_path, *_key_near(returns_dir.parent))
+        if ledger_path is None and here is not None:
+            ledger_path = here.ledger
+        paths = documents_from_returns(p, per, returns_dir, key, out_dir or returns_dir.parent / "van-ban",
+                                       kinds=(kind,), ledger=ledger_path, as_of=as_of, fix_by=fix_by)
+    for path in paths:
+        click.echo(_("written: {path}").format(path=path))
+
+
+@report_group.command("draft")
+@_document_options
+def report_draft(**kw):
+    """Draft the period's report from the returns, as `parxl merge` reads them: I. the collection, II. results
+    by section, III. what is not met or not reported, IV. the agencies' difficulties and proposals, V. the tasks
+    due next quarter, and the appendices (indicators, agencies, the year's timeliness with --ledger)."""
+    _documents("report", **kw)
+
+
+@report_group.command("corrections")
+@_document_options
+def report_corrections(**kw):
+    """A correction sheet (phiếu đề nghị bổ sung, chỉnh sửa) for each agency whose return was rejected or has
+    errors, missing data or missing evidence, beside its workbook re-issued with its own values in."""
+    _documents("corrections", **kw)
+
+
+@report_group.command("reminders")
+@_document_options
+def report_reminders(**kw):
+    """The reminders: a draft công văn đôn đốc listing the agencies not returned, refused or late, with days
+    overdue and their contacts, and the same list as a CSV for mail merge."""
+    _documents("reminders", **kw)
+
+
 def main():  # pragma: no cover
     cli()
 

@@ -292,3 +292,39 @@ def test_documents_are_the_same_bytes_for_the_same_report(merged, tmp_path):
     a = write_documents(report, tmp_path / "a", kinds=("report", "reminders"), as_of=AS_OF)
     b = write_documents(report, tmp_path / "b", kinds=("report", "reminders"), as_of=AS_OF)
     assert [p.read_bytes() for p in a] == [p.read_bytes() for p in b]
+
+
+# -- timeliness over the year ----------------------------------------------------------------------------------
+def test_timeliness_over_the_year_from_the_ledger(plan, period, merged, tmp_path):
+    from parxl.documents.timeliness import timeliness_table, year_timeliness
+    from parxl.merge import merge_to_files
+    from parxl.periods import Period
+    from parxl.writer import generate
+    report, _data, _plants, d = merged
+    ledger = tmp_path / "parxl-ledger.sqlite"
+    q2 = Period.parse("2024-Q2")
+    issued = {i.agency: i.path for i in generate(plan, q2, tmp_path / "issued-q2", KEY, agencies=["SNV", "SYT"])}
+    rng = random.Random(2)
+    (tmp_path / "q2").mkdir()
+    for a, when in (("SNV", dt.datetime(2024, 6, 18, 3, 0, tzinfo=UTC)),      # before the due date 20/06
+                    ("SYT", dt.datetime(2024, 6, 25, 3, 0, tzinfo=UTC))):     # 25/06 Vietnam time: 5 days late
+        simulate.fill_xml(issued[a], tmp_path / "q2" / f"{a.lower()}.xlsx", plan, a,
+                          simulate.answers(plan, a, q2, rng, miss_rate=0.0), when)
+    merge_to_files(plan, q2, tmp_path / "q2", tmp_path / "q2.xlsx", KEY, tmp_path / "q2.json", ledger=ledger)
+    merge_to_files(plan, period, d / "returns", tmp_path / "q3.xlsx", KEY, tmp_path / "q3.json", ledger=ledger)
+    t = year_timeliness(ledger, plan, 2024)
+    assert t.periods == ("2024-Q2", "2024-Q3")
+    row = {a: [(x.standing.value, x.days_late) if x.standing.value in ("on_time", "late") else x.standing.value
+               for x in cells] for a, cells in t.rows}
+    assert row["SNV"][0] == ("on_time", 0)
+    assert row["SYT"] == [("late", 5), ("late", 3)]
+    assert row[REJECTED] == ["missing", "refused"] and row["VPUBND"] == ["missing", "missing"]
+    heads, rows = timeliness_table(t, plan)
+    assert heads[2:] == ["6 tháng 2024", "Quý III 2024"]
+    assert rows[-1][2:] == ["1/46", "42/46"]          # on time of those to report: Q3 less 2 missing, 1 refused, 1 late
+    doc = write_draft_report(report, tmp_path / "bao-cao.docx", as_of=AS_OF, timeliness=t)
+    texts = _texts(doc)
+    assert "Phụ lục III" in texts
+    table = _tables(doc)[-1]
+    assert table[0][2:] == ["6 tháng 2024", "Quý III 2024"]
+    assert [r[2:] for r in table if r[0] == "SYT"] == [["Muộn 5 ngày", "Muộn 3 ngày"]]

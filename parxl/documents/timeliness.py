@@ -83,5 +83,5 @@ def add_table(doc, t: Timeliness, plan: Plan, number: str, title: str) -> None:
     heads, rows = timeliness_table(t, plan)
     w = form.usable_width_cm(doc)
     n = len(t.periods)
-    form.grid(doc, heads, rows, [2.2, w - 2.2 - 2.9 * n, *[2.9] * n], size=10,
+    form.grid(doc, heads, rows, [2.7, w - 2.7 - 2.9 * n, *[2.9] * n], size=10,
               align=["left", "left", *["center"] * n])
