@@ -81,7 +81,7 @@ def test_reference_column_shows_last_period_on_the_right_rows(plan, q2):
     for code, expected in ((RATE, "Tử số 900 / Mẫu số 1.000 (90%) — Chưa đạt"),
                            (CHANGE, "Kết quả 80 / Năm gốc 100 (-20%) — Đạt"),
                            (DONE, f"Tình trạng: Hoàn thành — Đạt; Minh chứng: {EVIDENCE} (ngày 10/03/2024)"),
-                           (DOING, "Tình trạng: Đang thực hiện — Chưa đạt")):
+                           (DOING, "Tình trạng: Đang thực hiện — Đang thực hiện (chưa đến hạn)")):   # due at year end
         s, row = _row(plan, "TAMKY", code)
         ws = wb[s.name]
         assert ws.cell(HEADER_ROW + 1, REFERENCE_COLUMN + 1).value == "Kỳ trước (2024-Q1)"
