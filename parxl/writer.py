@@ -18,8 +18,7 @@ from . import __version__, carryover
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
                      PRINT_SCALE, PRINTED, REFERENCE_COLUMN, REFERENCE_HEADER, REFERENCE_WIDTH,
-                     Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, col_letter,
-                     column_places)
+                     Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, column_places)
 from .measures import NUMERIC_KEYS, Excel, Inputs, judge, measure_of, self_check_formula
 from .outputs import atomic_path
 from .periods import Period
