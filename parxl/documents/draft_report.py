@@ -28,7 +28,7 @@ from ..vocab import ProvinceVerdict as PV, Verdict, format_number
 from . import form
 from .collection import Standing, collection
 from .timeliness import Timeliness
-from .schedule import due_by, due_in, due_of, next_period, period_words
+from .schedule import due_by, due_in, next_period, ongoing as recurs, period_words
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _DONE = (PV.MET, PV.PROVISIONAL_MET, PV.NOT_APPLICABLE)
@@ -209,10 +209,14 @@ def _results(doc, report: Report, states: list[TaskState]) -> None:
         done = [x for x in due if x.completed]
         prov = [x for x in done if x.provisional]
         early = [x for x in mine if not x.due and x.completed]
-        text = f"Có {N(len(due))} nhiệm vụ đến hạn trong kỳ (kể cả nhiệm vụ thường xuyên), đã hoàn thành {N(len(done))}"
-        if prov:
-            text += f" (trong đó {N(len(prov))} nhiệm vụ tạm tính hoàn thành, còn cơ quan chưa báo cáo)"
-        text += "."
+        if due:
+            text = (f"Có {N(len(due))} nhiệm vụ đến hạn trong kỳ (kể cả nhiệm vụ thường xuyên), đã hoàn thành "
+                    f"{N(len(done))}")
+            if prov:
+                text += f" (trong đó {N(len(prov))} nhiệm vụ tạm tính hoàn thành, còn cơ quan chưa báo cáo)"
+            text += "."
+        else:
+            text = "Trong kỳ không có nhiệm vụ đến hạn."
         if early:
             text += f" Có {N(len(early))} nhiệm vụ chưa đến hạn đã hoàn thành."
         form.para(doc, text)
@@ -292,7 +296,7 @@ def _next(doc, report: Report, states: list[TaskState]) -> None:
         form.para(doc, f"Các nhiệm vụ của {period_words(nxt)} theo kế hoạch cải cách hành chính năm {nxt.year} "
                        f"{form.BLANK}.")
     todo = [x for x in states if not x.completed and (due_in(x.task, nxt, plan.year) or x.due)]
-    ongoing = [x for x in todo if due_of(x.task.deadline, plan.year).ongoing]
+    ongoing = [x for x in todo if recurs(x.task)]
     dated = [x for x in todo if x not in ongoing]
     if dated:
         form.para(doc, "Tập trung hoàn thành các nhiệm vụ đến hạn hoặc đã quá hạn chưa hoàn thành:")
