@@ -95,7 +95,7 @@ def write_correction(report: Report, c: Correction, path: str | Path, fix_by: dt
         what = f"{f.indicator} — {ind.label}" if ind else (f.indicator or "Toàn bộ tệp")
         rows.append([str(k), f.sheet or "", f.cell or "", what, f.message, why_vi(f), by])
     w = form.usable_width_cm(doc)
-    fixed = [1.0, 2.4, 1.2, 3.4, 3.0, 1.9]
+    fixed = [0.9, 2.3, 1.2, 3.4, 2.8, 2.4]
     form.grid(doc, ["TT", "Sheet", "Ô", "Chỉ tiêu", "Nội dung cần bổ sung, chỉnh sửa", "Lý do", "Hạn gửi lại"],
               rows, [fixed[0], fixed[1], fixed[2], fixed[3], w - sum(fixed), fixed[4], fixed[5]], size=10,
               align=["center", "left", "center", "left", "left", "left", "center"])
