@@ -328,3 +328,24 @@ def test_timeliness_over_the_year_from_the_ledger(plan, period, merged, tmp_path
     table = _tables(doc)[-1]
     assert table[0][2:] == ["6 tháng 2024", "Quý III 2024"]
     assert [r[2:] for r in table if r[0] == "SYT"] == [["Muộn 5 ngày", "Muộn 3 ngày"]]
+
+
+def test_report_commands_write_the_documents(merged, tmp_path):
+    import subprocess
+    from conftest import PARXL
+    _report, _data, _plants, d = merged
+    key = tmp_path / "k.key"
+    key.write_bytes(KEY.hex().encode())
+    out = tmp_path / "van-ban"
+    for cmd, extra in (("draft", ["--as-of", "01/10/2024"]), ("corrections", ["--fix-by", "05/10/2024"]),
+                       ("reminders", ["--as-of", "01/10/2024"])):
+        r = subprocess.run([*PARXL, "--lang", "en", "report", cmd, "2024-Q3", "--returns", d / "returns", "--key",
+                            key, "--out", out, *extra], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert "written: " in r.stdout
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    sheets = to_correct(_report)              # SNV (planted), STP (rejected), and any other with findings to fix
+    assert {PLANTED, REJECTED} <= {c.agency for c in sheets}
+    assert names == {"bao-cao-du-thao_2024-Q3.docx", "danh-sach-don-doc_2024-Q3.csv", "don-doc_2024-Q3.docx",
+                     *(f"phieu-bo-sung/phieu-bo-sung_2024-Q3_{c.agency}.docx" for c in sheets),
+                     *(f"phieu-bo-sung/2024-Q3_{c.agency}.xlsx" for c in sheets if not c.rejected)}
