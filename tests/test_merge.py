@@ -119,7 +119,7 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
                       "findings"}
     assert d["plan"] == {"id": plan.id, "version": plan.version} and d["period"] == "2024-Q3"
     assert set(d["returns"][0]) == {"file", "sha256", "agency", "status", "template_id", "saved_at",
-                                    "saved_time_from", "application", "superseded_by"}
+                                    "saved_time_from", "application", "superseded_by", "tie_broken_by"}
     assert set(d["results"][0]) == {"agency", "indicator", "verdict", "numerator", "denominator", "value",
                                     "current", "baseline", "gap", "status", "evidence", "doc_date", "issues",
                                     "proposals", "carried", "source"}
@@ -295,7 +295,7 @@ def test_consolidated_workbook_says_what_the_report_says(plan, period, quarter, 
             assert r[col["Giá trị toàn tỉnh"]].value == pytest.approx(float(fig.value), abs=0.01)
     assert rows["III.4.2/1"][col["Giá trị toàn tỉnh"]].value == pytest.approx(95.33, abs=0.01)
     agencies = {r[0].value: r for r in wb["Cơ quan"].iter_rows(min_row=5, max_row=4 + len(plan.reporting_agencies()))}
-    assert agencies["TAMKY"][3].value == "Có" and agencies["SNV"][3].value == "Không"
+    assert agencies["TAMKY"][3].value == "Đúng hạn" and agencies["SNV"][3].value == "Chưa nộp"
     files = {r[0].value: r for r in wb["Tệp nhận được"].iter_rows(min_row=5) if r[0].value}
     assert files["sub/hoian_lan2.xlsx"][1].value == "HOIAN" and files["sub/hoian_lan2.xlsx"][2].value == "Hợp lệ"
     missing = [r[0].value for r in wb["Chưa nộp"].iter_rows(min_row=5)]
