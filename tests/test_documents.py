@@ -30,6 +30,7 @@ ON_TIME = dt.datetime(2024, 9, 16, 3, 0, tzinfo=UTC)
 LATE = dt.datetime(2024, 9, 23, 3, 0, tzinfo=UTC)      # 23/09 10:00 Vietnam time: 3 days after the due 20/09
 AS_OF = dt.date(2024, 10, 1)                           # 11 days after the due date
 MISSING, LATE_AGENCY, REJECTED, PLANTED = ("VPUBND", "NUITHANH"), "SYT", "STP", "SNV"
+VOICES = {"SKHDT": "Thiếu nhân lực chuyên trách.", "STC": "thiếu  nhân lực chuyên trách", "SCT": "Kinh phí còn hạn chế."}
 
 
 def build_returns(plan, period, issued, d: Path) -> dict[str, str]:
@@ -41,6 +42,9 @@ def build_returns(plan, period, issued, d: Path) -> dict[str, str]:
         if a in MISSING:
             continue
         values = simulate.answers(plan, a, period, rng, miss_rate=0.0)
+        if a in VOICES:                    # difficulties written twice the same (but for case and spacing), once apart
+            code = next(iter(values))
+            values[code] = {**values[code], "issues": VOICES[a]}
         if a == REJECTED:
             code = next(iter(values))
             values[code] = {**values[code], "label": "Chỉ tiêu đã bị sửa"}     # a locked cell edited
@@ -231,6 +235,16 @@ def test_every_number_in_the_draft_is_in_the_json_report(plan, period, merged, d
     assert len(found) > 100                                           # the document does show figures
     strays = [n for n in found if _vn_number(n) not in allowed]
     assert strays == []
+
+
+def test_difficulties_are_grouped_deduplicated_and_signed(plan, merged, draft):
+    full = "\n".join(_texts(draft))
+    section4 = full[full.index("IV. KHÓ KHĂN"):full.index("V. NHIỆM VỤ")]
+    said = [t for t in section4.split("\n") if t.startswith("- ") and "(" in t]
+    names = {a: plan.registry.name(a) for a in VOICES}
+    assert said == [f"- Thiếu nhân lực chuyên trách. ({names['SKHDT']}, {names['STC']})",
+                    f"- Kinh phí còn hạn chế. ({names['SCT']})"]
+    assert "- Lĩnh vực I. Công tác chỉ đạo, điều hành CCHC:" in section4
 
 
 # -- correction sheets -----------------------------------------------------------------------------------------
