@@ -3,13 +3,15 @@
 Exit codes: 0 done; 1 done, with error findings (merge --strict, check); 2 the operator
 must fix something (plan, registry, key, paths, options).
 
-It speaks Vietnamese unless asked otherwise (``--lang en`` or ``PARXL_LANG=en``; see parxl.i18n).
-The --help texts are English.
+It speaks Vietnamese unless asked otherwise (``--lang en`` or ``PARXL_LANG=en``; see parxl.i18n), and
+so does all of it: the --help texts (English in the code, translated when shown: the classes below),
+click's own usage errors (parxl.i18n installs the catalog for click) and the library's messages.
 """
 from __future__ import annotations
 
 import datetime as dt
 import difflib
+import inspect
 import json
 import os
 import sys
@@ -20,10 +22,146 @@ import click
 
 from . import __version__
 from .errors import InputError, KeyFileError, ParxlError, Problem, UsageError
-from .i18n import LANGUAGES, _, choose, finding_message, ngettext, set_language
+from .i18n import LANGUAGES, _, choose, finding_message, ngettext, set_language, translated
 from .periods import Period
 from .vocab import format_number
 
+
+# -- help in the language chosen ----------------------------------------------------------------------------
+# A --help text is written in English in the code (a docstring, an option's help=) and is a msgid of the
+# catalog; it is translated each time click reads it, so the language chosen at run time (and docs' English)
+# is the one shown, whatever it was when the decorators ran.
+
+def _translated_help():
+    def get(self):
+        text = self.__dict__.get("help")
+        return translated(inspect.cleandoc(text)) if text else text
+
+    def put(self, value):
+        self.__dict__["help"] = value
+    return property(get, put)
+
+
+def _metavar(text: str) -> str:
+    """A metavar as shown in usage lines and errors (``FILES...`` → ``TỆP...``); others unchanged."""
+    words = {"FILE": _("FILE"), "DIRECTORY": _("DIRECTORY"), "PATH": _("PATH"), "TEXT": _("TEXT"),
+             "INTEGER": _("INTEGER"), "PLAN": _("PLAN"), "[PLAN]": _("[PLAN]"), "[PERIOD]": _("[PERIOD]"),
+             "FOLDER": _("FOLDER"), "APPENDIX": _("APPENDIX"), "OLD": _("OLD"), "NEW": _("NEW"),
+             "LISTING": _("LISTING"), "FILES...": _("FILES..."), "OUT_DIR": _("OUT_DIR")}
+    return words.get(text, text)
+
+
+class _Option(click.Option):
+    help = _translated_help()
+
+    def make_metavar(self, *args, **kwargs):
+        return _metavar(super().make_metavar(*args, **kwargs))
+
+
+class _Argument(click.Argument):
+    def make_metavar(self, *args, **kwargs):
+        return _metavar(super().make_metavar(*args, **kwargs))
+
+
+class _Path(click.Path):
+    """click.Path whose name ("file", "directory": in "File 'x' does not exist.") is said when shown."""
+
+    @property
+    def name(self):
+        en = self.__dict__.get("name", "path")
+        return {"file": _("file"), "directory": _("directory"), "path": _("path")}.get(en, en)
+
+    @name.setter
+    def name(self, value):
+        self.__dict__["name"] = value
+
+
+class _Int(click.types.IntParamType):
+    @property
+    def name(self):
+        return _("integer")
+
+
+def _translate_params(cmd) -> None:
+    """Options and arguments declared with plain click.option/click.argument speak the language chosen."""
+    for p in cmd.params:
+        if type(p) is click.Option:
+            p.__class__ = _Option
+        elif type(p) is click.Argument:
+            p.__class__ = _Argument
+        if type(p.type) is click.Path:
+            p.type.__class__ = _Path
+        elif p.type is click.INT:
+            p.type = _Int()
+
+
+class _Command(click.Command):
+    help = _translated_help()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _translate_params(self)
+
+    @property
+    def options_metavar(self):
+        return _("[OPTIONS]")
+
+    @options_metavar.setter
+    def options_metavar(self, value):
+        pass
+
+
+def _lang_given(args) -> str | None:
+    """The value of ``--lang`` on the command line, read before click parses it (so that even
+    ``parxl --help`` and a usage error in the first option speak the language asked for)."""
+    args = list(args or ())
+    for k, a in enumerate(args):
+        if a == "--":
+            break
+        if a == "--lang" and k + 1 < len(args):
+            return args[k + 1]
+        if a.startswith("--lang="):
+            return a.split("=", 1)[1]
+    return None
+
+
+class _Group(click.Group):
+    help = _translated_help()
+    group_class = type
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _translate_params(self)
+
+    @property
+    def options_metavar(self):
+        return _("[OPTIONS]")
+
+    @options_metavar.setter
+    def options_metavar(self, value):
+        pass
+
+    @property
+    def subcommand_metavar(self):
+        return _("COMMAND [ARGS]...")
+
+    @subcommand_metavar.setter
+    def subcommand_metavar(self, value):
+        pass
+
+    def make_context(self, info_name, args, parent=None, **extra):
+        if parent is None:
+            set_language(choose(_lang_given(args)))
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+_Group.command_class = _Command
+
+
+def _version(ctx, param, value):
+    if value and not ctx.resilient_parsing:
+        click.echo(_("{prog}, version {version}").format(prog=ctx.find_root().info_name, version=__version__))
+        ctx.exit()
 
 
 def _here():
@@ -200,8 +338,9 @@ def _folder_option(ctx, param, value):
     return value
 
 
-@click.group()
-@click.version_option(__version__)
+@click.group(cls=_Group)
+@click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+              help="Show the version and exit.")
 @click.option("--lang", type=click.Choice(LANGUAGES, case_sensitive=False), is_eager=True, expose_value=False,
               callback=_language, help="Language of messages: vi or en. Default: $PARXL_LANG, else vi "
                                        "(LANG and LC_ALL are not followed).")
@@ -269,13 +408,14 @@ def plan_show(plan_path, agencies, as_json):
     if as_json:
         click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=1))
         return
+    from .plan_diff import measure_word
     click.echo(f"{p.title}\n{p.id} v{p.version}: {_plan_counts(p)}")
     for s in p.sections:
         click.echo(f"\n{s.code}. {s.title}")
         for i in p.indicators:
             if i.task.section == s.code:
                 n = len(i.reporters)
-                click.echo(f"  {i.code:<14} {i.measure:<6} {i.target_vi()[:40]:<40} "
+                click.echo(f"  {i.code:<14} {measure_word(i.measure):<10} {i.target_vi()[:40]:<40} "
                            + _n(ngettext("{n} agency", "{n} agencies", n), n))
 
 
@@ -567,6 +707,9 @@ def check(files, plan_path, agencies, period, key_path, as_json):
             key = None  # an agency checking its own file has no key: signature not verified (identity.no-key)
         with _progress(_("checking"), len(files)) as tick:
             results = check_paths(list(files), p, per, key, tick)
+    if key is None:
+        click.echo(_("signatures not verified: no key (give --key, or run inside the working folder); a file "
+                     "may be accepted here and rejected at the merge"), err=True)
     out = [{"file": str(c.workbook.name), "agency": c.agency, "accepted": c.accepted,
             "findings": [f.to_dict() for f in c.findings]} for c in results]
     if as_json:
@@ -624,8 +767,30 @@ def history(ledger_path, agency, indicator, all_runs, as_json):
             ledger_path = _needed(here and here.ledger, "--ledger")
             if not ledger_path.exists():
                 raise UsageError(_("no merge recorded yet: {path} does not exist").format(path=ledger_path))
-        text = history_text(ledger_path, agency=agency, indicator=indicator, as_json=as_json, all_runs=all_runs)
+        p = _plan_for_history()
+        if agency and p is not None and agency.strip().upper() not in p.registry.agencies \
+                and not _recorded(ledger_path, agency):
+            agency = _agency_codes(p, (agency,))[0]     # a name typed for a code, or refused with the close codes
+        units = {i.code: i.unit for i in p.indicators if i.unit} if p is not None else None
+        text = history_text(ledger_path, agency=agency, indicator=indicator, as_json=as_json, all_runs=all_runs,
+                            units=units)
     click.echo(text)
+
+
+def _recorded(ledger_path: Path, agency: str) -> bool:
+    """Whether the ledger holds values of ``agency`` (an agency of another plan's registry, say)."""
+    from .ledger import Ledger
+    with Ledger.open(ledger_path, create=False) as led:
+        return bool(led.history(agency, all_runs=True))
+
+
+def _plan_for_history():
+    """The plan the ledger's codes are read against (the working folder's, else the bundled one), or None
+    when it cannot be loaded (history then shows the ledger as it is)."""
+    try:
+        return _load_plan(None, None)
+    except ParxlError:
+        return None
 
 
 def _check_status(plan, c) -> str:

@@ -32,7 +32,8 @@ E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
 _CODES = [
     # -- the file itself -------------------------------------------------------
     Code("file.empty", E, "Tệp rỗng (0 byte).", "The file is empty (0 bytes).", True),
-    Code("file.not-xlsx", E, "Tệp không phải là sổ tính Excel .xlsx hợp lệ ({seen}).",
+    Code("file.not-xlsx", E, "Tệp không phải là sổ tính Excel .xlsx hợp lệ (tệp bị hỏng, hoặc được lưu ở định "
+                             "dạng khác).",
          "Not a valid .xlsx workbook ({seen}).", True),
     Code("file.legacy-xls", E, "Tệp ở định dạng Excel 97-2003 (.xls); hãy lưu lại dưới dạng .xlsx.",
          "Legacy Excel 97-2003 (.xls) file; save it as .xlsx.", True),

@@ -11,6 +11,13 @@ with ``LANG=en_US.UTF-8`` or ``C`` while the people reading the output are a Vie
 A program that uses parxl as a library and never calls :func:`set_language` gets the English source
 strings, as a library should.
 
+Click's own messages (usage errors, "Usage:", "Options", "Show this message and exit.") are gettext
+calls in click's modules (``from gettext import gettext as _`` in every click release parxl supports,
+8.1 to 8.5): :func:`set_language` points those names at this catalog, which holds click's msgids too
+(marked ``#. click`` in the .po), so a usage error reads in the language chosen.  That is the
+translation installed for click, not a global one: ``gettext.gettext`` itself and other libraries are
+left alone.
+
 Finding messages are not in this catalog: each finding code carries its Vietnamese and English message
 (:mod:`parxl.findings`); :func:`finding_message` picks the one for the current language.
 """
@@ -18,6 +25,7 @@ from __future__ import annotations
 
 import gettext
 import os
+import sys
 from pathlib import Path
 
 DOMAIN = "parxl"
@@ -52,6 +60,34 @@ def set_language(lang: str) -> None:
     else:
         _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
     _language = lang
+    _install_for_click()
+
+
+# click's modules that call gettext (click 8.1-8.5 import ``gettext``/``ngettext`` by name in each)
+_CLICK_MODULES = ("core", "decorators", "exceptions", "formatting", "parser", "shell_completion", "termui",
+                  "types", "utils", "_termui_impl")
+
+
+def _install_for_click() -> None:
+    """Make click's messages speak the current language: each click module's ``_``/``ngettext`` (bound to
+    the stdlib's ``gettext.gettext``/``gettext.ngettext`` at import) is pointed at this module's."""
+    import click  # noqa: F401  (imports click's modules)
+    for name in _CLICK_MODULES:
+        mod = sys.modules.get(f"click.{name}")
+        if mod is None:
+            continue
+        if getattr(mod, "_", None) in (gettext.gettext, _click_gettext):
+            mod._ = _click_gettext
+        if getattr(mod, "ngettext", None) in (gettext.ngettext, _click_ngettext):
+            mod.ngettext = _click_ngettext
+
+
+def _click_gettext(message: str) -> str:
+    return _translation.gettext(message)
+
+
+def _click_ngettext(singular: str, plural: str, n: int) -> str:
+    return _translation.ngettext(singular, plural, n)
 
 
 def language() -> str:
@@ -60,6 +96,12 @@ def language() -> str:
 
 def _(message: str) -> str:
     """``message`` (English source) in the current language."""
+    return _translation.gettext(message)
+
+
+def translated(message: str) -> str:
+    """``message`` in the current language, for a msgid that is no literal ``_()`` argument: a --help text
+    (a command's docstring, an option's ``help=``), which the CLI translates when click shows it."""
     return _translation.gettext(message)
 
 

@@ -918,7 +918,7 @@ def finish(report: Report, led: Ledger | None, options: dict | None = None, key:
 # -- history for the CLI ---------------------------------------------------------------------------
 
 def history_text(ledger: str | Path, agency: str | None = None, indicator: str | None = None,
-                 as_json: bool = False, all_runs: bool = False) -> str:
+                 as_json: bool = False, all_runs: bool = False, units: dict[str, str] | None = None) -> str:
     """What ``parxl history`` prints: for an agency and/or an indicator, every recorded period's value, verdict
     and source (file, sheet, cell), oldest first — the period's current run, or every run with ``all_runs``.
 
@@ -926,7 +926,8 @@ def history_text(ledger: str | Path, agency: str | None = None, indicator: str |
     "current", "agency", "indicator", "verdict", "status", "numerator", "denominator", "value", "current_value",
     "baseline", "evidence", "doc_date", "source": {"file", "sheet", "cell", "cells"}}]}`` with exact numbers as
     JSON numbers (integers stay integers).  Raises :class:`LedgerError` when the ledger is missing or cannot
-    be used, and :class:`~parxl.errors.UsageError` when neither an agency nor an indicator is given."""
+    be used, and :class:`~parxl.errors.UsageError` when neither an agency nor an indicator is given.
+    ``units``: each indicator's unit ("%", "văn bản"), written after its value in the text."""
     from .errors import UsageError
     from .vocab import format_number
     if not agency and not indicator:
@@ -965,10 +966,15 @@ def history_text(ledger: str | Path, agency: str | None = None, indicator: str |
         where = f"{r['file']} · {r['sheet']}!{r['cell']}" if r["file"] else "—"
         period = r["period"] + ("" if r["is_current"] else f" (#{r['run_id']})")
         lines.append((period, r["agency"], r["indicator"], verdict.vi if vi else verdict.value.replace("_", " "),
-                      "" if value is None else format_number(value, 2), nd, where))
+                      "" if value is None else _with_unit(format_number(value, 2), (units or {}).get(r["indicator"])),
+                      nd, where))
     widths = [max(len(str(x[k])) for x in [head, *lines]) for k in range(len(head))]
     out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in [head, *lines]]
     return "\n".join(out + ([left_out] if left_out else [])) + "\n"
+
+
+def _with_unit(value: str, unit: str | None) -> str:
+    return value if not unit else f"{value}%" if unit == "%" else f"{value} {unit}"
 
 
 # -- README: the tables, from the live schema -------------------------------------------------------

@@ -3,9 +3,31 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import _, ngettext
 from .plan import Plan
+from .vocab import format_number
 
-__all__ = ["Change", "diff_plans", "render_diff"]
+__all__ = ["Change", "diff_plans", "render_diff", "measure_word"]
+
+
+def measure_word(measure: str) -> str:
+    """A measure's name as the operator reads it (``rate`` → "tỷ lệ" in Vietnamese)."""
+    words = {"rate": _("rate"), "count": _("count"), "change": _("change"), "done": _("done")}
+    return words.get(measure, measure)
+
+
+def _kind_count(kind: str, n: int) -> str:
+    words = {
+        "task-added": ngettext("{n} task added", "{n} tasks added", n),
+        "task-removed": ngettext("{n} task removed", "{n} tasks removed", n),
+        "task-retitled": ngettext("{n} task retitled", "{n} tasks retitled", n),
+        "deadline-changed": ngettext("{n} deadline changed", "{n} deadlines changed", n),
+        "agencies-changed": ngettext("{n} change of agencies", "{n} changes of agencies", n),
+        "target-added": ngettext("{n} target added", "{n} targets added", n),
+        "target-removed": ngettext("{n} target removed", "{n} targets removed", n),
+        "target-changed": ngettext("{n} target changed", "{n} targets changed", n),
+    }
+    return words[kind].format(n=format_number(n))
 
 
 @dataclass(frozen=True)
@@ -20,27 +42,27 @@ class Change:
         words = {
             "task-added": "+ {task} {new}",
             "task-removed": "- {task} {old}",
-            "task-retitled": "~ {task} title: {old!r} -> {new!r}",
-            "deadline-changed": "~ {task} deadline: {old!r} -> {new!r}",
+            "task-retitled": _("~ {task} title: {old!r} -> {new!r}"),
+            "deadline-changed": _("~ {task} deadline: {old!r} -> {new!r}"),
             "agencies-changed": "~ {task} {old} -> {new}",
-            "target-added": "+ {task} target {new}",
-            "target-removed": "- {task} target {old}",
-            "target-changed": "~ {task} target {old} -> {new}",
+            "target-added": _("+ {task} target {new}"),
+            "target-removed": _("- {task} target {old}"),
+            "target-changed": _("~ {task} target {old} -> {new}"),
         }
         return words[self.kind].format(task=self.task, old=self.old, new=self.new)
 
 
 def _target(i) -> str:
     t = i.target
-    base = f" vs {t.baseline_year}" if t.baseline_year else ""
+    base = _(" vs {year}").format(year=t.baseline_year) if t.baseline_year else ""
     if t.op == "done":
-        value = "done"
+        value = _("done")
     elif t.op == "between":
         value = f"{t.value:g}..{t.upper:g}"
     else:
         value = f"{t.op} {t.value:g}"
     unit = "%" if i.measure in ("rate", "change") or i.unit == "%" else f" {i.unit}" if i.unit else ""
-    return f"{i.measure} {value}{unit}{base} ({i.label[:60]})"
+    return f"{measure_word(i.measure)} {value}{unit}{base} ({i.label[:60]})"
 
 
 def _agencies(task, role: str) -> set[str]:
@@ -73,7 +95,8 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
             a, b = _agencies(o, role), _agencies(t, role)
             if a != b:
                 gone, came = sorted(a - b), sorted(b - a)
-                out.append(Change("agencies-changed", code, f"{role} -{','.join(gone) or '∅'}",
+                who = _("lead") if role == "lead" else _("coordinators")
+                out.append(Change("agencies-changed", code, f"{who} -{','.join(gone) or '∅'}",
                                   f"+{','.join(came) or '∅'}"))
         oi = [i for i in old.indicators if i.task.code == code]
         ni = [i for i in new.indicators if i.task.code == code]
@@ -97,5 +120,5 @@ def render_diff(old: Plan, new: Plan, changes: list[Change] | None = None) -> st
     for c in changes:
         kinds[c.kind] = kinds.get(c.kind, 0) + 1
     head = (f"{old.id} {old.version} ({old.year}) -> {new.id} {new.version} ({new.year}): "
-            + (", ".join(f"{n} {k}" for k, n in kinds.items()) if changes else "no change"))
+            + (", ".join(_kind_count(k, n) for k, n in kinds.items()) if changes else _("no change")))
     return "\n".join([head, *(c.text() for c in changes)])

@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ParxlError
-from .i18n import _, finding_message
+from .i18n import _, finding_message, ngettext
 from .agencies import Registry, names_district_level, normalize_phrase
-from .targets import ParsedTarget, find_targets, fold, unread_quantities
+from .targets import ParsedTarget, baseline_doubts, find_targets, fold, unread_quantities
+from .vocab import format_number
 
 __all__ = ["import_plan", "read_appendix", "split_agencies", "ImportSummary", "AppendixError"]
 
@@ -59,16 +60,22 @@ class ImportSummary:
 
     def text(self) -> str:
         """The summary as ``parxl plan import`` prints it."""
-        lines = [f"{self.source}: {self.sections} sections, {self.tasks} tasks, {self.targets} numeric targets, "
-                 f"{len(self.reviews)} to review"]
+        N = format_number
+        counts = ", ".join((ngettext("{n} section", "{n} sections", self.sections).format(n=N(self.sections)),
+                            ngettext("{n} task", "{n} tasks", self.tasks).format(n=N(self.tasks)),
+                            ngettext("{n} numeric target", "{n} numeric targets", self.targets).format(
+                                n=N(self.targets)),
+                            _("{n} to review").format(n=N(len(self.reviews)))))
+        lines = [f"{self.source}: {counts}"]
         for where, what in self.reviews:
-            lines.append(f"  review {where}: {what}")
+            lines.append("  " + _("review {where}: {what}").format(where=where, what=what))
         if self.district_rows:
-            lines.append("  rows for the district level (cấp huyện), which no longer exists (rewrite them for today's "
-                         "map or delete them): " + ", ".join(dict.fromkeys(self.district_rows)))
+            lines.append("  " + _("rows for the district level (cấp huyện), which no longer exists (rewrite them for "
+                                  "today's map or delete them): {tasks}").format(
+                tasks=", ".join(dict.fromkeys(self.district_rows))))
         if self.unknown_phrases:
-            lines.append("  agency phrases the registry does not know (add them as aliases, or fix the draft): "
-                         + "; ".join(sorted(set(self.unknown_phrases))))
+            lines.append("  " + _("agency phrases the registry does not know (add them as aliases, or fix the "
+                                  "draft): {phrases}").format(phrases="; ".join(sorted(set(self.unknown_phrases)))))
         return "\n".join(lines)
 
 
@@ -96,19 +103,23 @@ def _read(path: Path) -> tuple[list[list[str]], list[str], list[str]]:
     elif suffix in (".xlsx", ".xlsm", ".xls", ".ods"):
         tables = _sheet_tables(path)
     else:
-        raise AppendixError(f"{path}: expected a .docx or .xlsx appendix, got {suffix or 'no extension'}")
+        raise AppendixError(_("{path}: expected a .docx or .xlsx appendix, got {suffix}").format(
+            path=path, suffix=suffix or _("no extension")))
     for rows, above, nested in tables:
         h = _header_index(rows)
         if h is not None:
-            notes = [f"table row {i + 1}: a table inside a cell was read into the cell's text, one line per row "
-                     "(cells separated by ' | '); check the row" for i in nested]
+            notes = [_("table row {row}: a table inside a cell was read into the cell's text, one line per row "
+                       "(cells separated by ' | '); check the row").format(row=i + 1) for i in nested]
             return rows, above + [" ".join(c for c in dict.fromkeys(r) if c) for r in rows[:h]], notes
-    raise AppendixError(f"{path}: no table with the header 'Số TT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì | "
-                        "Cơ quan phối hợp | Kết quả/sản phẩm'")
+    raise AppendixError(_("{path}: no table with the header '{header}'").format(
+        path=path, header="Số TT | Nhiệm vụ cụ thể | Tiến độ | Cơ quan chủ trì | Cơ quan phối hợp | Kết quả/sản phẩm"))
 
 
 def _refused(path: Path, f) -> AppendixError:
     where = " ".join(x for x in (f.sheet, f.cell) if x)
+    if f.code == "file.not-xlsx":
+        return AppendixError(_("{path}: not read: not a valid {kind} file (damaged, or saved in another format: "
+                               "open it and save it again as {kind})").format(path=path, kind=path.suffix.lower()))
     what = finding_message(f) if f.code != "layout.cell-outside" else _(
         "{count} cells with data beyond the {rows} rows and {cols} columns an appendix is read to (first: {cell}); "
         "delete them or move the table").format(count=f.seen, rows=MAX_APPENDIX_ROWS, cols=MAX_APPENDIX_COLS,
@@ -245,7 +256,7 @@ def split_agencies(cell: str, registry: Registry) -> AgencyCell:
         if not clause:
             continue
         if ":" in clause:
-            clause, _, _rest = clause.partition(":")
+            clause, _colon, _rest = clause.partition(":")
             says_more = True
         parts = [p for p in re.split(r"(,\s*|\s+và\s+)", clause)]
         words, seps = parts[0::2], parts[1::2]
@@ -388,7 +399,8 @@ def _rows_to_plan(rows: list[list[str]]):
             continue
         t = _Task("", sec, None, title_one, " ".join(rest[0].split()), rest[1], rest[2], rest[3], r)
         if stt and num is None:
-            t.reviews.append(f"row {r}: STT {stt!r} is not a number; the task was numbered from its place")
+            t.reviews.append(_("row {row}: STT {stt!r} is not a number; the task was numbered from its place").format(
+                row=r, stt=stt))
         if num is not None:
             heads = [x for x in heads if x.num and num.startswith(x.num + ".")]
             t.code = f"{sec}.{num}"
@@ -399,7 +411,8 @@ def _rows_to_plan(rows: list[list[str]]):
             parent = next((x for x in reversed(heads) if x.num), None)
             if parent is None:
                 base = last_num or "0"
-                t.reviews.append(f"row {r}: an unnumbered row under no numbered heading; coded after {sec}.{base}")
+                t.reviews.append(_("row {row}: an unnumbered row under no numbered heading; coded after {code}").format(
+                    row=r, code=f"{sec}.{base}"))
             else:
                 base = parent.num
             t.group = heads[-1].title if heads else None
@@ -422,24 +435,25 @@ def _letter(tasks: list[_Task]) -> None:
             # a heading with one unnumbered row is one task: "Heading: row" (the bundled plan's I.4)
             t = group[0]
             t.title = f"{t.group}: {t.title}" if not t.title.startswith(t.group) else t.title
-            t.notes.append("the heading row and its only sub-row are one task")
+            t.notes.append(_("the heading row and its only sub-row are one task"))
             t.numbered = True
             continue
         for k, t in enumerate(group):
             t.code = f"{base}.{chr(ord('a') + k)}" if k < 26 else f"{base}.z"
         if base in numbered:
             for t in group:
-                t.reviews.append(f"numbered {t.code} beside a task numbered {base}; check the numbering")
+                t.reviews.append(_("numbered {code} beside a task numbered {base}; check the numbering").format(
+                    code=t.code, base=base))
 
 
 # -- targets → indicators --------------------------------------------------------------------------------
 
 def _indicators(t: _Task, registry: Registry, lead_codes, coord_codes, year: int | None):
     in_title, in_result = find_targets(t.title), find_targets(t.result)
-    for where, text, found in (("title", t.title, in_title), ("result", t.result, in_result)):
+    for where, text, found in ((_("title"), t.title, in_title), (_("result"), t.result, in_result)):
         for q in unread_quantities(text, found):
-            t.reviews.append(f"{where}: {q!r} was not read as a target (no comparator before it); add an indicator "
-                             "if the plan means one")
+            t.reviews.append(_("{where}: {text!r} was not read as a target (no comparator before it); add an "
+                               "indicator if the plan means one").format(where=where, text=q))
     from_title = [(x, t.title) for x in in_title]
     keys = {x.key() for x, _ in from_title}
     from_result = []
@@ -450,7 +464,7 @@ def _indicators(t: _Task, registry: Registry, lead_codes, coord_codes, year: int
             continue
         from_result.append((x, t.result))
     if dropped:
-        t.notes.append(f"{dropped} target(s) in the result restate the title's and were not repeated")
+        t.notes.append(_("{n} target(s) in the result restate the title's and were not repeated").format(n=dropped))
     out = []
     years = sorted({int(y) for y in re.findall(r"\bso (?:voi )?nam\s+(\d{4})", fold(t.title + "\n" + t.result))})
     for x, source in from_title + from_result:
@@ -479,14 +493,15 @@ def _indicator(x: ParsedTarget, source: str, t: _Task, registry, lead_codes, coo
     if x.measure == "change":
         if baseline is None and len(years) == 1:
             baseline = years[0]
-            reviews = [r for r in reviews if "baseline" not in r]
-            t.notes.append(f"baseline year {baseline} read from the row's 'so với năm {baseline}'")
+            reviews = [r for r in reviews if r not in baseline_doubts()]
+            t.notes.append(_("baseline year {year} read from the row's 'so với năm {year}'").format(year=baseline))
         elif baseline is None:
             baseline = (year - 1) if year else 2000
-            reviews = [r for r in reviews if "baseline" not in r]
-            reviews.append(f"no baseline year stated; {baseline} assumed")
+            reviews = [r for r in reviews if r not in baseline_doubts()]
+            reviews.append(_("no baseline year stated; {year} assumed").format(year=baseline))
         unit = _quantity_unit(clause)
-        reviews.append(f"percent change of a quantity whose unit was guessed as {unit or 'none'!r}")
+        reviews.append(_("percent change of a quantity whose unit was guessed as {unit!r}").format(
+            unit=unit or _("none")))
         ind["unit"] = unit
         ind["value_label"] = _short(clause, 120)
     elif x.measure == "rate":
@@ -502,6 +517,7 @@ def _indicator(x: ParsedTarget, source: str, t: _Task, registry, lead_codes, coo
         target["baseline_year"] = baseline
     target["text"] = x.text[:90]
     per_agency = x.per_agency
+    each_said = False
     # "Các sở, ban, ngành, UBND cấp huyện có ít nhất 01 sáng kiến": a target for each of them
     cut = max(source.rfind("\n", 0, x.start), source.rfind(";", 0, x.start)) + 1
     seg = source[cut: x.start]
@@ -512,13 +528,14 @@ def _indicator(x: ParsedTarget, source: str, t: _Task, registry, lead_codes, coo
         if cellp.phrases and not cellp.unknown and not cellp.says_more:
             codes = {a.agency for p in cellp.phrases for a in registry.resolve(p)}
             per_agency = True
-            reviews.append(f"read as a target for each of: {', '.join(cellp.phrases)}")
+            reviews.append(_("read as a target for each of: {phrases}").format(phrases=", ".join(cellp.phrases)))
+            each_said = True
             if codes and codes <= set(coord_codes) and not codes <= set(lead_codes):
                 ind["reported_by"] = "coordinators"
     if per_agency and x.measure in ("rate", "count"):
         ind["aggregate"] = "each"
-        if not any("each of" in r for r in reviews):
-            reviews.append("read as a target each agency must meet (aggregate = \"each\")")
+        if not each_said:
+            reviews.append(_("read as a target each agency must meet (aggregate = \"each\")"))
     ind["target"] = target
     if reviews:
         ind["review"] = "; ".join(reviews)
@@ -593,7 +610,8 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
     rows, above, read_notes = _read(Path(appendix_path))
     sections, tasks = _rows_to_plan(rows)
     if not tasks:
-        raise AppendixError(f"{appendix_path}: the appendix table has no task rows under a section (I, II, ...)")
+        raise AppendixError(_("{path}: the appendix table has no task rows under a section (I, II, ...)").format(
+            path=appendix_path))
     if year is None:
         found = Counter(int(y) for t in tasks for y in re.findall(r"\b(20\d\d)\b", t.deadline))
         found = found or Counter(int(y) for ln in above for y in re.findall(r"\bn[ăa]m (20\d\d)\b", ln, re.I))
@@ -602,20 +620,21 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
     province = province or registry.province
     plan_reviews: list[str] = []
     if not province:
-        plan_reviews.append("no province given (--province) or named by the registry; set plan.province")
+        plan_reviews.append(_("no province given (--province) or named by the registry; set plan.province"))
     if title is None:
         title, why = _title(above, province, year)
         if why:
             plan_reviews.append(why)
     if year is None:
-        plan_reviews.append("no year found in the deadlines; set plan.year")
+        plan_reviews.append(_("no year found in the deadlines; set plan.year"))
     plan_reviews += read_notes
     out: list[str] = [
-        f"# Draft plan imported by `parxl plan import` from {Path(appendix_path).name}.",
-        "# Labels, numerators and denominators are drafts written from the row's words: edit them freely.",
-        "# Every `review = \"...\"` line is a decision the importer was unsure of: check it, fix the",
-        "# draft, then delete the line.  `parxl plan check --draft` lists the lines left; `parxl plan check`,",
-        "# generate and merge refuse the plan until none is left.",
+        *("# " + ln for ln in _(
+            "Draft plan imported by `parxl plan import` from {file}.\n"
+            "Labels, numerators and denominators are drafts written from the row's words: edit them freely.\n"
+            "Every `review = \"...\"` line is a decision the importer was unsure of: check it, fix the\n"
+            "draft, then delete the line.  `parxl plan check --draft` lists the lines left; `parxl plan check`,\n"
+            "generate and merge refuse the plan until none is left.").format(file=Path(appendix_path).name).split("\n")),
         "",
         "[plan]",
         f"id = {_q(plan_id or _slug(province, year))}",
@@ -641,30 +660,33 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
             out += ["", "# " + "=" * 85, f"# {current}. {name}", "# " + "=" * 85]
         seen[t.code] += 1
         if seen[t.code] > 1:
-            t.reviews.append(f"code {t.code} is used by an earlier row too")
+            t.reviews.append(_("code {code} is used by an earlier row too").format(code=t.code))
         lead = split_agencies(t.lead_cell, registry)
         coord = split_agencies(t.coord_cell, registry)
-        for cellp, what in ((lead, "lead"), (coord, "coordinators")):
+        for cellp, what in ((lead, _("lead")), (coord, _("coordinators"))):
             for p in cellp.unknown:
                 if names_district_level(p) and registry.hint(p):
-                    t.reviews.append(f"{what}: {p!r} names the district level (cấp huyện), which registry "
-                                     f"{registry.id} does not have (two-tier local government since 1 July 2025): "
-                                     "rewrite this row for today's map or delete it")
+                    t.reviews.append(_("{what}: {phrase!r} names the district level (cấp huyện), which registry "
+                                       "{registry} does not have (two-tier local government since 1 July 2025): "
+                                       "rewrite this row for today's map or delete it").format(
+                        what=what, phrase=p, registry=registry.id))
                     summary.district_rows.append(t.code)
                     continue
-                t.reviews.append(f"{what}: {p!r} names nothing in registry {registry.id}")
+                t.reviews.append(_("{what}: {phrase!r} names nothing in registry {registry}").format(
+                    what=what, phrase=p, registry=registry.id))
                 summary.unknown_phrases.append(p)
             for p in cellp.phrases:
                 part = registry.left_out(p)
                 if part is not None:
                     level, rest = part
                     names = ", ".join(registry.name(c) for c in rest[:3]) + (", ..." if len(rest) > 3 else "")
-                    t.reviews.append(f"{what}: {p!r} names {len(registry.members(level.code)) - len(rest)} of the "
-                                     f"units of {level.name!r} and leaves out {len(rest)} ({names}); if the row means "
-                                     f"all of them, write {level.name!r}")
+                    t.reviews.append(_("{what}: {phrase!r} names {named} of the units of {level!r} and leaves out "
+                                       "{left} ({names}); if the row means all of them, write {level!r}").format(
+                        what=what, phrase=p, named=len(registry.members(level.code)) - len(rest), level=level.name,
+                        left=len(rest), names=names))
         lead_phrases = lead.phrases
         if not lead_phrases:
-            t.reviews.append("no lead agency read from the 'Cơ quan chủ trì' cell")
+            t.reviews.append(_("no lead agency read from the 'Cơ quan chủ trì' cell"))
             lead_phrases = [t.lead_cell or "?"]
         lead_codes = [a.agency for p in lead_phrases for a in (registry.resolve(p) or [])]
         coord_codes = [a.agency for p in coord.phrases for a in (registry.resolve(p) or [])]
@@ -680,7 +702,7 @@ def import_plan(appendix_path: str | Path, registry: Registry | str | Path, *, p
         if coord.says_more or (coord.phrases and _differs(t.coord_cell, coord.phrases)):
             out.append(f"coordinators_text = {_q(t.coord_cell)}")
         if not t.deadline:
-            t.reviews.append("no deadline in the 'Tiến độ' cell")
+            t.reviews.append(_("no deadline in the 'Tiến độ' cell"))
         out.append(f"result = {_q(t.result)}")
         if t.notes:
             out.append(f"note = {_q('; '.join(t.notes))}")
@@ -758,9 +780,11 @@ def _title(above: list[str], province: str, year: int | None) -> tuple[str, str 
                 t += " " + where
             if year and str(year) not in t:
                 t += f" năm {year}"
-            return t, f"title built from the appendix heading {ln!r}: check it against the plan's own title"
+            return t, _("title built from the appendix heading {heading!r}: check it against the plan's own "
+                        "title").format(heading=ln)
     t = "Kế hoạch nâng cao Chỉ số cải cách hành chính" + (f" {where}" if where else "") + (f" năm {year}" if year else "")
-    return t, "the document states no title: this one was built from the province and year; check it (or use --title)"
+    return t, _("the document states no title: this one was built from the province and year; check it (or use "
+                "--title)")
 
 
 def _slug(province: str, year: int | None) -> str:

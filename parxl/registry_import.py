@@ -135,7 +135,7 @@ def _rows(path: Path) -> list[list[str]]:
         rows = sheet.rows if sheet is not None else []
         return [["" if v is None else (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).strip()
                  for v in r] for r in rows]
-    raise RegistryError([Problem(src, "", "expected a .csv or .xlsx list of agencies")])
+    raise RegistryError([Problem(src, "", _("expected a .csv or .xlsx list of agencies"))])
 
 
 def _kind_of(value: str) -> str | None:
@@ -204,7 +204,7 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
     numbered = [(n, r) for n, r in enumerate(_rows(path), start=1) if any(r)]
     rows = [r for _n, r in numbered]
     if not rows:
-        raise RegistryError([Problem(src, "", "the list is empty")])
+        raise RegistryError([Problem(src, "", _("the list is empty"))])
     head = [fold(c).strip() for c in rows[0]]
     col = {}
     for key, names in _HEADERS.items():
@@ -215,7 +215,9 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
                 break
     missing = [k for k in ("code", "name", "group") if k not in col]
     if missing:
-        raise RegistryError([Problem(src, "row 1", f"no column {', '.join(missing)} (need code, name, group, parent)")])
+        raise RegistryError([Problem(src, _("row {row}").format(row=1), _(
+            "no column {columns} (need code, name, group, parent)").format(
+            columns=", ".join(repr(m) for m in missing)))])
     problems: list[Problem] = []
     agencies, groups, seen = [], {}, set()
     for n, r in numbered[1:]:
@@ -224,16 +226,17 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
         code, name, group = get("code").upper(), " ".join(get("name").split()), get("group")
         if not code and not name:
             continue
-        where = f"row {n}"
+        where = _("row {row}").format(row=n)
         if not re.fullmatch(r"[A-Z][A-Z0-9_-]{0,23}", code):
-            problems.append(Problem(src, where, f"code {code!r}: a letter, then up to 23 letters, digits, - or _"))
+            problems.append(Problem(src, where, _("code {code!r}: a letter, then up to 23 letters, digits, - or "
+                                                  "_").format(code=code)))
         if code in seen:
-            problems.append(Problem(src, where, f"code {code} is used twice"))
+            problems.append(Problem(src, where, _("code {code} is used twice").format(code=code)))
         seen.add(code)
         if not name:
-            problems.append(Problem(src, where, "no name"))
+            problems.append(Problem(src, where, _("no name")))
         if not group:
-            problems.append(Problem(src, where, "no group"))
+            problems.append(Problem(src, where, _("no group")))
             continue
         gcode, gname, galiases = _group_of(group)
         aliases = [a.strip() for a in get("aliases").split("|") if a.strip()]
@@ -257,7 +260,8 @@ def import_registry(path: str | Path, *, registry_id: str | None = None, provinc
         groups["ubnd-xa"] = ("UBND cấp xã", level)
     for code, _name, _g, parent, *_rest in agencies:
         if parent and parent not in seen:
-            problems.append(Problem(src, f"agency {code}", f"parent {parent} is not in the list"))
+            problems.append(Problem(src, _("agency {code}").format(code=code),
+                                    _("parent {parent} is not in the list").format(parent=parent)))
     if problems:
         raise RegistryError(problems)
     rid = registry_id or re.sub(r"[^a-z0-9-]+", "-", fold(path.stem)).strip("-") or "registry"

@@ -26,6 +26,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
+from .i18n import _
+
 __all__ = ["ParsedTarget", "Unread", "parse_target", "find_targets", "unread_quantities", "fold", "read_number",
            "Comparator", "COMPARATORS", "NEGATIONS"]
 
@@ -226,10 +228,11 @@ def _turned(orig: str, f: str, lo: int, toks: list[_Tok], j: int, c: Comparator)
     if neg is not None:
         written = " ".join(t.o for t in toks[neg:j + len(c.words)])
         if c.op in ("=",):
-            return _Read(">=", toks[neg].a, (f"'{written}' (not equal to) is no target parxl can hold; read as 'từ'",),
+            return _Read(">=", toks[neg].a, (_("'{written}' (not equal to) is no target parxl can hold; read as "
+                                               "'từ'").format(written=written),),
                          c, True, neg, tuple(toks))
-        doubts = () if c.op in (">", "<") else (f"'{written}' read as {_OPPOSITE[c.op]} (the opposite of "
-                                                 f"'{c.vi}')",)
+        doubts = () if c.op in (">", "<") else (_("'{written}' read as {op} (the opposite of '{word}')").format(
+            written=written, op=_OPPOSITE[c.op], word=c.vi),)
         return _Read(_OPPOSITE[c.op], toks[neg].a, doubts, c, True, neg, tuple(toks))
     # "ít nhất từ 03", "đạt trên 90%": an outer 'at least' word opens the text
     for outer in _BY_LENGTH:
@@ -283,8 +286,9 @@ _AGENCY_NOUNS_VI = ("cơ quan", "sở", "ubnd", "ủy ban", "uỷ ban", "phòng"
 _PERIODS = {"nam": "năm", "quy": "quý", "thang": "tháng", "tuan": "tuần"}
 _PER_AFTER = re.compile(r"\s*(?:/\s*|(?:tren|moi|mot|trong|hang|trong moi)\s+)(nam|quy|thang|tuan)\b")
 _PER_BEFORE = re.compile(r"\b(?:moi|hang)\s+(nam|quy|thang|tuan)\b")
-_RANK_DOUBT = ("a rank ({what}): the figure is the province's place in a ranking the ministry publishes, not "
-               "something agencies count; check who reports it and how")
+def _rank_doubt(what: str) -> str:
+    return _("a rank ({what}): the figure is the province's place in a ranking the ministry publishes, not "
+             "something agencies count; check who reports it and how").format(what=what)
 
 
 def _names_agencies(after: str) -> bool:
@@ -413,7 +417,7 @@ def _changes_against_a_year(orig, f, lo, hi, per_agency, free, add):
         if m.group(1):                      # "không thấp hơn năm 2023": at least as high
             op = _OPPOSITE.get(op, op)
             if v:
-                doubts.append("'không' before a change with a figure: check the comparator")
+                doubts.append(_("'không' before a change with a figure: check the comparator"))
         add(ParsedTarget(op, v, None, "%", year, per_agency, "change", _span_text(orig, a, b), tuple(doubts), a, b))
 
 
@@ -427,13 +431,20 @@ def _change_comparator(orig, f, a: int, b: int, verb: str, doubts: list[str]) ->
     r, other = _words_comparator(orig, f, a, b)
     doubts += r.doubts
     if other:
-        doubts.append(f"the words {other!r} between '{verb}' and the number: read as a change of what they name")
+        doubts.append(_("the words {other!r} between '{verb}' and the number: read as a change of what they "
+                        "name").format(other=other, verb=verb))
     if r.op is None:
         return ">="
     if r.op == "=":
-        doubts.append("'bằng' with a change read as 'at least'")
+        doubts.append(_("'bằng' with a change read as 'at least'"))
         return ">="
     return r.op
+
+
+def baseline_doubts() -> tuple[str, str]:
+    """The doubts about a change's baseline year, which an importer that finds the year elsewhere drops."""
+    return (_("no baseline year (\"so với năm ...\") next to the change"),
+            _("a change per period: check the baseline"))
 
 
 def _percent_changes(orig, f, lo, hi, per_agency, free, add):
@@ -458,9 +469,9 @@ def _percent_changes(orig, f, lo, hi, per_agency, free, add):
         if ym:
             end = ym.end()
         if not year:
-            doubts.append("no baseline year (\"so với năm ...\") next to the change")
+            doubts.append(baseline_doubts()[0])
         if re.match(r"\s*/\s*(nam|quy|thang)\b", f[b:hi]):
-            doubts.append("a change per period: check the baseline")
+            doubts.append(baseline_doubts()[1])
         add(ParsedTarget(op, v, None, "%", year, per_agency, "change", _span_text(orig, a, end), tuple(doubts), a, end))
 
 
@@ -483,8 +494,8 @@ def _ranks(orig, f, lo, hi, per_agency, free, add):
             v = read_number(m.group(1))
             if v is None:
                 continue
-            doubts = (_RANK_DOUBT.format(what=_span_text(orig, a, b)), "read as a place of at most "
-                      f"{v:g} (1 is the best)")
+            doubts = (_rank_doubt(_span_text(orig, a, b)),
+                      _("read as a place of at most {place} (1 is the best)").format(place=f"{v:g}"))
             add(ParsedTarget("<=", v, None, "thứ hạng", None, per_agency, "count", _span_text(orig, a, b), doubts,
                              a, b))
 
@@ -499,9 +510,9 @@ def _ranges(orig, f, lo, hi, per_agency, free, add):
         v, u = read_number(m.group(1)), read_number(m.group(3))
         if v is None or u is None:
             continue
-        doubts = [] if v <= u else ["range bounds out of order"]
+        doubts = [] if v <= u else [_("range bounds out of order")]
         if m.group(2) and m.group(2).startswith("duoi"):
-            doubts.append("the upper bound is excluded ('đến dưới'); 'between' includes it")
+            doubts.append(_("the upper bound is excluded ('đến dưới'); 'between' includes it"))
         if v > u:
             v, u = u, v
         add(ParsedTarget("between", v, u, "%", None, per_agency, "rate", _span_text(orig, a, b), tuple(doubts), a, b))
@@ -527,7 +538,7 @@ def _percentages(orig, f, lo, hi, per_agency, free, add):
         v = read_number(m.group(1))
         if v is None:
             add(ParsedTarget(">=", 0.0, None, "%", None, per_agency, "rate", _span_text(orig, a, b),
-                             (f"could not read the number {orig[a:b]!r}",), a, b))
+                             (_("could not read the number {text!r}").format(text=orig[a:b]),), a, b))
             continue
         r = _comparator_before(orig, f, a, lo)
         op, start, doubts = r.op, r.start, list(r.doubts)
@@ -535,26 +546,27 @@ def _percentages(orig, f, lo, hi, per_agency, free, add):
             op, start = ">=", a
             near = r.toks[-1] if r.toks else None
             if near is not None and near.f in ("khoang", "xap xi", "gan", "chung", "khong"):
-                doubts.append(f"'{near.o}' before {orig[a:b]} read as 'at least'")
+                doubts.append(_("'{word}' before {number} read as 'at least'").format(word=near.o, number=orig[a:b]))
             if v == 0:
                 op = "="
-                doubts.append("a bare 0% read as '= 0'")
+                doubts.append(_("a bare '0%' read as '= 0'"))
         elif r.comparator is not None and r.comparator.kind == "weak" and r.comparator.vi == "quá" and not r.negated:
-            doubts.append("'quá' alone read as 'above'")
+            doubts.append(_("'quá' alone read as 'above'"))
         tail = f[b:hi]
         mt = re.match(r"\s*(?:[^\s,;]+\s+){0,8}?tro (len|xuong)\b", tail)
         end = b
         if mt and "%" not in tail[:mt.end()]:
             said = ">=" if mt.group(1) == "len" else "<="
             if r.op is not None and r.op[0] != said[0]:
-                doubts.append(f"'{_span_text(orig, start, b)}' and 'trở {mt.group(1)}' disagree")
+                doubts.append(_("'{text}' and 'trở {word}' disagree").format(text=_span_text(orig, start, b),
+                                                                             word=mt.group(1)))
             op, end = said, b + mt.end()
         if v > 100:
-            doubts.append(f"{v:g}% is above 100%")
+            doubts.append(_("above 100%: {value}%").format(value=f"{v:g}"))
         # "100% các sở, ngành ... đạt từ 80%": a quantifier over agencies, not a rate of its own
         if v == 100 and op == ">=" and not r.negated and _names_agencies(orig[b:hi]):
             add(ParsedTarget(">=", 100.0, None, "%", None, True, "done", _span_text(orig, start, end),
-                             ("read as 'every agency does it' (a share of agencies, measure done)",), start, end))
+                             (_("read as 'every agency does it' (a share of agencies, measure done)"),), start, end))
             continue
         add(ParsedTarget(op, v, None, "%", None, per_agency, "rate", _span_text(orig, start, end), tuple(doubts),
                          start, end))
@@ -573,8 +585,8 @@ def _period(f: str, lo: int, a: int, nend: int, hi: int) -> tuple[str | None, in
         per = _PERIODS[mb.group(1)] if mb else None
     doubts = []
     if per and per != "năm":
-        doubts.append(f"a target per {per}: a return counts its report's window (Q1 and Q3 one quarter, Q2 half a "
-                      f"year, Q4 the year), so the value was kept as stated per {per}; check it")
+        doubts.append(_("a target per {per}: a return counts its report's window (Q1 and Q3 one quarter, Q2 half a "
+                        "year, Q4 the year), so the value was kept as stated per {per}; check it").format(per=per))
     return per, end, doubts
 
 
@@ -602,8 +614,8 @@ def _counts(orig, f, lo, hi, per_agency, free, add):
             start = toks[k - 1].a
         if op is None and noun is not None and _PER_AFTER.match(f, nend, hi):
             op, start = ">=", a             # "01 cuộc/quý": a frequency is a target
-            doubts.append(f"no comparator before '{_span_text(orig, a, _PER_AFTER.match(f, nend, hi).end())}': "
-                          "read as 'at least'")
+            doubts.append(_("no comparator before '{text}': read as 'at least'").format(
+                text=_span_text(orig, a, _PER_AFTER.match(f, nend, hi).end())))
         if op is None:
             continue
         if noun is None:
@@ -611,33 +623,35 @@ def _counts(orig, f, lo, hi, per_agency, free, add):
                 continue
             if time:
                 noun, nend = orig[b + time.start(1):b + time.end(1)], b + time.end(1)
-                doubts.append(f"a length of time ('{_span_text(orig, start, nend)}'): check it is a target "
-                              "agencies report")
+                doubts.append(_("a length of time ('{text}'): check it is a target agencies report").format(
+                    text=_span_text(orig, start, nend)))
             else:
                 noun, nend = _word_after(orig, f, b, hi)
                 if not noun:
                     continue
-                doubts.append(f"'{noun}' after '{_span_text(orig, start, b)}' is not a unit parxl knows; "
-                              "unit guessed")
+                doubts.append(_("'{noun}' after '{text}' is not a unit parxl knows; unit guessed").format(
+                    noun=noun, text=_span_text(orig, start, b)))
         v = read_number(m.group(1))
         if v is None:
-            doubts.append(f"could not read the number {orig[a:b]!r}")
+            doubts.append(_("could not read the number {text!r}").format(text=orig[a:b]))
             v = 0.0
         c = r.comparator
         if c is not None and c.kind == "weak" and not r.negated:
-            doubts.append(f"'{c.vi}' before a number may not state a target" if c.vi != "quá"
-                          else "'quá' alone read as 'above'")
+            doubts.append(_("'{word}' before a number may not state a target").format(word=c.vi) if c.vi != "quá"
+                          else _("'quá' alone read as 'above'"))
         if c is not None and c.vi == "trên" and not r.negated:
-            doubts.append("'trên' before a count may mean 'on', not 'above'")
+            doubts.append(_("'trên' before a count may mean 'on', not 'above'"))
         if change:
             word = toks[k - 1].o
-            doubts.append(f"an increase stated as a number ('{word} … {orig[a:b]} {noun}'): the figure to report is "
-                          f"the {'decrease' if fold(word) == 'giam' else 'gain'} itself, not the level")
+            doubts.append((_("a decrease stated as a number ('{text}'): the figure to report is the decrease itself, "
+                             "not the level") if fold(word) == "giam" else
+                           _("an increase stated as a number ('{text}'): the figure to report is the gain itself, "
+                             "not the level")).format(text=f"{word} … {orig[a:b]} {noun}"))
         folded_noun = fold(noun)
         if folded_noun in _RANK_NOUNS or re.search(r"\b(?:thu hang|xep hang)\b", f[lo:hi]):
-            doubts.append(_RANK_DOUBT.format(what=f"'{noun}'"))
+            doubts.append(_rank_doubt(f"'{noun}'"))
         elif folded_noun == "diem":
-            doubts.append("a score ('điểm') is not a count to add up over agencies: check measure and aggregate")
+            doubts.append(_("a score ('điểm') is not a count to add up over agencies: check measure and aggregate"))
         per, pend, pdoubts = _period(f, lo, a, nend, hi)
         doubts += pdoubts
         end = max(nend, pend)
@@ -645,7 +659,8 @@ def _counts(orig, f, lo, hi, per_agency, free, add):
         if mt:
             said = ">=" if mt.group(1) == "len" else "<="
             if op[0] != said[0]:
-                doubts.append(f"'{_span_text(orig, start, end)}' and 'trở {mt.group(1)}' disagree")
+                doubts.append(_("'{text}' and 'trở {word}' disagree").format(text=_span_text(orig, start, end),
+                                                                             word=mt.group(1)))
             op, end = said, end + mt.end()
         if c is not None and c.vi in ("ít nhất", "tối thiểu", "đầy đủ", "hoàn thành", "từ", "đạt") and not mt:
             # the text runs on to the next comma-separated noun ("01 sáng kiến, giải pháp")
@@ -666,9 +681,9 @@ def _rank_without_number(orig, f, lo, hi, per_agency, free, add):
             continue
         keep = fold(m.group(1)).startswith(("giu vung", "khong giam"))
         op = ">=" if keep else ">"
-        doubts = (_RANK_DOUBT.format(what=_span_text(orig, a, m.end())),
-                  "no number: read as " + ("'at least the same place' (>= 0 places gained)" if keep
-                                           else "'at least one place higher' (> 0 places gained)"))
+        doubts = (_rank_doubt(_span_text(orig, a, m.end())),
+                  _("no number: read as 'at least the same place' (>= 0 places gained)") if keep
+                  else _("no number: read as 'at least one place higher' (> 0 places gained)"))
         add(ParsedTarget(op, 0.0, None, "bậc", None, per_agency, "count", _span_text(orig, a, m.end()), doubts,
                          a, m.end()))
 
@@ -685,9 +700,9 @@ def _none_of_it(orig, f, lo, hi, per_agency, free, add):
         unit = words[0] if words[0].isupper() and len(words[0]) > 1 else " ".join(words[:2])
         doubts = []
         if not re.search(r"\b(trai|vi pham|sai|tre|qua han|cham|khieu nai|sai sot)\b", f[b:hi]):
-            doubts.append("'không có ...' read as a count that must be 0")
+            doubts.append(_("'không có ...' read as a count that must be 0"))
         if not (words[0].isupper() and len(words[0]) > 1):
-            doubts.append(f"unit guessed as {unit!r}")
+            doubts.append(_("unit guessed as {unit!r}").format(unit=unit))
         add(ParsedTarget("=", 0.0, None, unit.strip(" ,;."), None, per_agency, "count", _span_text(orig, a, hi),
                          tuple(doubts), a, hi))
 
@@ -748,5 +763,5 @@ def parse_target(phrase: str) -> ParsedTarget | Unread:
         return Unread(phrase, "no number, percentage or 'không có' in the text")
     first = found[0]
     if len(found) > 1 and len({t.key() for t in found}) > 1:
-        return replace(first, doubts=first.doubts + (f"the phrase states {len(found)} targets; read the first",))
+        return replace(first, doubts=first.doubts + (_("the phrase states {n} targets; read the first").format(n=len(found)),))
     return first

@@ -8,11 +8,13 @@ from pathlib import Path
 from typing import Callable
 
 from . import libreoffice, simulate
+from ..i18n import _, language
 from ..identity import KEY_FILE_NAME, resolve_key
 from ..merge import merge_to_files
 from ..periods import Period
 from ..plan import load_plan
 from ..report import section_line
+from ..vocab import format_number as N
 from ..writer import generate
 
 PERIOD = "2024-Q3"
@@ -31,8 +33,8 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
             old.unlink()
     plan = load_plan(plan_path)
     period = Period.parse(PERIOD)
-    key, kpath, _ = resolve_key(None, out / KEY_FILE_NAME, create_at=out / KEY_FILE_NAME)
-    echo(f"generating workbooks for {period.code} ...")
+    key, kpath, _created = resolve_key(None, out / KEY_FILE_NAME, create_at=out / KEY_FILE_NAME)
+    echo(_("generating workbooks for {period} ...").format(period=period.code))
     issues = generate(plan, period, issued, key, workers=2)
     rng = random.Random(seed)
     agencies = [i.agency for i in issues]
@@ -41,7 +43,7 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
     rng.shuffle(shuffled)
     never, twice, broken, lo_agency = shuffled[:3], shuffled[3], shuffled[4], shuffled[5]
     base = dt.datetime.combine(period.window[1], dt.time(9, 0), dt.timezone.utc)
-    echo(f"simulating {len(agencies) - len(never)} agencies filling their workbooks ...")
+    echo(_("simulating {n} agencies filling their workbooks ...").format(n=N(len(agencies) - len(never))))
     lo_used = False
     for k, a in enumerate(agencies):
         if a in never:
@@ -65,25 +67,29 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
             when = when + dt.timedelta(days=2)
             dst = returns / f"{a.lower()}_lan2_bosung.xlsx"
         simulate.fill_openpyxl(by_agency[a], dst, plan, a, values, when)
-    echo("merging ...")
+    echo(_("merging ..."))
     report = merge_to_files(plan, period, returns, out / "tong-hop-2024-Q3.xlsx", key, out / "report-2024-Q3.json")
     c = report.counts()
+    if lo_used:
+        lo_text = _("{agency} saved its return with LibreOffice").format(agency=lo_agency)
+    elif not libreoffice_fill:
+        lo_text = _("LibreOffice not used (--no-libreoffice)")
+    else:
+        lo_text = _("LibreOffice not found, skipped: {agency} filled without it (install LibreOffice Calc to "
+                    "include a return saved by it)").format(agency=lo_agency)
     lines = [f"parxl demo — {plan.title}, {period.code}",
-             f"simulated: {len(agencies)} agencies issued; {len(never)} never returned ({', '.join(never)}); "
-             f"{twice} returned twice; {broken} sent a broken file; "
-             + (f"{lo_agency} saved its return with LibreOffice" if lo_used else
-                "LibreOffice not used (--no-libreoffice)" if not libreoffice_fill else
-                f"LibreOffice not found, skipped: {lo_agency} filled without it (install LibreOffice Calc to "
-                f"include a return saved by it)"),
-             f"returns: {c['accepted']} accepted, {c['rejected']} rejected, {c['superseded']} superseded; "
-             f"{c['missing']} agencies missing",
-             "agency results: " + ", ".join(f"{n} {v.value.replace('_', ' ')}" for v, n in
-                                            Counter(r.verdict for r in report.results).most_common()),
-             "targets by section (province-wide):"]
+             _("simulated: {n} agencies issued; {never} never returned ({codes}); {twice} returned twice; "
+               "{broken} sent a broken file; ").format(n=N(len(agencies)), never=N(len(never)),
+                                                       codes=", ".join(never), twice=twice, broken=broken) + lo_text,
+             _("returns: {accepted} accepted, {rejected} rejected, {superseded} superseded; {missing} agencies "
+               "missing").format(**{k: N(v) for k, v in c.items()}),
+             _("agency results: {counts}").format(counts=", ".join(
+                 f"{N(n)} {_verdict_words(v)}" for v, n in Counter(r.verdict for r in report.results).most_common())),
+             _("targets by section (province-wide):")]
     lines += [section_line(s) for s in report.by_section()]
-    lines += [f"consolidated workbook: {out / 'tong-hop-2024-Q3.xlsx'}",
-              f"JSON report:           {out / 'report-2024-Q3.json'}",
-              f"key:                   {kpath}"]
+    lines += _aligned([(_("consolidated workbook:"), out / "tong-hop-2024-Q3.xlsx"),
+                       (_("JSON report:"), out / "report-2024-Q3.json"),
+                       (_("key:"), kpath)])
     return "\n".join(lines)
 
 
@@ -111,15 +117,15 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
         if p.exists():
             p.unlink()
     plan = load_plan(plan_path)
-    key, kpath, _ = resolve_key(None, out / KEY_FILE_NAME, create_at=out / KEY_FILE_NAME)
+    key, kpath, _created = resolve_key(None, out / KEY_FILE_NAME, create_at=out / KEY_FILE_NAME)
     rng = random.Random(seed)
     codes = agencies or plan.reporting_agencies()
     order = codes[:]
     rng.shuffle(order)
     late, corrects = order[0], order[1 % len(order)]
     lines = [f"parxl demo --year — {plan.title}, {YEAR}",
-             f"simulated: {len(codes)} agencies; {late} returns the six-month report late; "
-             f"{corrects} corrects its Quý III return"]
+             _("simulated: {n} agencies; {late} returns the six-month report late; {corrects} corrects its Quý III "
+               "return").format(n=N(len(codes)), late=late, corrects=corrects)]
     report = None
     for q, miss in zip(range(1, 5), YEAR_MISS_RATES):
         period = Period.parse(f"{YEAR}-Q{q}")
@@ -128,7 +134,7 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
         for old in returns.rglob("*"):
             if old.is_file():
                 old.unlink()
-        echo(f"{period.code}: generating, filling, merging ...")
+        echo(_("{period}: generating, filling, merging ...").format(period=period.code))
         by_agency = {i.agency: i.path for i in generate(plan, period, issued, key, agencies=codes, workers=2)}
         base = dt.datetime.combine(period.window[1], dt.time(9, 0), dt.timezone.utc)
         held = None
@@ -156,14 +162,15 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
             simulate.fill_openpyxl(by_agency[a], returns / f"{a.lower()}_{period.code}_nop-muon.xlsx", plan, a,
                                    values, when)
             report = merge_to_files(plan, period, returns, wb, key, js, ledger=ledger)
-            lines.append(_year_line(report) + f" (merged again: {a}'s late return)")
+            lines.append(_year_line(report) + _(" (merged again: {agency}'s late return)").format(agency=a))
         if report.ledger_problem or report.ledger_notice:
-            lines.append(f"  ledger: {report.ledger_problem or report.ledger_notice}")
-    lines += ["targets by section in the annual report (province-wide):"]
+            lines.append("  " + _("ledger: {problem}").format(problem=report.ledger_problem or report.ledger_notice))
+    lines += [_("targets by section in the annual report (province-wide):")]
     lines += [section_line(s) for s in report.by_section()]
-    lines += [f"annual consolidated workbook: {out / f'tong-hop-{YEAR}-Q4.xlsx'} (sheet Diễn biến: the year)",
-              f"ledger:                       {ledger}",
-              f"key:                          {kpath}"]
+    lines += _aligned([(_("annual consolidated workbook:"),
+                        _("{path} (sheet Diễn biến: the year)").format(path=out / f"tong-hop-{YEAR}-Q4.xlsx")),
+                       (_("ledger:"), ledger),
+                       (_("key:"), kpath)])
     return "\n".join(lines)
 
 
@@ -179,6 +186,19 @@ def _year_line(report) -> str:
     c = report.counts()
     met = sum(f.verdict.final and f.verdict.value == "met" for f in report.indicators)
     changed = len({(x.agency, x.indicator) for x in report.changes})
-    return (f"  {report.period.code}: {c['accepted']} returns accepted, {c['superseded']} superseded, "
-            f"{c['missing']} missing; {met} of {len(report.indicators)} targets met province-wide"
-            + (f"; {changed} indicator(s) changed on resubmission" if changed else ""))
+    return ("  " + _("{period}: {accepted} returns accepted, {superseded} superseded, {missing} missing; {met} of "
+                     "{n} targets met province-wide").format(
+                period=report.period.code, accepted=N(c["accepted"]), superseded=N(c["superseded"]),
+                missing=N(c["missing"]), met=N(met), n=N(len(report.indicators)))
+            + (_("; {n} indicator(s) changed on resubmission").format(n=N(changed)) if changed else ""))
+
+
+def _verdict_words(v) -> str:
+    """A verdict as the summary counts it: Vietnamese in lower case ("đạt"), or the English value ("not met")."""
+    return v.vi.lower() if language() == "vi" else v.value.replace("_", " ")
+
+
+def _aligned(pairs) -> list[str]:
+    """``label value`` lines with the values in one column, whatever the labels' language."""
+    width = max(len(label) for label, _value in pairs)
+    return [f"{label:<{width}} {value}" for label, value in pairs]
