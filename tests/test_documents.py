@@ -30,6 +30,8 @@ ON_TIME = dt.datetime(2024, 9, 16, 3, 0, tzinfo=UTC)
 LATE = dt.datetime(2024, 9, 23, 3, 0, tzinfo=UTC)      # 23/09 10:00 Vietnam time: 3 days after the due 20/09
 AS_OF = dt.date(2024, 10, 1)                           # 11 days after the due date
 MISSING, LATE_AGENCY, REJECTED, PLANTED = ("VPUBND", "NUITHANH"), "SYT", "STP", "SNV"
+VOICES = {"SKHDT": "Thiếu nhân lực chuyên trách.", "STC": "thiếu  nhân lực chuyên trách",
+          "SCT": "Kinh phí còn hạn chế."}
 
 
 def build_returns(plan, period, issued, d: Path) -> dict[str, str]:
@@ -41,6 +43,9 @@ def build_returns(plan, period, issued, d: Path) -> dict[str, str]:
         if a in MISSING:
             continue
         values = simulate.answers(plan, a, period, rng, miss_rate=0.0)
+        if a in VOICES:                    # difficulties written twice the same (but for case and spacing), once apart
+            code = next(iter(values))
+            values[code] = {**values[code], "issues": VOICES[a]}
         if a == REJECTED:
             code = next(iter(values))
             values[code] = {**values[code], "label": "Chỉ tiêu đã bị sửa"}     # a locked cell edited
@@ -221,7 +226,7 @@ def test_every_number_in_the_draft_is_in_the_json_report(plan, period, merged, d
     for c in codes:
         text = text.replace(c, " ")
     a, b = period.window
-    for day in (a, b):
+    for day in (a, b, period.due):
         assert f"{day:%d/%m/%Y}" in text
         text = text.replace(f"{day:%d/%m/%Y}", " ")
     text = re.sub(r"(?m)^\d+\. ", " ", text)                          # "1. Cải cách thể chế"
@@ -231,6 +236,16 @@ def test_every_number_in_the_draft_is_in_the_json_report(plan, period, merged, d
     assert len(found) > 100                                           # the document does show figures
     strays = [n for n in found if _vn_number(n) not in allowed]
     assert strays == []
+
+
+def test_difficulties_are_grouped_deduplicated_and_signed(plan, merged, draft):
+    full = "\n".join(_texts(draft))
+    section4 = full[full.index("IV. KHÓ KHĂN"):full.index("V. NHIỆM VỤ")]
+    said = [t for t in section4.split("\n") if t.startswith("- ") and "(" in t]
+    names = {a: plan.registry.name(a) for a in VOICES}
+    assert said == [f"- Thiếu nhân lực chuyên trách. ({names['SKHDT']}, {names['STC']})",
+                    f"- Kinh phí còn hạn chế. ({names['SCT']})"]
+    assert "- Lĩnh vực I. Công tác chỉ đạo, điều hành CCHC:" in section4
 
 
 # -- correction sheets -----------------------------------------------------------------------------------------
@@ -328,3 +343,24 @@ def test_timeliness_over_the_year_from_the_ledger(plan, period, merged, tmp_path
     table = _tables(doc)[-1]
     assert table[0][2:] == ["6 tháng 2024", "Quý III 2024"]
     assert [r[2:] for r in table if r[0] == "SYT"] == [["Muộn 5 ngày", "Muộn 3 ngày"]]
+
+
+def test_report_commands_write_the_documents(merged, tmp_path):
+    import subprocess
+    from conftest import PARXL
+    _report, _data, _plants, d = merged
+    key = tmp_path / "k.key"
+    key.write_bytes(KEY.hex().encode())
+    out = tmp_path / "van-ban"
+    for cmd, extra in (("draft", ["--as-of", "01/10/2024"]), ("corrections", ["--fix-by", "05/10/2024"]),
+                       ("reminders", ["--as-of", "01/10/2024"])):
+        r = subprocess.run([*PARXL, "--lang", "en", "report", cmd, "2024-Q3", "--returns", d / "returns", "--key",
+                            key, "--out", out, *extra], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+        assert "written: " in r.stdout
+    names = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    sheets = to_correct(_report)              # SNV (planted), STP (rejected), and any other with findings to fix
+    assert {PLANTED, REJECTED} <= {c.agency for c in sheets}
+    assert names == {"bao-cao-du-thao_2024-Q3.docx", "danh-sach-don-doc_2024-Q3.csv", "don-doc_2024-Q3.docx",
+                     *(f"phieu-bo-sung/phieu-bo-sung_2024-Q3_{c.agency}.docx" for c in sheets),
+                     *(f"phieu-bo-sung/2024-Q3_{c.agency}.xlsx" for c in sheets if not c.rejected)}

@@ -180,7 +180,8 @@ def _collection(doc, report: Report, as_of) -> None:
     st = collection(report, as_of)
     c = Counter(x.standing for x in st)
     got = c[Standing.ON_TIME] + c[Standing.LATE]
-    form.para(doc, f"Đã phát hành {N(len(st))} biểu mẫu báo cáo cho {N(len(st))} cơ quan, đơn vị, địa phương. "
+    form.para(doc, f"Đã phát hành {N(len(st))} biểu mẫu báo cáo cho {N(len(st))} cơ quan, đơn vị, địa phương, hạn "
+                   f"gửi báo cáo ngày {report.period.due:%d/%m/%Y}. "
                    f"Đã nhận {N(got)} báo cáo hợp lệ, trong đó {N(c[Standing.ON_TIME])} báo cáo đúng hạn và "
                    f"{N(c[Standing.LATE])} báo cáo nộp muộn; {N(c[Standing.MISSING] + c[Standing.REFUSED])} cơ quan "
                    f"chưa có báo cáo hợp lệ (trong đó {N(c[Standing.REFUSED])} cơ quan đã gửi tệp nhưng tệp không "
