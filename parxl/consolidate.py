@@ -19,6 +19,7 @@ from .outputs import atomic_path, gc_paused
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
 from .tablesheet import TableSheet
+from .textfit import Font, fit_height, font_of, text_points
 from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format_time, vietnam_time
 
 # colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
@@ -60,6 +61,14 @@ def _n(x: Fraction | None):
     return None if x is None else (int(x) if x.denominator == 1 else round(float(x), 2))
 
 
+def _unit_format(unit: str | None, value) -> str:
+    """The format key of a figure in ``unit``: a rate (%) with two decimals, a count whole (two decimals only
+    when it is not whole, as a sum in tỷ đồng may be)."""
+    if unit == "%":
+        return "p"
+    return "n" if value is None or Fraction(value).denominator == 1 else "p"
+
+
 def write_consolidated(report: Report, path: str | Path) -> Path:
     """Write the consolidated workbook atomically (a unique temporary file, then a rename)."""
     with atomic_path(path) as tmp:
@@ -76,6 +85,7 @@ def render_consolidated(report: Report, path: Path) -> None:
         wb.close()
 
 
+SUMMARY_WIDTH = 125   # Tổng hợp's section table: printed at 80%, 11 pt at 8.8 pt
 PAGE_WIDTH = 100      # column-width units that fit across A4 landscape at 100% (LibreOffice, measured)
 MIN_PRINT_SCALE = 75  # 11 pt prints at 8.25 pt at least
 
@@ -104,9 +114,17 @@ class _Consolidated:
             # [$-42A]: Vietnamese notation (1.234,5) whatever the reader's locale
             "t": f(base), "n": f({**base, "num_format": "[$-42A]#,##0"}),
             "x": f({**base, "num_format": "[$-42A]General"}), "p": f({**base, "num_format": "[$-42A]#,##0.00"}),
+            # one format per unit: counts whole ("n"), an indicator's rate with two decimals ("p"), a share of
+            # indicators or of data with one ("r"), a change in points with its sign ("dp")
+            "r": f({**base, "num_format": "[$-42A]#,##0.0"}),
+            "dp": f({**base, "num_format": "[$-42A]+#,##0.00;-#,##0.00;0"}),
+            "dn": f({**base, "num_format": "[$-42A]+#,##0;-#,##0;0"}),
+            "dr": f({**base, "num_format": "[$-42A]+#,##0.0;-#,##0.0;0"}),
             "d": f({**base, "num_format": "dd/mm/yyyy hh:mm"}), "day": f({**base, "num_format": "dd/mm/yyyy"}),
             "small": f({**base, "align": "center"}),
             "note": f({"font_name": "Times New Roman", "italic": True, "text_wrap": True, "valign": "top"}),
+            "lead": f({"font_name": "Times New Roman", "bold": True, "font_size": 12, "text_wrap": True,
+                       "valign": "top"}),
         }
         tones = {"good": ("#C6EFCE", "#006100"), "bad": ("#FFC7CE", "#9C0006"), "warn": ("#FFEB9C", "#9C5700"),
                  "part": ("#E2EFDA", "#375623"), "none": ("#D9D9D9", "#000000")}
@@ -141,23 +159,38 @@ class _Consolidated:
         ws = self.wb.add_worksheet(name, worksheet_class=TableSheet)
         self.widths[name] = widths
         # titles wrap within the table's width: text overflowing to the right would print extra pages
-        self._line(ws, 0, title, self.f["title"])
+        self._line(ws, 0, title, self.f["title"], stacked=True)
         self._line(ws, 1, f"{self.r.plan.title} — {self.r.period.label_vi} ({self.r.period.code})", self.f["sub"])
         for c, (h, w) in enumerate(zip(headers, widths)):
             ws.write_string(3, c, h, self.f["h"])
             ws.set_column(c, c, w)
-        ws.set_row(3, max(32, row_height(list(zip(widths, headers)))))   # headers wrap whole
+        bold = font_of(self.f["h"])
+        ws.set_row(3, fit_height([(w, h, bold) for w, h in zip(widths, headers)], least=32))   # headers wrap whole
         ws.freeze_panes(4, key_cols)
         if repeat_header:
             ws.repeat_rows(3)
         self._paper(ws, sum(widths), key_cols)
         return ws
 
-    def _line(self, ws, row: int, text: str, fmt, pt: float = 15) -> None:
-        """A line of text across the table's columns, wrapped, its row tall enough."""
-        widths = self.widths[ws.name]
-        ws.merge_range(row, 0, row, len(widths) - 1, text, fmt)
-        ws.set_row(row, row_height([(sum(widths) * 0.9, text)]) * pt / 15)
+    def _line(self, ws, row: int, text: str, fmt, stacked: bool = False) -> None:
+        """A line of text across the table's columns on the first printed page, wrapped, its row tall enough
+        (``stacked``: a title, with room for the marks stacked over Vietnamese capitals)."""
+        widths = self.widths[ws.name][:self._first_page_columns(ws.name)]
+        if len(widths) > 1:
+            ws.merge_range(row, 0, row, len(widths) - 1, text, fmt)
+        else:
+            ws.write_string(row, 0, text, fmt)
+        ws.set_row(row, fit_height([(widths, text, font_of(fmt))], stacked=stacked))
+
+    def _first_page_columns(self, name: str) -> int:
+        """How many of a sheet's columns print on its first page across (all of them, unless the sheet is wider
+        than a page at the least scale)."""
+        widths, used = self.widths[name], 0.0
+        for k, w in enumerate(widths):
+            used += w
+            if used > PAGE_WIDTH * 100 / MIN_PRINT_SCALE:
+                return max(1, k)
+        return len(widths)
 
     def _paper(self, ws, width: float, key_cols: int = 1) -> None:
         """A4 landscape, readable: one page wide when that keeps text at 8 pt or more, else at 75% over
@@ -166,10 +199,8 @@ class _Consolidated:
         ws.set_paper(9)
         ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
         scale = min(100, int(100 * PAGE_WIDTH / width))
-        if scale >= MIN_PRINT_SCALE:
-            ws.set_print_scale(scale)
-        else:
-            ws.set_print_scale(MIN_PRINT_SCALE)
+        ws.set_print_scale(max(scale, MIN_PRINT_SCALE))
+        if key_cols:            # a column band on a page of its own still says whose row it is
             ws.repeat_columns(0, key_cols - 1)
         # the footer is scaled with the page too: 11 pt prints at 8.25 pt or more
         _ok(ws.set_footer(f"&L&11{self.r.period.label_vi} — tổng hợp&C&11{ws.name}&R&11Trang &P/&N"), "footer")
@@ -196,10 +227,10 @@ class _Consolidated:
 
     def _notes(self, ws, row: int, ncols: int = 10) -> int:
         """The verdict words explained, under a table that uses them; returns the next free row."""
-        width = sum(self.widths[ws.name][:ncols])
+        widths, font = self.widths[ws.name][:ncols], font_of(self.f["note"])
         for k, note in enumerate(VERDICT_NOTES):
             ws.merge_range(row + k, 0, row + k, ncols - 1, note, self.f["note"])
-            ws.set_row(row + k, row_height([(width, note)]))
+            ws.set_row(row + k, fit_height([(widths, note, font)]))
         return row + len(VERDICT_NOTES)
 
     def _value(self, v, fmt="t"):
@@ -222,7 +253,7 @@ class _Consolidated:
     def _cell(self, ws, r, c, v, fmt="t"):
         ws.write_cell(r, c, *self._value(v, fmt))
 
-    def _rows(self, ws, rows, fmts=None, start=4, chunk=1000):
+    def _rows(self, ws, rows, fmts=None, start=4, chunk=1000, autofilter=True):
         """Write a table body (any iterable of rows, consumed a chunk at a time so a long table is never
         held twice); a cell given as (value, format key) overrides the column's format."""
         widths = self.widths.get(ws.name, ())
@@ -256,51 +287,109 @@ class _Consolidated:
                 body, heights = [], []
         ws.write_rows(start + count, body, heights)
         count += len(body)
-        if count:
+        if count and autofilter:
             ws.autofilter(3, 0, start + count - 1, ncols - 1)
 
     # -- sheets ---------------------------------------------------------------------------
     def _summary(self):
+        """The first page: the quarter in one sentence, then each section's indicators by verdict with the share
+        met for good beside the share met counting the provisional, the share of the data asked for that is in,
+        and (with a ledger) the previous period's share and the change; the returns received and how late."""
         r, plan = self.r, self.r.plan
-        order = (_PV.MET, _PV.PROVISIONAL_MET, _PV.NOT_MET, _PV.PROVISIONAL_NOT_MET, _PV.NOT_ASSESSABLE,
-                 _PV.NOT_APPLICABLE)
-        ws = self._sheet("Tổng hợp", "TỔNG HỢP KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC",
-                         ["Mục", "Lĩnh vực", "Số chỉ tiêu", *[v.vi for v in order],
-                          "Tỷ lệ đạt (% trên tổng số chỉ tiêu)"],
-                         [12, 34, 8, 7, 9, 7, 9, 10, 9, 11], repeat_header=False)
+        order = [_PV.MET, _PV.PROVISIONAL_MET, _PV.NOT_MET, _PV.PROVISIONAL_NOT_MET, _PV.NOT_ASSESSABLE,
+                 _PV.NOT_APPLICABLE]
+        order += [v for v in _PV if v not in order]
+        prev = r.previous_period if r.previous else None
+        heads = ["Mục", "Lĩnh vực", "Số chỉ tiêu", *[v.vi for v in order], "Tỷ lệ đạt (%)",
+                 "Tỷ lệ đạt kể cả tạm tính (%)", "Số liệu đã có (%)"]
+        widths = [12, 0, 6.5, *[6.5] * len(order), 8, 8.5, 8]
+        if prev:
+            heads += [f"Tỷ lệ đạt {period_short(prev)} (%)", "Thay đổi (điểm %)"]
+            widths += [8, 7.5]
+        widths[1] = max(26.0, SUMMARY_WIDTH - sum(widths))     # the section titles take the room left
+        ws = self._sheet("Tổng hợp", "TỔNG HỢP KẾT QUẢ THỰC HIỆN KẾ HOẠCH NÂNG CAO CHỈ SỐ CCHC", heads, widths,
+                         repeat_header=False)
         secs = r.by_section()
-        rows = [[s["code"], s["title"], s["indicators"], *[s[v.value] for v in order], s["share_met"]]
-                for s in secs]
-        self._rows(ws, rows, ["t", "t", "n"] + ["n"] * len(order) + ["p"])
-        end = 4 + len(rows)
-        end = self._notes(ws, end)
+        section_of = {i.code: i.task.section for i in plan.indicators}
+        before = {}
+        if prev:
+            for s in plan.sections:
+                figs = [f for k, f in r.previous.items() if section_of.get(k) == s.code]
+                before[s.code] = tally(s.code, s.title, figs)["share_met"] if figs else None
+        whole = tally("", "Toàn tỉnh", list(r.indicators))
+        if prev:
+            before[""] = tally("", "", list(r.previous.values()))["share_met"] if r.previous else None
+        rows = []
+        for s in [*secs, whole]:
+            row = [s["code"] or None, s["title"], s["indicators"], *[s[v.value] for v in order], s["share_met"],
+                   s["share_met_with_provisional"], s["coverage"]]
+            if prev:
+                b = before.get(s["code"])
+                row += [b, None if b is None or s["share_met"] is None else s["share_met"] - b]
+            rows.append(row)
+        fmts = ["t", "t", "n"] + ["n"] * len(order) + ["r", "r", "r"] + (["r", "dr"] if prev else [])
+        self._rows(ws, rows, fmts, autofilter=False)
+        late = [a for a in plan.reporting_agencies() if r.late_days(a)]
         c = r.counts()
+        n_agencies = len(plan.reporting_agencies())
+        got = n_agencies - c["missing"]
+        prov = whole["provisional_met"] + whole["provisional_not_met"]
+        self._line(ws, 2, f"Đã nhận báo cáo hợp lệ của {got}/{n_agencies} cơ quan ({len(late)} nộp muộn, "
+                          f"{c['missing']} chưa nộp). {whole['met']}/{whole['indicators']} chỉ tiêu đạt"
+                          + (f", {whole['provisional_met']} đạt tạm tính" if whole["provisional_met"] else "")
+                          + (f"; {prov} chỉ tiêu còn tạm tính, sẽ có kết quả chắc chắn khi đủ báo cáo" if prov else "")
+                          + ".", self.f["lead"])
+        end = 4 + len(rows)
         sev = Counter(f.severity.value for f in r.findings)
-        facts = [("Cơ quan phải báo cáo", len(plan.reporting_agencies())), ("Tệp hợp lệ", c["accepted"]),
-                 ("Tệp bị từ chối", c["rejected"]), ("Tệp bị thay thế (nộp lại)", c["superseded"]),
-                 ("Cơ quan chưa nộp", c["missing"]), ("Lỗi", sev.get("error", 0)),
+        facts = [("Cơ quan phải báo cáo", n_agencies), ("Nộp đúng hạn", got - len(late)), ("Nộp muộn", len(late)),
+                 ("Chưa nộp", c["missing"]), ("Tệp hợp lệ", c["accepted"]), ("Tệp bị từ chối", c["rejected"]),
+                 ("Tệp bị thay thế (nộp lại)", c["superseded"]), ("Lỗi", sev.get("error", 0)),
                  ("Cảnh báo", sev.get("warning", 0)), ("Thông tin", sev.get("info", 0))]
+        # across the page, under the section table: a heading row and a row of counts
         ws.write_string(end + 1, 0, "Tình hình nhận báo cáo", self.f["heading"])
-        for i, (k, v) in enumerate(facts):
-            ws.write_string(end + 2 + i, 1, k, self.f["t"])
-            ws.write_number(end + 2 + i, 2, v, self.f["n"])
+        ws.set_row(end + 1, fit_height([(widths[:3], "Tình hình", font_of(self.f["heading"]))], stacked=True))
+        spans = [(1, 2)] + [(k, k) for k in range(3, 3 + len(facts) - 1)]
+        for (a, b), (k, v) in zip(spans, facts):
+            if a == b:
+                ws.write_string(end + 2, a, k, self.f["h"])
+                ws.write_number(end + 3, a, v, self.f["n"])
+            else:
+                ws.merge_range(end + 2, a, end + 2, b, k, self.f["h"])
+                ws.merge_range(end + 3, a, end + 3, b, v, self.f["n"])
+        ws.set_row(end + 2, fit_height([(widths[a:b + 1], k, font_of(self.f["h"])) for (a, b), (k, _) in
+                                        zip(spans, facts)]))
+        at = end + 4
+        if late:
+            days = {a: r.late_days(a) for a in late}
+            note = "Nộp muộn: " + "; ".join(f"{plan.registry.name(a)} ({days[a]} ngày)" for a in late) + \
+                f" — hạn nộp {r.period.due:%d/%m/%Y}, tính theo ngày giờ Việt Nam."
+            ws.merge_range(at, 1, at, len(heads) - 1, note, self.f["note"])
+            ws.set_row(at, fit_height([(widths[1:], note, font_of(self.f["note"]))]))
+            at += 1
+        share_col = 3 + len(order)
         chart = self.wb.add_chart({"type": "column"})
-        chart.add_series({"name": "Tỷ lệ chỉ tiêu đạt (%)", "categories": ["Tổng hợp", 4, 0, 3 + len(rows), 0],
-                          "values": ["Tổng hợp", 4, 9, 3 + len(rows), 9], "fill": {"color": "#2E75B6"},
-                          "data_labels": {"value": True, "num_format": "0", "font": {"size": 11}}})
+        for col, name, color in ((share_col, "Đạt (%)", "#2E75B6"),
+                                 (share_col + 1, "Đạt, kể cả tạm tính (%)", "#9DC3E6")):
+            chart.add_series({"name": name, "categories": ["Tổng hợp", 4, 0, 3 + len(secs), 0],
+                              "values": ["Tổng hợp", 4, col, 3 + len(secs), col], "fill": {"color": color},
+                              "data_labels": {"value": True, "num_format": "0", "font": {"size": 11}}})
         chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực", "name_font": {"size": 14}})
         chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"size": 11}, "name_font": {"size": 11}})
         chart.set_x_axis({"num_font": {"size": 11}})
-        chart.set_legend({"none": True})
-        ws.insert_chart(end + 11, 0, chart, {"x_scale": 1.6, "y_scale": 0.9})
+        chart.set_legend({"position": "bottom", "font": {"size": 11}})
+        at = self._notes(ws, at + 1, len(heads))
+        chart_at = at + 1
+        ws.insert_chart(chart_at, 0, chart, {"x_scale": 1.6, "y_scale": 0.9})
         # the chart on a page of its own, then the table by lead agency on the next
-        top = end + 27
-        ws.set_h_pagebreaks([end + 11, top])
+        top = chart_at + 16
+        ws.set_h_pagebreaks([chart_at, top])
         ws.write_string(top, 0, "Kết quả theo cơ quan chủ trì (xếp theo tỷ lệ đạt)", self.f["heading"])
-        heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Chưa đánh giá (thiếu, chưa nộp…)",
-                 "Tỷ lệ đạt (%)"]
+        ws.set_row(top, fit_height([(widths[:6], "Kết quả", font_of(self.f["heading"]))], stacked=True))
+        heads = ["Mã", "Cơ quan chủ trì", "Số chỉ tiêu chủ trì", "Đạt", "Chưa đạt", "Đã ghi nhận vào tổng tỉnh",
+                 "Không phát sinh", "Chưa đánh giá được", "Tỷ lệ đạt (%)"]
         for k, h in enumerate(heads):
             ws.write_string(top + 1, k, h, self.f["h"])
+        ws.set_row(top + 1, fit_height([(w, h, font_of(self.f["h"])) for w, h in zip(widths, heads)]))
         lead_of = {(rep.agency, i.code) for i in plan.indicators for rep in i.reporters if rep.kind is Role.LEAD}
         rows = []
         for a in plan.reporting_agencies():
@@ -310,37 +399,63 @@ class _Consolidated:
             st = Counter(Verdict.NOT_MET if x.verdict.failed else x.verdict for x in mine)
             judged = st[Verdict.MET] + st[Verdict.NOT_MET]
             rows.append([a, plan.registry.name(a), len(mine), st[Verdict.MET], st[Verdict.NOT_MET],
+                         st[Verdict.CONTRIBUTES], st[Verdict.NOT_APPLICABLE],
                          len(mine) - judged - st[Verdict.CONTRIBUTES] - st[Verdict.NOT_APPLICABLE],
                          st[Verdict.MET] * 100 / judged if judged else None])
-        rows.sort(key=lambda x: (x[6] is None, -(x[6] or 0), x[0]))
-        ws.set_row(top + 1, row_height(list(zip(self.widths[ws.name], heads))))
+        rows.sort(key=lambda x: (x[8] is None, -(x[8] or 0), x[0]))
         for i, row in enumerate(rows):
             for k, v in enumerate(row):
-                self._cell(ws, top + 2 + i, k, v, ["t", "t", "n", "n", "n", "n", "p"][k])
+                self._cell(ws, top + 2 + i, k, v, ["t", "t", "n", "n", "n", "n", "n", "n", "r"][k])
+            ws.set_row(top + 2 + i, fit_height([(widths[0], row[0]), (widths[1], row[1])]))
+        ws.repeat_rows(top + 1)
 
     def _indicators(self):
-        plan = self.r.plan
-        ws = self._sheet("Chỉ tiêu", "KẾT QUẢ TOÀN TỈNH THEO CHỈ TIÊU",
-                         ["Mã chỉ tiêu", "Chỉ tiêu", "Mục tiêu", "Cách tính toàn tỉnh", "Giá trị toàn tỉnh",
-                          "Tử số · năm nay · số CQ đạt", "Mẫu số · năm gốc · số CQ áp dụng", "Đánh giá",
-                          "Phải báo cáo", "Đã nộp", "Có số liệu dùng được", "Không phát sinh", "Cơ quan tự đạt"],
-                         [9, 25, 14, 11, 9, 8, 8, 14, 7, 7, 7, 7, 7], key_cols=1)
+        """Each indicator's province figure in its unit, its verdict, the data behind it and, with a ledger, the
+        previous period's figure and the change beside it."""
+        r, plan = self.r, self.r.plan
+        prev = r.previous_period if r.previous else None
+        heads = ["Mã chỉ tiêu", "Chỉ tiêu", "Mục tiêu", "Cách tính toàn tỉnh", "Giá trị toàn tỉnh",
+                 "Tử số · năm nay · số CQ đạt", "Mẫu số · năm gốc · số CQ áp dụng", "Đánh giá",
+                 "Cơ quan có số liệu / phải báo cáo", "Không phát sinh", "Cơ quan tự đạt"]
+        widths = [9, 24, 14, 11, 9, 9, 9, 13, 9, 8, 7]
+        if prev:
+            heads += [f"{period_short(prev)}", "Thay đổi"]
+            widths += [9, 8]
+        ws = self._sheet("Chỉ tiêu", "KẾT QUẢ TOÀN TỈNH THEO CHỈ TIÊU", heads, widths, key_cols=1)
         rows = []
-        for fig in self.r.indicators:
+        for fig in r.indicators:
             i = plan.indicator(fig.indicator)
             unit = measure_of(i).unit(i, fig.rule)
-            rows.append([i.code, i.label, i.target_vi(), RULE_VI[fig.rule] + (f" ({unit})" if unit else ""),
-                         fig.value, fig.numerator, fig.denominator, (fig.verdict_vi(), PROVINCE_TONE[fig.verdict]),
-                         fig.required, fig.returned, fig.assessed, fig.not_applicable, fig.met])
-        self._rows(ws, rows, ["t", "t", "t", "t", "p", "x", "x", "t", "n", "n", "n", "n", "n"])
-        self._notes(ws, 4 + len(rows) + 1)
+            fmt = _unit_format(unit, fig.value)
+            row = [i.code, i.label, i.target_vi(), RULE_VI[fig.rule] + (f" ({unit})" if unit else ""),
+                   (_n(fig.value), fmt), (_n(fig.numerator), _unit_format(None, fig.numerator)),
+                   (_n(fig.denominator), _unit_format(None, fig.denominator)),
+                   (fig.verdict_vi(), PROVINCE_TONE.get(fig.verdict, "t")),
+                   f"{fig.assessed + fig.not_applicable}/{fig.required}", fig.not_applicable, fig.met]
+            if prev:
+                p = r.previous.get(fig.indicator)
+                old = p.value if p is not None else None
+                row += [(_n(old), _unit_format(unit, old)) if old is not None else
+                        (p.verdict.vi if p is not None else None),
+                        None if old is None or fig.value is None else
+                        (_n(fig.value - old), "d" + _unit_format(unit, fig.value - old))]
+            rows.append(row)
+        self._rows(ws, rows, ["t", "t", "t", "t", "p", "n", "n", "t", "small", "n", "n"] + (["t", "t"] if prev else []))
+        end = self._notes(ws, 4 + len(rows) + 1, len(heads))
+        if prev:
+            note = (f"Cột \"{period_short(prev)}\": giá trị toàn tỉnh kỳ trước (sổ theo dõi); \"Thay đổi\": giá trị kỳ này "
+                    f"trừ kỳ trước, cùng đơn vị (với tỷ lệ: điểm phần trăm).")
+            ws.merge_range(end, 0, end, len(heads) - 1, note, self.f["note"])
+            ws.set_row(end, fit_height([(widths, note, font_of(self.f["note"]))]))
 
     def _agencies(self):
         plan = self.r.plan
+        due = self.r.period.due
         ws = self._sheet("Cơ quan", "TÌNH HÌNH BÁO CÁO THEO CƠ QUAN",
-                         ["Mã", "Cơ quan", "Nhóm", "Đã nộp", f"Thời điểm lưu tệp ({ZONE_VI})", "Số chỉ tiêu", "Đạt",
+                         ["Mã", "Cơ quan", "Nhóm", f"Nộp báo cáo (hạn {due:%d/%m/%Y})",
+                          f"Thời điểm lưu tệp ({ZONE_VI})", "Số chỉ tiêu", "Đạt",
                           "Chưa đạt", "Đã ghi nhận (tổng tỉnh)", "Không phát sinh", "Chưa đánh giá được", "Số lỗi"],
-                         [12, 28, 16, 7, 14, 8, 6, 7, 9, 9, 9, 6], key_cols=2)
+                         [13, 27, 16.5, 10, 14, 7, 6, 7, 9, 9, 8.5, 6], key_cols=2)
         errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
         rows = []
         for a in plan.reporting_agencies():
@@ -348,8 +463,9 @@ class _Consolidated:
             e = self.ret_by_agency.get(a)
             total = sum(st.values())
             done = st[Verdict.MET] + st[Verdict.NOT_MET] + st[Verdict.CONTRIBUTES] + st[Verdict.NOT_APPLICABLE]
-            rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name,
-                         ("Có", "good") if e else ("Không", "bad"), e.saved_at if e else None, total, st[Verdict.MET], st[Verdict.NOT_MET], st[Verdict.CONTRIBUTES],
+            late = self.r.late_days(a)
+            when = ("Chưa nộp", "bad") if not e else ("Đúng hạn", "good") if not late else (f"Muộn {late} ngày", "warn")
+            rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name, when, e.saved_at if e else None, total, st[Verdict.MET], st[Verdict.NOT_MET], st[Verdict.CONTRIBUTES],
                          st[Verdict.NOT_APPLICABLE], total - done, errors.get(a, 0)])
         self._rows(ws, rows, ["t", "t", "t", "t", "d", "n", "n", "n", "n", "n", "n", "n"])
         # chart: returns received by agency group
@@ -390,7 +506,7 @@ class _Consolidated:
         agencies = [a for a in plan.reporting_agencies() if a in reporting]
         name = f"Ma trận {section.code}"
         ws = self._sheet(name, f"MA TRẬN CƠ QUAN × CHỈ TIÊU — {section.code}. {section.title}",
-                         ["Mã", "Cơ quan", *[i.code for i in inds]], [11, 24, *[4.5] * len(inds)], key_cols=2)
+                         ["Mã", "Cơ quan", *[i.code for i in inds]], [13, 30, *[4.5] * len(inds)], key_cols=2)
         self._line(ws, 2, "Đ: đạt; C: chưa đạt; Q: chưa đạt (quá hạn); T: đang thực hiện (chưa đến hạn); X: chưa thực "
                           "hiện (chưa đến hạn); G: đã ghi nhận vào tổng tỉnh; K: không phát sinh; ?: thiếu số liệu; "
                           "M: thiếu minh chứng; !: số liệu chưa hợp lệ; –: chưa nộp; ô xám: không giao", self.f["sub"])
@@ -398,14 +514,17 @@ class _Consolidated:
                                    "bold": True, "align": "center", "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
         for k, i in enumerate(inds):
             ws.write_string(3, 2 + k, i.code, vert)
-        ws.set_row(3, 75)
+        # the codes stand upright: the row is as tall as the longest, with a margin
+        ws.set_row(3, max(32.0, max(text_points(i.code, font_of(vert)) for i in inds) + 10))
         verdict = self.verdict_of
-        marks = {v: (SHORT[v], self.f["small_" + AGENCY_TONE[v]]) for v in Verdict}
+        marks = {v: (SHORT.get(v, "?"), self.f["small_" + AGENCY_TONE.get(v, "warn")]) for v in Verdict}
         not_assigned = (None, self.f["small_none"])
         text = self.f["t"]
-        ws.write_rows(4, ([(a, text), (plan.registry.name(a), text),
+        widths = self.widths[name]
+        ws.write_rows(4, [[(a, text), (plan.registry.name(a), text),
                            *[marks.get(verdict.get((a, i.code)), not_assigned) for i in inds]]
-                          for a in agencies))
+                          for a in agencies],
+                      [fit_height([(widths[0], a), (widths[1], plan.registry.name(a))]) for a in agencies])
 
     def _voices(self):
         """What the agencies say: their difficulties and proposals, by section and agency."""
@@ -462,7 +581,7 @@ class _Consolidated:
         role = {(rep.agency, i.code): rep.role for i in plan.indicators for rep in i.reporters}
         indicator = {i.code: (i.task.section, i.task.code, i.code, i.label, i.target_vi()) for i in plan.indicators}
         agency = {a: (a, plan.registry.name(a), plan.registry.group_of(a).name) for a in plan.reporting_agencies()}
-        verdict = {v: (v.vi, AGENCY_TONE[v]) for v in Verdict}
+        verdict = {v: (v.vi, AGENCY_TONE.get(v, "warn")) for v in Verdict}
         rows = ([*agency[x.agency], *indicator[x.indicator], role[(x.agency, x.indicator)],
                  x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
                  x.current, x.baseline, x.value, x.gap, verdict[x.verdict], x.evidence,
@@ -511,8 +630,8 @@ class _Consolidated:
             rows.append(row)
         for i, row in enumerate(rows):       # no autofilter here: the indicator table below shares the columns
             for c, v in enumerate(row):
-                self._cell(ws, 4 + i, c, v, "p" if c >= 4 else "t")
-            ws.set_row(4 + i, row_height([(widths[1], row[1])]))
+                self._cell(ws, 4 + i, c, v, "r" if c >= 4 else "t")
+            ws.set_row(4 + i, row_height([(widths[1], row[1]), (widths[2], row[2])]))
         chart = self.wb.add_chart({"type": "column"})
         colors = ["#A5A5A5", "#9DC3E6", "#2E75B6", "#1F4E78", "#70AD47", "#C55A11"]
         for k, c in enumerate(codes):
@@ -529,19 +648,19 @@ class _Consolidated:
         ws.set_h_pagebreaks([end, top])
         for c, h in enumerate(heads):
             ws.write_string(top, c, h, self.f["h"])
-        ws.set_row(top, max(32, row_height(list(zip(widths, heads)))))
+        ws.set_row(top, fit_height([(w, h, font_of(self.f["h"])) for w, h in zip(widths, heads)], least=32))
         tone_fmt = {}
-        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1,
-                "num_format": "[$-42A]#,##0.##"}
+        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
         tones = {"good": ("#C6EFCE", "#006100"), "bad": ("#FFC7CE", "#9C0006"), "warn": ("#FFEB9C", "#9C5700"),
                  "part": ("#E2EFDA", "#375623"), "none": ("#D9D9D9", "#000000")}
-        for k, (bg, fg) in tones.items():
-            tone_fmt[k] = self.wb.add_format({**base, "bg_color": bg, "font_color": fg})
+        for k, (bg, fg) in tones.items():       # one number format per unit, as on Chỉ tiêu
+            for key, num in (("p", "[$-42A]#,##0.00"), ("n", "[$-42A]#,##0")):
+                tone_fmt[k, key] = self.wb.add_format({**base, "bg_color": bg, "font_color": fg, "num_format": num})
         for n, ind in enumerate(plan.indicators):
             at = top + 1 + n
             unit = measure_of(ind).unit(ind, series[r.period.code][ind.code].rule) \
                 if ind.code in series[r.period.code] else ind.unit
-            texts = [(widths[1], ind.label), (widths[2], ind.target_vi())]
+            texts = [(widths[1], ind.label), (widths[2], ind.target_vi()), (widths[3], unit)]
             for c, v in enumerate((ind.code, ind.label, ind.target_vi(), unit)):
                 self._cell(ws, at, c, v or None)
             for k, c in enumerate(codes):
@@ -550,9 +669,11 @@ class _Consolidated:
                 if f is None:
                     ws.write_blank(at, col, None, self.f["t"])
                 elif f.value is None:
-                    ws.write_string(at, col, f.verdict.vi, tone_fmt[PROVINCE_TONE[f.verdict]])
+                    ws.write_string(at, col, f.verdict.vi, tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), "n"])
+                    texts.append((widths[col], f.verdict.vi))
                 else:
-                    ws.write_number(at, col, _n(f.value), tone_fmt[PROVINCE_TONE[f.verdict]])
+                    ws.write_number(at, col, _n(f.value),
+                                    tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), _unit_format(unit, f.value)])
             ws.set_row(at, row_height(texts))
         ws.repeat_rows(top)
 
