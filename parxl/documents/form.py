@@ -285,8 +285,9 @@ def closing(doc, recipients: list[str], authority: str = "[CHỨC VỤ NGƯỜI 
 
 
 def grid(doc, heads: list[str], rows: list[list[str]], widths_cm: list[float], *, size: float = SMALL_PT - 1,
-         align: list[str] | None = None, repeat_header: bool = True):
-    """A bordered table: a bold header row (repeated on each page), then the rows."""
+         align: list[str] | None = None, repeat_header: bool = True, fill=None):
+    """A bordered table: a bold header row (repeated on each page), then the rows; ``fill(text)`` gives a
+    cell's background colour ("FFE699") or None."""
     t = doc.add_table(rows=1, cols=len(heads))
     t.style = doc.styles["Table Grid"]
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
@@ -302,6 +303,12 @@ def grid(doc, heads: list[str], rows: list[list[str]], widths_cm: list[float], *
         cells = t.add_row().cells
         for k, v in enumerate(row):
             _cell_text(cells[k], "" if v is None else str(v), size=size, align=align[k])
+            colour = fill(v) if fill and v else None
+            if colour:
+                shd = OxmlElement("w:shd")
+                for a, b in (("w:val", "clear"), ("w:color", "auto"), ("w:fill", colour)):
+                    shd.set(qn(a), b)
+                cells[k]._tc.get_or_add_tcPr().append(shd)
     _widths(t, widths_cm)
     return t
 

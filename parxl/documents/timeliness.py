@@ -84,4 +84,13 @@ def add_table(doc, t: Timeliness, plan: Plan, number: str, title: str) -> None:
     w = form.usable_width_cm(doc)
     n = len(t.periods)
     form.grid(doc, heads, rows, [2.7, w - 2.7 - 2.9 * n, *[2.9] * n], size=10,
-              align=["left", "left", *["center"] * n])
+              align=["left", "left", *["center"] * n], fill=_colour)
+
+
+def _colour(text: str) -> str | None:
+    """The cell's colour, as reporting-rate tables show it: late amber, not returned or refused red."""
+    if text.startswith("Muộn"):
+        return "FFE699"
+    if text in ("Chưa nộp", "Bị từ chối"):
+        return "F8CBAD"
+    return None
