@@ -16,7 +16,7 @@ from .measures import ProvinceFigure, measure_of
 from .periods import Period
 from .plan import Plan
 from .i18n import _
-from .vocab import ProvinceVerdict, ReturnStatus, format_number
+from .vocab import ProvinceVerdict, ReturnStatus, format_number, vietnam_time
 
 SCHEMA = 1
 ACCEPTED, REJECTED, SUPERSEDED, SKIPPED = (ReturnStatus.ACCEPTED, ReturnStatus.REJECTED, ReturnStatus.SUPERSEDED,
@@ -83,6 +83,18 @@ class Report:
         out = {s.value: c.get(s.value, 0) for s in ReturnStatus}
         out["missing"] = len(self.missing)
         return out
+
+    def late_days(self, agency: str) -> int | None:
+        """How many days late the agency's accepted return came, counted in Vietnam calendar days past the due
+        date, when the merge found it late (a ``return.late*`` finding on that file); None when it came on time
+        or none was accepted."""
+        entry = next((e for e in self.returns if e.status is ACCEPTED and e.agency == agency), None)
+        if entry is None or not any(f.code.startswith("return.late") and f.agency == agency and f.file == entry.file
+                                    for f in self.findings):
+            return None
+        if entry.saved_at is None:
+            return 1
+        return max(1, (vietnam_time(entry.saved_at).date() - self.period.due).days)
 
     def by_section(self) -> list[dict]:
         """Province-wide figures counted by plan section (every indicator counted, whatever its verdict)."""
@@ -195,6 +207,12 @@ def tally(code: str, title: str, figs: list[ProvinceFigure]) -> dict:
     out.update({v.value: c.get(v, 0) for v in ProvinceVerdict})
     due = len(figs) - c.get(ProvinceVerdict.NOT_DUE, 0)
     out["share_met"] = (c.get(ProvinceVerdict.MET, 0) * 100 / due) if due else None
+    # with the provisional "met" (which more returns may still change), and the share of the data asked for that
+    # is in: agencies whose data counted or that declared nothing arose, of those that must report, all indicators
+    met = c.get(ProvinceVerdict.MET, 0) + c.get(ProvinceVerdict.PROVISIONAL_MET, 0)
+    out["share_met_with_provisional"] = (met * 100 / due) if due else None
+    asked = sum(f.required for f in figs)
+    out["coverage"] = (sum(f.assessed + f.not_applicable + f.not_due for f in figs) * 100 / asked) if asked else None
     return out
 
 

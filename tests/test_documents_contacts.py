@@ -119,3 +119,18 @@ def test_a_list_without_contact_columns_imports_as_before(tmp_path):
     rows = [["code", "name", "group", "parent"], ["S01", "Sở thử nghiệm 01", "Sở, ban, ngành", ""]]
     raw = tomllib.loads(import_registry(_write(tmp_path / "list.csv", rows)))
     assert "contact" not in raw["agency"][0]
+
+
+def test_the_documents_head_with_the_secretariat_and_say_whom_to_ask(tmp_path):
+    from parxl.documents import form
+    from parxl.documents.corrections import _contact_line
+    p = tmp_path / "agencies.toml"
+    p.write_text(REGISTRY, encoding="utf-8")
+    reg = Registry.load(p)
+    assert form.issuer_vi(reg) == "SỞ NỘI VỤ"
+    assert form.superior_vi("Tỉnh thử nghiệm") == "UBND TỈNH THỬ NGHIỆM"
+    assert _contact_line(reg) == ("Mọi vướng mắc đề nghị liên hệ Chuyên viên phòng CCHC Nguyễn Thị Hoa, điện thoại "
+                                  "0905 111 222, thư điện tử cchc@snv.thunghiem.gov.vn.")
+    p.write_text(REGISTRY.split("[secretariat]")[0] + REGISTRY.split('phone = "0905 111 222" }')[1], encoding="utf-8")
+    bare = Registry.load(p)
+    assert form.issuer_vi(bare) == "[TÊN CƠ QUAN BAN HÀNH]" and _contact_line(bare).endswith("[…].")

@@ -295,7 +295,7 @@ def test_consolidated_workbook_says_what_the_report_says(plan, period, quarter, 
             assert r[col["Giá trị toàn tỉnh"]].value == pytest.approx(float(fig.value), abs=0.01)
     assert rows["III.4.2/1"][col["Giá trị toàn tỉnh"]].value == pytest.approx(95.33, abs=0.01)
     agencies = {r[0].value: r for r in wb["Cơ quan"].iter_rows(min_row=5, max_row=4 + len(plan.reporting_agencies()))}
-    assert agencies["TAMKY"][3].value == "Có" and agencies["SNV"][3].value == "Không"
+    assert agencies["TAMKY"][3].value == "Đúng hạn" and agencies["SNV"][3].value == "Chưa nộp"
     files = {r[0].value: r for r in wb["Tệp nhận được"].iter_rows(min_row=5) if r[0].value}
     assert files["sub/hoian_lan2.xlsx"][1].value == "HOIAN" and files["sub/hoian_lan2.xlsx"][2].value == "Hợp lệ"
     missing = [r[0].value for r in wb["Chưa nộp"].iter_rows(min_row=5)]
