@@ -189,7 +189,7 @@ def test_cli_merge_exit_codes(plan, quarter, tmp_path):
             "--key", str(key)]
     ok = subprocess.run(base + ["--report", str(tmp_path / "r.json")], capture_output=True, text=True, cwd=ROOT)
     assert ok.returncode == 0, ok.stderr
-    assert "2 hợp lệ" in ok.stdout                       # Vietnamese by default
+    assert "2 được tiếp nhận" in ok.stdout                # Vietnamese by default
     strict = subprocess.run(base + ["--strict"], capture_output=True, text=True, cwd=ROOT)
     assert strict.returncode == 1                       # HOIAN's missing evidence is an error finding
     nokey = subprocess.run(base[:-2] + ["--key", str(tmp_path / "none.key")], capture_output=True, text=True, cwd=ROOT)
