@@ -687,7 +687,10 @@ def merge(period_arg, plan_path, agencies, period, returns_dir, out, report_path
 @click.option("--period", help="Expected period; default: the one each file claims.")
 @key_option
 @click.option("--json", "as_json", is_flag=True, help="Print findings as JSON.")
-def check(files, plan_path, agencies, period, key_path, as_json):
+@click.option("--ledger", "ledger_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The reporting year's ledger: also warn where a figure contradicts what the agency reported "
+                   "in earlier periods (history.*).")
+def check(files, plan_path, agencies, period, key_path, as_json, ledger_path):
     """Check returned workbooks one by one, without merging (exit 1 if any has an error).
 
     In a working folder the plan and key are the folder's."""
@@ -707,6 +710,9 @@ def check(files, plan_path, agencies, period, key_path, as_json):
             key = None  # an agency checking its own file has no key: signature not verified (identity.no-key)
         with _progress(_("checking"), len(files)) as tick:
             results = check_paths(list(files), p, per, key, tick)
+        if ledger_path is not None:
+            from .history_checks import add_to_checked
+            add_to_checked(results, p, per, ledger_path, key)
     if key is None:
         click.echo(_("signatures not verified: no key (give --key, or run inside the working folder); a file "
                      "may be accepted here and rejected at the merge"), err=True)

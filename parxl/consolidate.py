@@ -718,6 +718,10 @@ def _unused_files(returns) -> Callable[[str], list]:
 
 
 _SOURCE_VI = {"document": "thời điểm lưu ghi trong tệp", "file": "thời điểm của tệp trên đĩa"}
+_TIE_VI = {"file_time": "; trùng thời điểm lưu với bản khác (đến từng giây): chọn bản có thời điểm của tệp trên đĩa "
+                        "muộn hơn",
+           "name": "; trùng thời điểm lưu và thời điểm của tệp trên đĩa với bản khác: chọn bản có tên tệp xếp sau "
+                   "cùng"}
 
 
 def _why(e, rejection: str | None) -> str | None:
@@ -725,7 +729,7 @@ def _why(e, rejection: str | None) -> str | None:
     when = (f"lưu lúc {format_time(e.saved_at)} {ZONE_VI} ({_SOURCE_VI[e.saved_source]})"
             if e.saved_at and e.saved_source else "không xác định được thời điểm lưu")
     if e.status is ReturnStatus.ACCEPTED:
-        return f"Bản mới nhất trong {e.rivals + 1} bản hợp lệ: {when}" if e.rivals else None
+        return f"Bản mới nhất trong {e.rivals + 1} bản hợp lệ: {when}{_TIE_VI.get(e.tie, '')}" if e.rivals else None
     if e.status is ReturnStatus.SUPERSEDED:
         return f"Đã có bản mới hơn: {e.superseded_by}; bản này {when}"
     return rejection

@@ -25,6 +25,7 @@ class Code:
     vi: str
     en: str
     rejects: bool = False  # the whole return is rejected when this is found
+    room: int = 80         # characters of {seen} and {expected} shown (longer texts are cut with "...")
 
 
 E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
@@ -199,6 +200,20 @@ _CODES = [
          "Possibly returned after the due date {expected}: the file records no usable save time and the file's own "
          "time is {seen} (Vietnam time). That may be when the file was copied or downloaded; check the date received.",
          False),
+    # -- the year so far (parxl.history_checks, with a ledger) ------------------------------------
+    Code("history.shrank", W, "Số liệu cộng dồn ({seen}) thấp hơn số cơ quan đã báo cáo trước đó trong năm: {expected}. "
+         "Số liệu các kỳ trong năm đều tính từ 15/12 năm trước nên không thể giảm; hãy kiểm tra lại với cơ quan.",
+         "The cumulative figure ({seen}) is below what the agency reported earlier in the year: {expected}. The "
+         "year's periods all count from 15 December of the year before, so it cannot shrink; check it with the "
+         "agency.", False, 240),
+    Code("history.baseline-changed", W, "Số liệu năm gốc {seen} khác số cơ quan đã báo cáo trước đó trong năm: "
+         "{expected}. Số liệu của năm gốc đã qua không thay đổi; hãy kiểm tra lại với cơ quan.",
+         "The baseline-year figure {seen} differs from what the agency reported earlier in the year: {expected}. "
+         "A past year's figure does not change; check it with the agency.", False, 240),
+    Code("history.outlier", W, "Số liệu ({seen}) nằm ngoài khoảng hợp lý theo các kỳ trước của chính cơ quan: {expected}; "
+         "hãy kiểm tra lại (có thể gõ thừa hoặc thiếu chữ số, hoặc nhầm đơn vị).",
+         "The figure ({seen}) lies outside the range the agency's own earlier periods make plausible: {expected}; "
+         "check it (a digit too many or too few, or another unit?).", False, 240),
 ]
 
 CATALOG: dict[str, Code] = {c.code: c for c in _CODES}
@@ -228,7 +243,8 @@ class Finding:
         return CATALOG[self.code].rejects
 
     def _render(self, template: str) -> str:
-        return template.format(seen=_show(self.seen), expected=_show(self.expected),
+        room = CATALOG[self.code].room
+        return template.format(seen=_show(self.seen, room), expected=_show(self.expected, room),
                                indicator=self.indicator or "", cell_name=self.cell or "")
 
     @property
@@ -250,11 +266,11 @@ class Finding:
                 "indicator": self.indicator, "message": self.message}
 
 
-def _show(v: Any) -> str:
+def _show(v: Any, room: int = 80) -> str:
     if v is None:
         return ""
     s = str(v)
-    return s if len(s) <= 80 else s[:77] + "..."
+    return s if len(s) <= room else s[:room - 3] + "..."
 
 
 MAX_PER_CODE = 200  # findings of one code kept per file (above any genuine count: an agency has < 100 rows)

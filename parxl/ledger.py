@@ -359,6 +359,26 @@ class LastPeriod:
         return self.values.get(agency, {})
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """One agency value of an earlier period as the ledger recorded it (the period's current run), for the
+    checks of a new report against the agency's own history (:mod:`parxl.history_checks`).  ``numbers``:
+    the numeric fields recorded (``numerator``, ``denominator``, ``value``, ``current``, ``baseline``) that
+    are not empty, exactly; ``cells``: input key → A1 cell in ``file``."""
+    plan_id: str
+    period: str
+    year: int
+    quarter: int
+    run: int
+    agency: str
+    indicator: str
+    verdict: Verdict
+    numbers: dict
+    file: str | None
+    sheet: str | None
+    cells: dict
+
+
 class Ledger:
     """An open ledger.  Use :meth:`open`; close it (or use it as a context manager) when done."""
 
@@ -715,6 +735,45 @@ class Ledger:
 
     def files(self, run: int) -> list[dict]:
         return [dict(r) for r in self._q("SELECT * FROM files WHERE run = ? ORDER BY id", (run,))]
+
+    def recorded_before(self, period: Period, agencies: Iterable[str] | None = None,
+                        key: bytes | None = None) -> list[Recorded]:
+        """Every agency value recorded for a period before ``period`` (each period's current run, of any plan),
+        oldest first, of ``agencies`` (all when None): what a new report is checked against.
+
+        Only what the ledger wrote is given: a record whose numbers or words are not what a merge writes, or,
+        with ``key``, whose seal does not match (:func:`seal`), is left out and described in :attr:`unreadable`."""
+        sql = ("SELECT v.*, r.plan_id AS plan_id, r.year AS year, r.quarter AS quarter FROM agency_values v "
+               "JOIN periods p ON p.current_run = v.run JOIN runs r ON r.id = v.run "
+               "WHERE (r.year < ? OR (r.year = ? AND r.quarter < ?))")
+        args: list = [period.year, period.year, period.quarter]
+        wanted = None if agencies is None else set(agencies)
+        out = []
+        for r in self._q(sql + " ORDER BY r.year, r.quarter, r.id, v.rowid", args):
+            if wanted is not None and r["agency"] not in wanted:
+                continue
+            fields = {f: r[f] for f, _, _ in FIELDS}
+            bad = _bad_field(r, _VALUE_NUMERIC, _VALUE_WORDS)
+            if bad is None and key is not None and not hmac.compare_digest(
+                    r["seal"] or "", seal(key, r["plan_id"], r["period"], r["agency"], r["indicator"], fields)):
+                bad = _say("no seal of this secretariat's key (not written by a merge with it)",
+                           "không có dấu xác thực bằng khóa của Sở Nội vụ (không do lần tổng hợp nào ghi)")
+            cells: dict = {}
+            if bad is None and r["cells"]:
+                try:
+                    cells = json.loads(r["cells"])
+                except ValueError:
+                    bad = f"cells = {str(r['cells'])[:40]!r}"
+                if not isinstance(cells, dict):
+                    bad, cells = f"cells = {str(r['cells'])[:40]!r}", {}
+            if bad:
+                self._unreadable("agency_values", r["period"], r["run"], f"{r['agency']} {r['indicator']}", bad)
+                continue
+            numbers = {f: Fraction(r[f]) for f in ("numerator", "denominator", "value", "current", "baseline")
+                       if r[f] is not None}
+            out.append(Recorded(r["plan_id"], r["period"], r["year"], r["quarter"], r["run"], r["agency"],
+                                r["indicator"], Verdict(r["verdict"]), numbers, r["file"], r["sheet"], cells))
+        return out
 
     def _base_run(self, report: Report) -> int | None:
         """The run this merge is compared with: the period's latest run recorded before this one (before the

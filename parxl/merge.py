@@ -209,6 +209,17 @@ def _newest_key(at: dt.datetime | None, c: Checked) -> tuple:
     return (at is not None, at or _EPOCH, c.workbook.mtime, c.workbook.name)
 
 
+def _tie(winner: Checked, valid: list[Checked], saved: dict) -> str | None:
+    """What chose ``winner`` among the agency's ``valid`` returns when another's save time equals its own to the
+    second: ``"file_time"`` (the file's own time), ``"name"`` (the name, sorting last; the file times tie too),
+    or None (no tie)."""
+    at = saved[id(winner)][0]
+    tied = [c for c in valid if c is not winner and saved[id(c)][0] == at]
+    if not tied:
+        return None
+    return "name" if any(c.workbook.mtime == winner.workbook.mtime for c in tied) else "file_time"
+
+
 def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt.datetime | None = None) -> Report:
     report = Report(plan, period)
     now = now or dt.datetime.now(dt.timezone.utc)
@@ -231,6 +242,8 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
             if loser is not None:
                 loser.results = {}   # only the latest return's values are used; keep memory flat
     candidates = Counter(c.agency for c in seen if id(c) in saved)
+    ties = {a: _tie(c, [x for x in seen if id(x) in saved and x.agency == a], saved)
+            for a, c in chosen.items() if candidates[a] > 1}
     for c in seen:
         wb = c.workbook
         status, newer = REJECTED, None
@@ -244,7 +257,8 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
         rivals = candidates[c.agency] - 1 if status == ACCEPTED else 0
         report.returns.append(ReturnEntry(wb.name, wb.sha256, c.agency or c.identity.get("agency") or None, status,
                                           c.identity.get("template_id"), wb.modified, wb.application, newer,
-                                          saved_at=at, saved_source=source, rivals=rivals))
+                                          saved_at=at, saved_source=source, rivals=rivals,
+                                          tie=ties.get(c.agency) if status == ACCEPTED else None))
         report.findings.extend(c.findings)
         if status == SUPERSEDED:
             report.findings.append(Finding("return.superseded", file=wb.name, agency=c.agency, expected=newer))
@@ -282,7 +296,7 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
     the workbook and the report are written all the same, without its history, and ``report.ledger_problem``
     says why, for the caller to print.  A return superseded in the folder is read again to show what
     its successor changed (sheet "Nộp lại"), with or without a ledger."""
-    from . import ledger as ledger_mod
+    from . import history_checks, ledger as ledger_mod
     from .consolidate import render_consolidated
     returns_dir = Path(returns_dir)
     out = Path(out)
@@ -312,6 +326,8 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
     with OutputLock(out):
         report = merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty)
         led = ledger_mod.prepare(report, Path(ledger) if ledger is not None else None, reread)
+        if led is not None:       # the agencies' figures against their own year so far, before this run is recorded
+            history_checks.add_to_report(report, led, key)
         report.ledger_problem = report.ledger_problem or ledger_problem
         try:
             with atomic_paths(*([out, report_path] if report_path else [out])) as tmps:

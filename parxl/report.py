@@ -36,6 +36,7 @@ class ReturnEntry:
     saved_at: dt.datetime | None = None   # what decided which return is newest ...
     saved_source: str | None = None       # ... "document" (its own save time) or "file" (the file's time)
     rivals: int = 0                       # other valid returns of the same agency this one won over
+    tie: str | None = None                # a rival saved at the same second: "file_time" or "name" chose this one
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ class Report:
                           "template_id": r.template_id,
                           "saved_at": r.saved_at.isoformat() if r.saved_at else None,
                           "saved_time_from": r.saved_source, "application": r.application,
-                          "superseded_by": r.superseded_by}
+                          "superseded_by": r.superseded_by, "tie_broken_by": r.tie}
                          for r in self.returns)),
             ("missing", list(self.missing)),
             ("results", (_result(r) for r in self.results)),

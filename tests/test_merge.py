@@ -119,7 +119,7 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
                       "findings"}
     assert d["plan"] == {"id": plan.id, "version": plan.version} and d["period"] == "2024-Q3"
     assert set(d["returns"][0]) == {"file", "sha256", "agency", "status", "template_id", "saved_at",
-                                    "saved_time_from", "application", "superseded_by"}
+                                    "saved_time_from", "application", "superseded_by", "tie_broken_by"}
     assert set(d["results"][0]) == {"agency", "indicator", "verdict", "numerator", "denominator", "value",
                                     "current", "baseline", "gap", "status", "evidence", "doc_date", "issues",
                                     "proposals", "carried", "source"}

@@ -123,6 +123,8 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
     order = codes[:]
     rng.shuffle(order)
     late, corrects = order[0], order[1 % len(order)]
+    so_far: dict[str, dict] = {}       # each agency's true figures of the year so far: the next period continues them
+    shrunk = rebased = None            # the two slips planted on purpose (simulate.plant_shrink, plant_baseline)
     lines = [f"parxl demo --year — {plan.title}, {YEAR}",
              _("simulated: {n} agencies; {late} returns the six-month report late; {corrects} corrects its Quý III "
                "return").format(n=N(len(codes)), late=late, corrects=corrects)]
@@ -139,7 +141,15 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
         base = dt.datetime.combine(period.window[1], dt.time(9, 0), dt.timezone.utc)
         held = None
         for k, a in enumerate(codes):
-            values = simulate.answers(plan, a, period, rng, miss_rate=miss)
+            before = so_far.get(a)
+            values = simulate.answers(plan, a, period, rng, miss_rate=miss, before=before)
+            so_far[a], values = values, dict(values)
+            if q == 3 and shrunk is None and before and a not in (late, corrects):
+                if slip := simulate.plant_shrink(plan, values, before):
+                    shrunk = (a, slip)
+            if q == 4 and rebased is None and a not in (late, corrects) and (shrunk is None or a != shrunk[0]):
+                if slip := simulate.plant_baseline(values):
+                    rebased = (a, slip)
             when = base + dt.timedelta(hours=2 * k)
             dst = returns / f"{a.lower()}_{period.code}.xlsx"
             if a == late and q == 2:
@@ -165,6 +175,16 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
             lines.append(_year_line(report) + _(" (merged again: {agency}'s late return)").format(agency=a))
         if report.ledger_problem or report.ledger_notice:
             lines.append("  " + _("ledger: {problem}").format(problem=report.ledger_problem or report.ledger_notice))
+    if shrunk:
+        a, (indicator, was, now) = shrunk
+        lines.append("  " + _("planted on purpose: {agency} typed {indicator} as {now} for {period}, below its {was} "
+                              "of {earlier} (warned: history.shrank)").format(
+            agency=a, indicator=indicator, now=N(now), was=N(was), period=f"{YEAR}-Q3", earlier=f"{YEAR}-Q2"))
+    if rebased:
+        a, (indicator, was, now) = rebased
+        lines.append("  " + _("planted on purpose: {agency} typed {indicator} with the baseline-year figure {now} for "
+                              "{period}, not its earlier {was} (warned: history.baseline-changed)").format(
+            agency=a, indicator=indicator, now=N(now), was=N(was), period=f"{YEAR}-Q4"))
     lines += [_("targets by section in the annual report (province-wide):")]
     lines += [section_line(s) for s in report.by_section()]
     lines += _aligned([(_("annual consolidated workbook:"),

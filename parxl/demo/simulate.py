@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import math
 import random
 import re
 import shutil
 import zipfile
+from fractions import Fraction
 from pathlib import Path
 
 from ..errors import ParxlError
@@ -36,8 +38,14 @@ def require_openpyxl():
     return openpyxl
 
 
-def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_rate: float = 0.15) -> dict[str, Answer]:
-    """What a diligent agency reports, indicator by indicator; about ``miss_rate`` of targets are missed."""
+def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_rate: float = 0.15,
+            before: dict[str, Answer] | None = None) -> dict[str, Answer]:
+    """What a diligent agency reports, indicator by indicator; about ``miss_rate`` of targets are missed.
+
+    ``before``: what the agency reported for the previous period of the same year (:func:`answers` of it).
+    The figures then continue the year, as the periods' windows are cumulative (all from 15/12): a count
+    never falls, a rate's numerator and denominator add this quarter's cases to the earlier ones (about as
+    many as an earlier quarter had), and the baseline-year figure stays what it was."""
     out = {}
     start, end = period.window
     for s in agency_layout(plan, agency):
@@ -45,6 +53,8 @@ def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_ra
             ind = row.indicator
             meet = rng.random() >= miss_rate
             a = measure_of(ind).example(ind, meet, rng)
+            if before and before.get(ind.code):
+                a = _continued(ind, a, before[ind.code], meet, max(1, period.quarter - 1), rng)
             day = start + dt.timedelta(days=rng.randrange((end - start).days))
             done = meet or bool(a)      # a numeric indicator is judged by its numbers; its task is done
             a["status"] = (TaskStatus.DONE if done else rng.choice([TaskStatus.IN_PROGRESS, TaskStatus.NOT_STARTED])).value
@@ -56,6 +66,52 @@ def answers(plan: Plan, agency: str, period: Period, rng: random.Random, miss_ra
                 a["proposals"] = "Đề nghị tỉnh bổ sung kinh phí và tập huấn."
             out[ind.code] = a
     return out
+
+
+def _continued(ind, a: Answer, prev: Answer, meet: bool, quarters: int, rng: random.Random) -> Answer:
+    """This period's example figures ``a`` made to continue ``prev`` (the agency's figures ``quarters`` quarters
+    into the year): a rate gets this quarter's new cases at the example's share (rounded up when it meets the
+    target, down when not), a whole count never falls, a baseline stays (this year's figure scaled with it)."""
+    a = dict(a)
+    m = measure_of(ind)
+    n0, d0 = prev.get("numerator"), prev.get("denominator")
+    if isinstance(d0, int) and isinstance(n0, int) and a.get("denominator"):
+        share = Fraction(a["numerator"], a["denominator"])
+        new = max(1, round(d0 / quarters * rng.uniform(0.7, 1.3)))
+        got = math.ceil(new * share) if meet else math.floor(new * share)
+        a["numerator"], a["denominator"] = n0 + min(new, got), d0 + new
+    if m.whole("value") and isinstance(prev.get("value"), int) and isinstance(a.get("value"), int):
+        a["value"] = max(prev["value"], a["value"])
+    b0, b = prev.get("baseline"), a.get("baseline")
+    if b0 is not None and b:
+        a["baseline"] = b0
+        if isinstance(a.get("value"), (int, float)):
+            a["value"] = round(a["value"] * b0 / b)
+    return a
+
+
+def plant_shrink(plan: Plan, values: dict[str, Answer], before: dict[str, Answer]) -> tuple[str, int, int] | None:
+    """The demo's planted slip: a count typed lower than the agency reported last period (this quarter's own
+    figure instead of the year's so far).  Changes ``values`` in place; (indicator, last period's figure,
+    the one typed now), or None when the agency has no count above 0 to shrink."""
+    counts = {i.code for i in plan.indicators if measure_of(i).whole("value")}
+    for code, a in values.items():
+        was = (before.get(code) or {}).get("value")
+        if code in counts and isinstance(a.get("value"), int) and isinstance(was, int) and was >= 1:
+            values[code] = {**a, "value": was - 1}
+            return code, was, was - 1
+    return None
+
+
+def plant_baseline(values: dict[str, Answer]) -> tuple[str, object, object] | None:
+    """The demo's other planted slip: a baseline-year figure typed differently from the earlier periods' (another
+    year's figure).  Changes ``values`` in place; (indicator, the baseline reported before, the one typed now)."""
+    for code, a in values.items():
+        b = a.get("baseline")
+        if isinstance(b, int) and b > 0:
+            values[code] = {**a, "baseline": b + 7}
+            return code, b, b + 7
+    return None
 
 
 def cell_map(plan: Plan, agency: str) -> dict[str, tuple[str, int]]:
