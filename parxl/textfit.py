@@ -97,11 +97,22 @@ def column_points(width: float | Sequence[float]) -> float:
     return px * 0.75
 
 
+WIDEST = 1000.0          # no glyph of the table is wider than an em (thousandths): a bound for short texts
+
+
 def line_count(text: str | None, width: float | Sequence[float], font: Font = BODY) -> int:
     """How many lines ``text`` wraps to in a cell of Excel width ``width`` (a merged range: a list of widths)."""
     if not text:
         return 1
     room = max(1.0, column_points(width) - PADDING)
+    if "\n" not in text and len(text) * WIDEST * font.size * SAFETY / 1000 <= room:
+        return 1                              # fits even if every glyph were an em wide
+    return _lines(text, room, font)
+
+
+@lru_cache(maxsize=1 << 16)
+def _lines(text: str, room: float, font: Font) -> int:
+    """``line_count`` for a text that may not fit on one line (cached: a table repeats its texts)."""
     w = _widths(font.family, font.style)
     scale = font.size * SAFETY / 1000
     space = w.get(" ", 250.0) * scale
