@@ -16,8 +16,11 @@ from ..plan import load_plan
 from ..report import section_line
 from ..vocab import format_number as N
 from ..writer import generate
+from ..documents import write_documents
 
 PERIOD = "2024-Q3"
+# the documents (parxl report) count days overdue to this many days after the due date
+DOCUMENTS_AFTER_DUE = dt.timedelta(days=10)
 
 
 def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libreoffice_fill: bool = True,
@@ -69,6 +72,8 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
         simulate.fill_openpyxl(by_agency[a], dst, plan, a, values, when)
     echo(_("merging ..."))
     report = merge_to_files(plan, period, returns, out / "tong-hop-2024-Q3.xlsx", key, out / "report-2024-Q3.json")
+    as_of = period.due + DOCUMENTS_AFTER_DUE
+    documents = write_documents(report, out / "van-ban", key=key, as_of=as_of, issued=as_of)
     c = report.counts()
     if lo_used:
         lo_text = _("{agency} saved its return with LibreOffice").format(agency=lo_agency)
@@ -87,6 +92,8 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
                  f"{N(n)} {_verdict_words(v)}" for v, n in Counter(r.verdict for r in report.results).most_common())),
              _("targets by section (province-wide):")]
     lines += [section_line(s) for s in report.by_section()]
+    lines.append(_("documents ({n} files: draft report, correction sheets, reminders): {path}").format(
+        n=len(documents), path=out / "van-ban"))
     lines += _aligned([(_("consolidated workbook:"), out / "tong-hop-2024-Q3.xlsx"),
                        (_("JSON report:"), out / "report-2024-Q3.json"),
                        (_("key:"), kpath)])
@@ -187,6 +194,9 @@ def run_year(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, agenc
             agency=a, indicator=indicator, now=N(now), was=N(was), period=f"{YEAR}-Q4"))
     lines += [_("targets by section in the annual report (province-wide):")]
     lines += [section_line(s) for s in report.by_section()]
+    annual = write_documents(report, out / "van-ban", kinds=("report",), ledger=ledger,
+                             as_of=report.period.due + DOCUMENTS_AFTER_DUE)
+    lines.append(_("draft annual report, with the year's timeliness: {path}").format(path=annual[0]))
     lines += _aligned([(_("annual consolidated workbook:"),
                         _("{path} (sheet Diễn biến: the year)").format(path=out / f"tong-hop-{YEAR}-Q4.xlsx")),
                        (_("ledger:"), ledger),
