@@ -355,14 +355,14 @@ def _help_messages() -> set[str]:
 
 
 def _click_messages() -> dict[str, str]:
-    """The msgids the installed click passes to gettext/ngettext (both forms), each with its click module."""
+    """The msgids the installed click passes to gettext/ngettext, each with its click module: for ngettext the
+    singular, which gettext looks a plural message up by (click 8.1 and 8.5 give one singular two plurals)."""
     import click
     out = {}
     for path in Path(click.__file__).parent.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) in ("_", "ngettext"):
-                n = 1 if node.func.id == "_" else 2
-                for arg in node.args[:n]:
+                for arg in node.args[:1]:
                     if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                         out[arg.value] = path.name
     return out
