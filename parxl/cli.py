@@ -848,6 +848,9 @@ def _documents(kind, period_arg, plan_path, agencies, period, returns_dir, out_d
         p = _load_plan(plan_path, agencies)
         per = _period(period_arg, period, due)
         returns_dir = returns_dir or _needed(here and here.for_period("returns", per.code), "--returns")
+        if not returns_dir.is_dir():
+            raise UsageError(_("the returns folder {folder} does not exist: put the returned files there").format(
+                folder=returns_dir))
         if key_path is None and here is not None:
             key_path = _folder_key(here)
         key, _kpath, _created = resolve_key(key_path, *_key_near(returns_dir.parent))

@@ -364,3 +364,12 @@ def test_report_commands_write_the_documents(merged, tmp_path):
     assert names == {"bao-cao-du-thao_2024-Q3.docx", "danh-sach-don-doc_2024-Q3.csv", "don-doc_2024-Q3.docx",
                      *(f"phieu-bo-sung/phieu-bo-sung_2024-Q3_{c.agency}.docx" for c in sheets),
                      *(f"phieu-bo-sung/2024-Q3_{c.agency}.xlsx" for c in sheets if not c.rejected)}
+
+
+def test_report_without_a_returns_folder_says_so(tmp_path):
+    import subprocess
+    from conftest import PARXL
+    r = subprocess.run([*PARXL, "--lang", "en", "report", "reminders", "2024-Q3", "--returns", tmp_path / "nhan"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "does not exist: put the returned files there" in r.stderr
+    assert not (tmp_path / "van-ban").exists()
