@@ -343,6 +343,8 @@ def test_timeliness_over_the_year_from_the_ledger(plan, period, merged, tmp_path
     table = _tables(doc)[-1]
     assert table[0][2:] == ["6 tháng 2024", "Quý III 2024"]
     assert [r[2:] for r in table if r[0] == "SYT"] == [["Muộn 5 ngày", "Muộn 3 ngày"]]
+    draft = write_documents(report, tmp_path / "docs", kinds=("report",), ledger=ledger, as_of=AS_OF)[0]
+    assert _tables(draft)[-1] == table              # write_documents finds the year in the ledger it is given
 
 
 def test_report_commands_write_the_documents(merged, tmp_path):

@@ -30,11 +30,9 @@ def write_documents(report: Report, out_dir: str | Path, *, kinds: tuple[str, ..
     paths: list[Path] = []
     if "report" in kinds:
         from .draft_report import write_draft_report
-        from .timeliness import year_timeliness
-        t = None
-        if ledger is not None and Path(ledger).exists():
-            t = year_timeliness(ledger, report.plan, report.period.year, {report.period.code: report.period.due})
-        paths.append(write_draft_report(report, out / draft_report_name(report), as_of=as_of, timeliness=t))
+        from .timeliness import report_timeliness
+        paths.append(write_draft_report(report, out / draft_report_name(report), as_of=as_of,
+                                        timeliness=report_timeliness(report, ledger)))
     if "corrections" in kinds:
         from .corrections import write_corrections
         paths += write_corrections(report, out / "phieu-bo-sung", fix_by=fix_by, key=key, issued=issued)

@@ -52,6 +52,14 @@ def year_timeliness(ledger: str | Path, plan: Plan, year: int, due: dict[str, dt
     return Timeliness(year, periods, tuple((a, tuple(table[a].get(p) for p in periods)) for a in order))
 
 
+def report_timeliness(report, ledger: str | Path | None) -> Timeliness | None:
+    """The year of ``report`` (a parxl.report.Report) from ``ledger``, its own period judged against its own due
+    date; None without a ledger file.  For the consolidated workbook: ``timeliness_table(t, report.plan)``."""
+    if ledger is None or not Path(ledger).exists():
+        return None
+    return year_timeliness(ledger, report.plan, report.period.year, {report.period.code: report.period.due})
+
+
 def cell_vi(x: AgencyReturn | None) -> str:
     if x is None:
         return ""
