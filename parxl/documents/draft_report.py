@@ -180,12 +180,18 @@ def _collection(doc, report: Report, as_of) -> None:
     st = collection(report, as_of)
     c = Counter(x.standing for x in st)
     got = c[Standing.ON_TIME] + c[Standing.LATE]
-    form.para(doc, f"Đã phát hành {N(len(st))} biểu mẫu báo cáo cho {N(len(st))} cơ quan, đơn vị, địa phương, hạn "
-                   f"gửi báo cáo ngày {report.period.due:%d/%m/%Y}. "
-                   f"Đã nhận {N(got)} báo cáo hợp lệ, trong đó {N(c[Standing.ON_TIME])} báo cáo đúng hạn và "
-                   f"{N(c[Standing.LATE])} báo cáo nộp muộn; {N(c[Standing.MISSING] + c[Standing.REFUSED])} cơ quan "
-                   f"chưa có báo cáo hợp lệ (trong đó {N(c[Standing.REFUSED])} cơ quan đã gửi tệp nhưng tệp không "
-                   f"sử dụng được).")
+    late, refused = c[Standing.LATE], c[Standing.REFUSED]
+    without = c[Standing.MISSING] + refused
+    text = (f"Đã phát hành {N(len(st))} biểu mẫu báo cáo cho {N(len(st))} cơ quan, đơn vị, địa phương, hạn gửi báo "
+            f"cáo ngày {report.period.due:%d/%m/%Y}. Đã nhận {N(got)} báo cáo hợp lệ, "
+            + (f"trong đó {N(c[Standing.ON_TIME])} báo cáo đúng hạn và {N(late)} báo cáo nộp muộn" if late
+               else "đều đúng hạn"))
+    if without:
+        text += f"; {N(without)} cơ quan chưa có báo cáo hợp lệ" + (
+            f" (trong đó {N(refused)} cơ quan đã gửi tệp nhưng tệp không sử dụng được)" if refused else "")
+    else:
+        text += "; tất cả cơ quan, đơn vị, địa phương đều đã có báo cáo hợp lệ"
+    form.para(doc, text + ".")
     groups: dict[str, Counter] = {}
     for x in st:
         groups.setdefault(reg.group_of(x.agency).name, Counter())[x.standing] += 1
