@@ -237,6 +237,14 @@ def _script(lang: str | None, tmp: Path) -> dict[str, subprocess.CompletedProces
     (tmp / "hong.docx").write_bytes(b"PK\x03\x04 not a zip at all")
     run("plan import of a broken file", "plan", "import", tmp / "hong.docx", "--agencies", AGENCIES, "--out",
         tmp / "x.toml")
+    run("init", "init", tmp / "so-noi-vu")
+    run("keygen", "keygen", tmp / "khoa.key")
+    run("generate", "generate", "2024-Q3", "--agency", "SNV", "--agency", "HOIAN", "--out", tmp / "phat-hanh",
+        "--key", tmp / "khoa.key")
+    run("merge", "merge", "2024-Q3", "--returns", returned, "--out", tmp / "tong-hop.xlsx", "--key",
+        tmp / "demo" / "parxl.key", "--no-ledger")
+    run("report reminders", "report", "reminders", "2024-Q3", "--returns", returned, "--key", tmp / "demo" / "parxl.key",
+        "--out", tmp / "van-ban", "--as-of", "01/11/2024")
     run("history, a mistyped agency", "history", "--ledger", ledger, "--agency", "HOIANN")
     run("history", "history", "--ledger", ledger, "--agency", "HOIAN")
     run("usage: a missing option", "plan", "import", appendix, "--agencies", AGENCIES)
