@@ -19,7 +19,7 @@ from .outputs import atomic_path, gc_paused
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
 from .tablesheet import TableSheet
-from .textfit import Font, fit_height, font_of, text_points
+from .textfit import fit_height, font_of, text_points, width_for
 from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format_time, vietnam_time
 
 # colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
@@ -137,6 +137,8 @@ class _Consolidated:
         self.ret_by_agency = {e.agency: e for e in report.returns if e.status == ACCEPTED}
         self.verdict_of = {(x.agency, x.indicator): x.verdict for x in report.results}
         self.widths: dict[str, list[float]] = {}
+        # an agency's code on one line wherever a column holds codes (THANGBINH, DONGGIANG: 13.5)
+        self.code_width = width_for(report.plan.reporting_agencies(), least=9)
 
     def write(self):
         self._summary()
@@ -302,7 +304,7 @@ class _Consolidated:
         prev = r.previous_period if r.previous else None
         heads = ["Mục", "Lĩnh vực", "Số chỉ tiêu", *[v.vi for v in order], "Tỷ lệ đạt (%)",
                  "Tỷ lệ đạt kể cả tạm tính (%)", "Số liệu đã có (%)"]
-        widths = [12, 0, 6.5, *[6.5] * len(order), 8, 8.5, 8]
+        widths = [self.code_width, 0, 6.5, *[6.5] * len(order), 8, 8.5, 8]
         if prev:
             heads += [f"Tỷ lệ đạt {period_short(prev)} (%)", "Thay đổi (điểm %)"]
             widths += [8, 7.5]
@@ -455,7 +457,7 @@ class _Consolidated:
                          ["Mã", "Cơ quan", "Nhóm", f"Nộp báo cáo (hạn {due:%d/%m/%Y})",
                           f"Thời điểm lưu tệp ({ZONE_VI})", "Số chỉ tiêu", "Đạt",
                           "Chưa đạt", "Đã ghi nhận (tổng tỉnh)", "Không phát sinh", "Chưa đánh giá được", "Số lỗi"],
-                         [13, 27, 16.5, 10, 14, 7, 6, 7, 9, 9, 8.5, 6], key_cols=2)
+                         [self.code_width, 26.5, 16.5, 10, 14, 7, 6, 7, 9, 9, 8.5, 6], key_cols=2)
         errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
         rows = []
         for a in plan.reporting_agencies():
@@ -506,7 +508,7 @@ class _Consolidated:
         agencies = [a for a in plan.reporting_agencies() if a in reporting]
         name = f"Ma trận {section.code}"
         ws = self._sheet(name, f"MA TRẬN CƠ QUAN × CHỈ TIÊU — {section.code}. {section.title}",
-                         ["Mã", "Cơ quan", *[i.code for i in inds]], [13, 30, *[4.5] * len(inds)], key_cols=2)
+                         ["Mã", "Cơ quan", *[i.code for i in inds]], [self.code_width, 30, *[4.5] * len(inds)], key_cols=2)
         self._line(ws, 2, "Đ: đạt; C: chưa đạt; Q: chưa đạt (quá hạn); T: đang thực hiện (chưa đến hạn); X: chưa thực "
                           "hiện (chưa đến hạn); G: đã ghi nhận vào tổng tỉnh; K: không phát sinh; ?: thiếu số liệu; "
                           "M: thiếu minh chứng; !: số liệu chưa hợp lệ; –: chưa nộp; ô xám: không giao", self.f["sub"])
@@ -546,7 +548,7 @@ class _Consolidated:
         plan = self.r.plan
         ws = self._sheet("Chưa nộp", "CÁC CƠ QUAN CHƯA CÓ BÁO CÁO HỢP LỆ",
                          ["Mã", "Cơ quan", "Nhóm", "Số chỉ tiêu phải báo cáo", "Tệp đã nhận nhưng không dùng được"],
-                         [12, 34, 20, 10, 50])
+                         [self.code_width, 34, 20, 10, 50])
         why = self._reasons(lambda f: f.rejects)
         rows = []
         files_of = _unused_files(self.r.returns)
@@ -559,7 +561,7 @@ class _Consolidated:
     def _findings(self):
         ws = self._sheet("Lỗi & cảnh báo", "LỖI, CẢNH BÁO VÀ THÔNG TIN KHI ĐỌC BÁO CÁO",
                          ["Mức độ", "Mã lỗi", "Cơ quan", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Nội dung"],
-                         [8, 20, 10, 20, 14, 6, 9, 46], key_cols=0)
+                         [8, 20, self.code_width, 20, 14, 6, 9, 42.5], key_cols=0)
         order = {"error": 0, "warning": 1, "info": 2}
         rows = []
         for f in sorted(self.r.findings, key=lambda f: order[f.severity.value]):

@@ -100,6 +100,13 @@ def column_points(width: float | Sequence[float]) -> float:
 WIDEST = 1000.0          # no glyph of the table is wider than an em (thousandths): a bound for short texts
 
 
+def width_for(texts: Iterable[str], font: Font = BODY, least: float = 0) -> float:
+    """The narrowest Excel column width (to a quarter) that shows each of ``texts`` on one line."""
+    need = max((text_points(t, font) for t in texts if t), default=0.0) + PADDING
+    width = max(least, (need / 0.75 - 5) / 7)
+    return math.ceil(width * 4) / 4
+
+
 def line_count(text: str | None, width: float | Sequence[float], font: Font = BODY) -> int:
     """How many lines ``text`` wraps to in a cell of Excel width ``width`` (a merged range: a list of widths)."""
     if not text:
