@@ -376,12 +376,13 @@ class _Consolidated:
                               "values": ["Tổng hợp", 4, col, 3 + len(secs), col], "fill": {"color": color},
                               "data_labels": {"value": True, "num_format": "0", "font": {"size": 11}}})
         chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực", "name_font": {"size": 14}})
-        chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"size": 11}, "name_font": {"size": 11}})
+        chart.set_y_axis({"min": 0, "max": 100, "major_unit": 20, "name": "%", "num_font": {"size": 11},
+                          "name_font": {"size": 11}})
         chart.set_x_axis({"num_font": {"size": 11}})
         chart.set_legend({"position": "bottom", "font": {"size": 11}})
         at = self._notes(ws, at + 1, len(heads))
-        chart_at = at + 1
-        ws.insert_chart(chart_at, 0, chart, {"x_scale": 1.6, "y_scale": 0.9})
+        chart_at = at           # right under the notes: a blank row here could spill to a page of its own
+        ws.insert_chart(chart_at, 0, chart, {"x_scale": 2.0, "y_scale": 1.0})   # two labels a section, apart
         # the chart on a page of its own, then the table by lead agency on the next
         top = chart_at + 16
         ws.set_h_pagebreaks([chart_at, top])
