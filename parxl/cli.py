@@ -22,7 +22,7 @@ import click
 
 from . import __version__
 from .errors import InputError, KeyFileError, ParxlError, Problem, UsageError
-from .i18n import LANGUAGES, _, choose, finding_message, ngettext, set_language, translated
+from .i18n import LANGUAGES, _, choose, finding_message, ngettext, os_reason, set_language, translated
 from .periods import Period
 from .vocab import format_number
 
@@ -249,6 +249,9 @@ def _operator_errors():
         raise _Exit2(_n(ngettext("{n} problem:", "{n} problems:", n), n) + "\n" + lines) from None
     except ParxlError as e:
         raise _Exit2(str(e)) from None
+    except OSError as e:          # a folder that cannot be made, a disk full: said in the operator's language
+        where = e.filename or ""
+        raise _Exit2((f"{where}: " if where else "") + os_reason(e)) from None
 
 
 def _date(ctx, param, value):

@@ -23,6 +23,7 @@ Finding messages are not in this catalog: each finding code carries its Vietname
 """
 from __future__ import annotations
 
+import errno
 import gettext
 import os
 import sys
@@ -108,6 +109,21 @@ def translated(message: str) -> str:
 def ngettext(singular: str, plural: str, n: int) -> str:
     """The form of a message for ``n`` items (English has two forms; Vietnamese one)."""
     return _translation.ngettext(singular, plural, n)
+
+
+def os_reason(e: BaseException) -> str:
+    """Why an operating-system call failed, in the current language: the OS's own words (``strerror``) are
+    English on a server in the C locale ("No such file or directory", "Not a directory")."""
+    reasons = {errno.ENOENT: _("no such file or folder"), errno.ENOTDIR: _("a part of the path is not a folder"),
+               errno.EISDIR: _("it is a folder"), errno.EACCES: _("permission denied"),
+               errno.EPERM: _("operation not permitted"),
+               errno.EEXIST: _("it already exists (a file where a folder is expected?)"),
+               errno.ENOSPC: _("no space left on the disk"), errno.EROFS: _("the disk is read-only"),
+               errno.ENAMETOOLONG: _("the name is too long"), errno.EBUSY: _("in use by another program")}
+    code = getattr(e, "errno", None)
+    if code in reasons:
+        return reasons[code]
+    return getattr(e, "strerror", None) or str(e)
 
 
 def finding_message(f) -> str:

@@ -13,7 +13,7 @@ import secrets
 from pathlib import Path
 
 from .errors import KeyFileError
-from .i18n import _
+from .i18n import _, os_reason
 
 KEY_FILE_NAME = "parxl.key"
 _HEADER = "# parxl secretariat key: keep it secret; anyone who has it can sign workbooks.\n"
@@ -46,7 +46,7 @@ def load_key(path: str | Path) -> bytes:
     except FileNotFoundError:
         raise KeyFileError(_("key file {path} not found (make one with `parxl keygen`)").format(path=path)) from None
     except (UnicodeDecodeError, OSError) as e:
-        raise KeyFileError(_("key file {path} cannot be read: {error}").format(path=path, error=e)) from None
+        raise KeyFileError(_("key file {path} cannot be read: {error}").format(path=path, error=os_reason(e))) from None
     body = [ln for ln in lines if ln and not ln.startswith("#")]
     try:
         key = bytes.fromhex(body[0]) if len(body) == 1 else b""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .errors import UsageError
 from .findings import Finding
-from .i18n import _
+from .i18n import _, os_reason
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 LOCK_PREFIXES = ("~$", ".~lock")   # Office and LibreOffice lock files: not returns, not listed
@@ -61,7 +61,7 @@ def find_returns(folder: str | Path) -> list[Entry]:
     try:
         st = os.stat(root)
     except OSError as e:
-        raise UsageError(_("returns folder {folder}: {error}").format(folder=root, error=e.strerror)) from None
+        raise UsageError(_("returns folder {folder}: {error}").format(folder=root, error=os_reason(e))) from None
     if not stat.S_ISDIR(st.st_mode):
         raise UsageError(_("returns folder {folder} is not a folder").format(folder=root))
     real_root = os.path.realpath(root)
@@ -74,7 +74,8 @@ def find_returns(folder: str | Path) -> list[Entry]:
                 items = sorted(it, key=lambda e: e.name)
         except OSError as e:
             if not rel:
-                raise UsageError(_("returns folder {folder}: {error}").format(folder=root, error=e.strerror)) from None
+                raise UsageError(_("returns folder {folder}: {error}").format(folder=root,
+                                                                              error=os_reason(e))) from None
             name, _bad_name = safe_name(rel)
             out.append(Entry(Path(path), name + "/", (Finding("file.folder-unreadable", file=name + "/",
                                                               seen=f"{name}/ ({e.strerror})"),)))

@@ -36,7 +36,7 @@ from typing import Callable, Iterable, Iterator
 from filelock import FileLock, Timeout
 
 from .errors import OutputInUseError, UsageError
-from .i18n import _
+from .i18n import _, os_reason
 
 
 def _real(p: str | Path) -> str:
@@ -143,7 +143,7 @@ def _probe_writable(opt: str, folder: Path) -> None:
         os.unlink(tmp)
     except OSError as e:
         raise UsageError(_("{opt}: cannot write in {folder} ({error})").format(
-            opt=opt, folder=folder, error=e.strerror or e)) from None
+            opt=opt, folder=folder, error=os_reason(e))) from None
 
 
 class OutputLock:
@@ -332,7 +332,7 @@ def _kept_beside(pairs: list[tuple[Path, Path]], failed: Path, error: OSError) -
                     "again. Nothing is lost: the new files are kept as {kept}").format(path=failed, kept=names)
     else:
         message = _("{path} could not be replaced ({error}). Nothing is lost: the new files are kept as "
-                    "{kept}").format(path=failed, error=error.strerror or error, kept=names)
+                    "{kept}").format(path=failed, error=os_reason(error), kept=names)
     return OutputInUseError(message, where)
 
 

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from .agencies import Assignee, Registry
 from .deadlines import Deadline, deadline as read_deadline
 from .errors import PlanError, Problem, RegistryError, validation_problems
-from .i18n import _, ngettext
+from .i18n import _, ngettext, os_reason
 from .vocab import Role, format_number
 
 Op = Literal[">", ">=", "=", "<=", "<", "between", "done"]
@@ -366,8 +366,7 @@ def load_plan(path: str | Path, agencies: str | Path | None = None, *, draft: bo
     except FileNotFoundError:
         raise PlanError([Problem(src, "", _("file not found"))]) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise PlanError([Problem(src, "", _("cannot be read: {error}").format(
-            error=getattr(e, "strerror", None) or e))]) from None
+        raise PlanError([Problem(src, "", _("cannot be read: {error}").format(error=os_reason(e)))]) from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:

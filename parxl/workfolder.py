@@ -28,7 +28,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from .errors import InputError, Problem, UsageError, validation_problems
-from .i18n import _
+from .i18n import _, os_reason
 
 SETTINGS_FILE = "parxl.toml"
 ENV = "PARXL_FOLDER"
@@ -102,8 +102,7 @@ def load(root: str | Path) -> WorkFolder:
         raise UsageError(_("{folder} is not a parxl working folder (no {file}; make one with `parxl init`)").format(
             folder=root, file=SETTINGS_FILE)) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise InputError([Problem(str(src), "", _("cannot be read: {error}").format(
-            error=getattr(e, "strerror", None) or e))]) from None
+        raise InputError([Problem(str(src), "", _("cannot be read: {error}").format(error=os_reason(e)))]) from None
     except tomllib.TOMLDecodeError as e:
         raise InputError([Problem(str(src), "", _("not valid TOML: {error}").format(error=e))]) from None
     table = raw.get("folder")
@@ -168,12 +167,12 @@ def init(root: str | Path, plan: str | Path | None = None, registry: str | Path 
         plan_text = source.read_text(encoding="utf-8")
         registry_text = Path(loaded.registry.source).read_text(encoding="utf-8")
     except OSError as e:
-        raise UsageError(_("cannot read {path}: {error}").format(path=e.filename, error=e.strerror or e)) from None
+        raise UsageError(_("cannot read {path}: {error}").format(path=e.filename, error=os_reason(e))) from None
     plan_text = _point_at_registry(plan_text, "agencies.toml")
     try:
         plan_dir.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise UsageError(_("cannot make {folder}: {error}").format(folder=plan_dir, error=e.strerror or e)) from None
+        raise UsageError(_("cannot make {folder}: {error}").format(folder=plan_dir, error=os_reason(e))) from None
     write_atomic(plan_dir / "agencies.toml", registry_text.encode("utf-8"))
     write_atomic(plan_dir / "plan.toml", plan_text.encode("utf-8"))
     key_made = False

@@ -258,6 +258,11 @@ def _script(lang: str | None, tmp: Path) -> dict[str, subprocess.CompletedProces
         "--key", tmp / "demo" / "parxl.key", "--no-ledger")
     run("a missing working folder", "--folder", tmp / "khong-co", "plan", "show")
     run("a missing ledger", "history", "--ledger", tmp / "khong-co.sqlite", "--agency", "SNV")
+    (tmp / "mot-tep").write_text("")
+    run("an output folder that cannot be made", "demo", tmp / "mot-tep" / "demo", "--no-libreoffice")
+    (tmp / "list3.csv").write_text('code,name,group,parent\nSNV,Sở Nội vụ,"Sở, ban, ngành",\n', encoding="utf-8")
+    run("a registry that cannot be written", "registry", "import", tmp / "list3.csv", "--out",
+        tmp / "mot-tep" / "agencies.toml")
     run("version", "--version")
     steps["--help of every command"] = subprocess.run(
         [sys.executable, "-c", HELP_WALK, *(["--lang", lang] if lang else [])], capture_output=True, text=True,
