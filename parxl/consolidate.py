@@ -49,6 +49,7 @@ VERDICT_NOTES = (
     "là \"Chưa đạt (quá hạn)\".",
 )
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
+EACH_UNIT = "CQ đạt / số CQ"
 RULE_VI = {"ratio": "Σ tử số / Σ mẫu số", "sum": "Tổng các cơ quan", "each": "Tỷ lệ cơ quan đạt"}
 
 
@@ -619,7 +620,8 @@ class _Consolidated:
         self._line(ws, 2, "Theo lĩnh vực: tỷ lệ chỉ tiêu đạt (%) trên tổng số chỉ tiêu của lĩnh vực. Theo chỉ tiêu: "
                           "giá trị toàn tỉnh của từng kỳ; màu ô là kết quả đánh giá của kỳ đó (xanh: đạt; xanh nhạt: "
                           "đạt tạm tính; đỏ: chưa đạt; vàng: chưa đạt tạm tính hoặc không đánh giá được; xám: không "
-                          "phát sinh). Ô trống: sổ theo dõi chưa có kỳ đó.", self.f["sub"])
+                          "phát sinh). Ô trống: sổ theo dõi chưa có kỳ đó. Chỉ tiêu tính theo tỷ lệ cơ quan đạt (nhiệm vụ "
+                          "hoàn thành, \"100% các cơ quan...\"): số cơ quan đạt / số cơ quan tính.", self.f["sub"])
         section_of = {i.code: i.task.section for i in plan.indicators}
         rows = []
         for sec in plan.sections:
@@ -659,10 +661,13 @@ class _Consolidated:
         for k, (bg, fg) in tones.items():       # one number format per unit, as on Chỉ tiêu
             for key, num in (("p", "[$-42A]#,##0.00"), ("n", "[$-42A]#,##0")):
                 tone_fmt[k, key] = self.wb.add_format({**base, "bg_color": bg, "font_color": fg, "num_format": num})
+            tone_fmt[k, "each"] = self.wb.add_format({**base, "bg_color": bg, "font_color": fg, "align": "right"})
         for n, ind in enumerate(plan.indicators):
             at = top + 1 + n
-            unit = measure_of(ind).unit(ind, series[r.period.code][ind.code].rule) \
-                if ind.code in series[r.period.code] else ind.unit
+            now = series[r.period.code].get(ind.code)
+            unit = measure_of(ind).unit(ind, now.rule) if now is not None else ind.unit
+            if now is not None and now.rule == "each":      # a share of agencies: said as "3/4", not "75,00 %"
+                unit = EACH_UNIT
             texts = [(widths[1], ind.label), (widths[2], ind.target_vi()), (widths[3], unit)]
             for c, v in enumerate((ind.code, ind.label, ind.target_vi(), unit)):
                 self._cell(ws, at, c, v or None)
@@ -674,6 +679,9 @@ class _Consolidated:
                 elif f.value is None:
                     ws.write_string(at, col, f.verdict.vi, tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), "n"])
                     texts.append((widths[col], f.verdict.vi))
+                elif f.rule == "each" and f.denominator:
+                    ws.write_string(at, col, f"{_n(f.numerator)}/{_n(f.denominator)}",
+                                    tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), "each"])
                 else:
                     ws.write_number(at, col, _n(f.value),
                                     tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), _unit_format(unit, f.value)])
