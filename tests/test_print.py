@@ -21,7 +21,7 @@ from parxl.identity import load_key
 from parxl.layout import agency_layout
 from parxl.merge import merge_to_files
 from parxl.periods import Period
-from printed_pages import crossing_rules, low_table_rows, overlapping, past_edge
+from printed_pages import crossing_rules, low_rows, low_table_rows, overlapping, past_edge
 from test_environment import METRIC_TWINS, pdf_font_family, require_metric_fonts
 
 pdfplumber = pytest.importorskip("pdfplumber")
@@ -192,6 +192,10 @@ def test_the_annual_workbook_prints_no_glyph_over_a_rule_or_a_glyph_and_no_row_l
     flaws = {n: table_flaws(page) for n, page in enumerate(annual, 1)}
     flaws = {n: f[:3] for n, f in flaws.items() if f}
     assert not flaws
+
+
+def test_every_row_of_the_annual_workbook_is_at_least_a_quarter_taller_than_its_largest_font(year):
+    assert not low_rows(year / "tong-hop-2024-Q4.xlsx")[:5]
 
 
 def _sheet_of(page) -> str:
