@@ -16,6 +16,7 @@ How to call it::
     fit_height([(34, title, Font(bold=True)), (16, target)])    # a row's height (points) that shows each whole
     fit_height([(90, title, Font(size=14, bold=True))], stacked=True)   # a title: room for Ấ, Ễ, Ỗ marks
     font_of(xlsxwriter_format)             # the Font a cell format prints in
+    width_for(["THANGBINH", "DONGGIANG"])  # the narrowest column width that holds each on one line (13.5)
 
 Widths are Excel column widths (xlsxwriter's ``set_column``), heights are points (``set_row``).
 
