@@ -58,3 +58,12 @@ def test_the_table_is_what_the_generator_reads_from_the_installed_fonts(tmp_path
                        cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert json.loads((tmp_path / "made.json").read_text(encoding="utf-8")) == shipped
+
+
+def test_width_for_is_the_narrowest_column_that_keeps_each_text_on_one_line():
+    from parxl.textfit import width_for
+    codes = ["THANGBINH", "DONGGIANG", "SNV"]
+    w = width_for(codes)
+    assert all(line_count(c, w) == 1 for c in codes)
+    assert line_count("THANGBINH", w - 0.5) == 2
+    assert width_for(["a"], least=9) == 9
