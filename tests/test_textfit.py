@@ -65,5 +65,5 @@ def test_width_for_is_the_narrowest_column_that_keeps_each_text_on_one_line():
     codes = ["THANGBINH", "DONGGIANG", "SNV"]
     w = width_for(codes)
     assert all(line_count(c, w) == 1 for c in codes)
-    assert line_count("THANGBINH", w - 0.5) == 2
+    assert line_count("DONGGIANG", w - 0.5) == 2         # the widest of them
     assert width_for(["a"], least=9) == 9
