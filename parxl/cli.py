@@ -186,6 +186,14 @@ def _load_plan(plan_ref: str | None, agencies: Path | None, *, folder: bool = Tr
     return load_plan(resolve_plan(plan_ref), agencies, draft=draft)
 
 
+def _say_if_not_collected(plan, per: Period) -> None:
+    """The plan names the reports it feeds ([plan] periods) and this is not one of them: said, not refused."""
+    if not plan.collects(per.quarter):
+        click.echo(_("note: the plan feeds only these reports: {periods}; {period} is not one of them "
+                     "(the command runs all the same)").format(periods=plan.periods_vi(), period=per.label_vi),
+                   err=True)
+
+
 def _period(given: str | None, option: str | None, due=None) -> Period:
     """The period, typed as the argument (``parxl merge 2025-Q1``) or as ``--period``."""
     if given and option and given != option:
@@ -413,6 +421,8 @@ def plan_show(plan_path, agencies, as_json):
         return
     from .plan_diff import measure_word
     click.echo(f"{p.title}\n{p.id} v{p.version}: {_plan_counts(p)}")
+    if p.periods:
+        click.echo(_("feeds the reports: {periods}").format(periods=p.periods_vi()))
     for s in p.sections:
         click.echo(f"\n{s.code}. {s.title}")
         for i in p.indicators:
@@ -561,6 +571,7 @@ def generate(period_arg, plan_path, agencies, period, out_dir, only, key_path, d
         here = _here()
         p = _load_plan(plan_path, agencies)
         per = _period(period_arg, period, due)
+        _say_if_not_collected(p, per)
         out_dir = out_dir or _needed(here and here.for_period("issued", per.code), "--out")
         codes = _agency_codes(p, only) or p.reporting_agencies()
         if key_path is None and here is not None:
@@ -647,6 +658,7 @@ def merge(period_arg, plan_path, agencies, period, returns_dir, out, report_path
         here = _here()
         p = _load_plan(plan_path, agencies)
         per = _period(period_arg, period, due)
+        _say_if_not_collected(p, per)
         returns_dir = returns_dir or _needed(here and here.for_period("returns", per.code), "--returns")
         out = out or _needed(here and here.for_period("workbook", per.code), "--out")
         if report_path is None and here is not None:

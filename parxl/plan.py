@@ -190,6 +190,8 @@ class _PlanFile(_Model):
     province: str
     year: int
     agencies: str | None = None          # default registry, relative to the plan file
+    # the reports this plan feeds, as quarters ("Q3" = Quý III, "Q4" = the annual report); empty: every period
+    periods: tuple[Literal["Q1", "Q2", "Q3", "Q4"], ...] = ()
     review: str | None = None            # what `plan import` was unsure of; read it, then delete it
     sections: tuple[Section, ...] = Field(alias="section", min_length=1)
     tasks: tuple[TaskSpec, ...] = Field(alias="task", min_length=1)
@@ -256,6 +258,7 @@ class Plan:
     def __init__(self, model: _PlanFile, registry: Registry, source: str):
         self.id, self.version, self.title = model.id, model.version, model.title
         self.province, self.year = model.province, model.year
+        self.periods: tuple[int, ...] = tuple(sorted({int(q[1]) for q in model.periods}))   # () = every quarter
         self.sections = model.sections
         self.registry = registry
         self.source = source
@@ -322,6 +325,15 @@ class Plan:
         """Tasks whose deadline could not be read (judged as if due at every period): `plan check` lists them."""
         return [t for t in self.tasks if not t.due.known]
 
+    def collects(self, quarter: int) -> bool:
+        """Whether the plan feeds the report of that quarter (4: the annual report); every one if it names none."""
+        return not self.periods or quarter in self.periods
+
+    def periods_vi(self) -> str:
+        """The reports the plan feeds, as the workbooks name them ("quý III, năm"); empty when every period."""
+        names = {1: "quý I", 2: "6 tháng", 3: "quý III", 4: "năm"}
+        return ", ".join(names[q] for q in self.periods)
+
     def reporting_agencies(self) -> list[str]:
         codes = {r.agency for i in self.indicators for r in i.reporters}
         return [c for c in self.registry.agencies if c in codes]
@@ -333,6 +345,7 @@ class Plan:
     def to_dict(self) -> dict:
         return {
             "id": self.id, "version": self.version, "title": self.title,
+            "periods": [f"Q{q}" for q in self.periods],
             "sections": [{"code": s.code, "title": s.title} for s in self.sections],
             "tasks": [{"code": t.code, "section": t.section, "title": t.title, "deadline": t.deadline,
                        "due": t.due.due.isoformat() if t.due.due else "recurring" if t.due.recurring else None,

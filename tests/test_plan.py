@@ -234,3 +234,44 @@ def test_periods_follow_the_reporting_regime():
             Period.parse(bad)
     with pytest.raises(UsageError):
         Period.parse("2024-Q3", due=d(2024, 9, 1))
+
+
+# -- the reports a plan feeds ([plan] periods; issue 18) -------------------------------------------------------
+
+def test_the_bundled_plan_feeds_the_quarter_iii_and_annual_reports(plan):
+    """The seed: its results go into the Quý III report and the annual CCHC report."""
+    assert plan.periods == (3, 4) and plan.periods_vi() == "quý III, năm"
+    assert [plan.collects(q) for q in (1, 2, 3, 4)] == [False, False, True, True]
+    assert plan.to_dict()["periods"] == ["Q3", "Q4"]
+
+
+def test_a_plan_without_periods_feeds_every_report_and_a_wrong_one_is_refused(tmp_path):
+    import pytest as _pytest
+    from conftest import PLAN
+    from parxl.errors import PlanError
+    from parxl.plan import load_plan
+    (tmp_path / "agencies.toml").write_bytes((PLAN.parent / "agencies.toml").read_bytes())
+    text = PLAN.read_text(encoding="utf-8")
+    (tmp_path / "plan.toml").write_text(text.replace('periods = ["Q3", "Q4"]\n', ""), encoding="utf-8")
+    every = load_plan(tmp_path / "plan.toml")
+    assert every.periods == () and all(every.collects(q) for q in (1, 2, 3, 4)) and every.periods_vi() == ""
+    (tmp_path / "plan.toml").write_text(text.replace('periods = ["Q3", "Q4"]', 'periods = ["Q5"]'), encoding="utf-8")
+    with _pytest.raises(PlanError):
+        load_plan(tmp_path / "plan.toml")
+
+
+def test_generate_and_merge_for_a_report_the_plan_does_not_feed_say_so(tmp_path):
+    import subprocess
+    from conftest import PARXL
+    run = lambda *a: subprocess.run([*PARXL, *a], capture_output=True, text=True, cwd=tmp_path)  # noqa: E731
+    q1 = run("generate", "2024-Q1", "--out", "q1", "--agency", "TAMKY")
+    assert q1.returncode == 0 and (tmp_path / "q1" / "2024-Q1_TAMKY.xlsx").exists()
+    assert "kế hoạch chỉ phục vụ các báo cáo: quý III, năm; Báo cáo quý I năm 2024 không nằm" in q1.stderr
+    q3 = run("generate", "2024-Q3", "--out", "q3", "--agency", "TAMKY")
+    assert q3.returncode == 0 and "chỉ phục vụ" not in q3.stderr
+    (tmp_path / "r").mkdir()
+    m = run("merge", "2024-Q2", "--returns", "r", "--out", "o/t.xlsx", "--key", "parxl.key", "--allow-empty",
+            "--no-ledger")
+    assert "Báo cáo 6 tháng năm 2024 không nằm" in m.stderr, m.stderr
+    en = run("--lang", "en", "generate", "2024-Q1", "--out", "q1en", "--agency", "TAMKY")
+    assert "the plan feeds only these reports: quý III, năm" in en.stderr
