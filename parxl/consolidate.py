@@ -51,6 +51,9 @@ VERDICT_NOTES = (
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 EACH_UNIT = "CQ đạt / số CQ"
 RULE_VI = {"ratio": "Σ tử số / Σ mẫu số", "sum": "Tổng các cơ quan", "each": "Tỷ lệ cơ quan đạt"}
+# the inputs generate may prefill from last period (Result.carried), named as the columns of "Dữ liệu"
+CARRIED_VI = {"status": "Tình trạng", "evidence": "Minh chứng", "doc_date": "Ngày văn bản",
+              "baseline": "Số liệu năm gốc"}
 
 
 def _ok(ret, what):
@@ -149,6 +152,8 @@ class _Consolidated:
         self._agencies()
         self._voices()
         self._missing()
+        if self.r.year_returns is not None:
+            self._timeliness()
         self._findings()
         if self.r.changes:
             self._resubmissions()
@@ -560,6 +565,39 @@ class _Consolidated:
                          "\n".join(tried) or None])
         self._rows(ws, rows, ["t", "t", "t", "n", "t"])
 
+    def _timeliness(self):
+        """Đúng hạn cả năm: each agency's return in each period of the year recorded so far (the ledger's earlier
+        periods, this one from its own returns), as reporting-rate tables show it: late amber, not returned or
+        refused red, and the returns on time of those due under each period."""
+        from .documents.collection import Standing, collection
+        from .documents.timeliness import timeliness_of, timeliness_table
+        r, plan = self.r, self.r.plan
+        t = timeliness_of(r.year_returns, plan, r.period.year,
+                          judged={r.period.code: collection(r, as_of=r.period.due)})
+        heads, rows = timeliness_table(t, plan)
+        n = len(t.periods)
+        ws = self._sheet("Đúng hạn cả năm", f"TÌNH HÌNH NỘP BÁO CÁO CÁC KỲ TRONG NĂM {t.year}", heads,
+                         [self.code_width, 34, *[13] * n], key_cols=2)
+        self._line(ws, 2, "Mỗi ô: báo cáo của cơ quan trong kỳ đó theo sổ theo dõi — \"Đúng hạn\"; \"Muộn n ngày\" "
+                          "(vàng): nộp sau hạn n ngày; \"Chưa nộp\" hoặc \"Bị từ chối\" (đỏ: đã gửi tệp nhưng không "
+                          "dùng được). Ô trống: cơ quan không phải báo cáo kỳ đó. Các kỳ trước tính theo hạn nộp "
+                          "mặc định của kỳ.", self.f["sub"])
+        tone = {Standing.ON_TIME: "small", Standing.LATE: "small_warn", Standing.MISSING: "small_bad",
+                Standing.REFUSED: "small_bad"}
+        body = [[a, name, *[None if x is None else (text, tone[x.standing]) for x, text in zip(cells, marks)]]
+                for (a, name, *marks), (_a, cells) in zip(rows, t.rows)]
+        self._rows(ws, body, ["t", "t", *["small"] * n])
+        at, total = 4 + len(body), rows[-1]
+        bold = self.wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top",
+                                   "text_wrap": True, "border": 1, "bold": True})
+        bold_centre = self.wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top",
+                                          "text_wrap": True, "border": 1, "bold": True, "align": "center"})
+        ws.write_blank(at, 0, None, bold)
+        ws.write_string(at, 1, total[1], bold)
+        for c, text in enumerate(total[2:], 2):
+            ws.write_string(at, c, text, bold_centre)
+        ws.set_row(at, fit_height([(34, total[1], font_of(bold))]))
+
     def _findings(self):
         ws = self._sheet("Lỗi & cảnh báo", "LỖI, CẢNH BÁO VÀ THÔNG TIN KHI ĐỌC BÁO CÁO",
                          ["Mức độ", "Mã lỗi", "Cơ quan", "Tệp", "Sheet", "Ô", "Chỉ tiêu", "Nội dung"],
@@ -573,15 +611,20 @@ class _Consolidated:
         self._rows(ws, rows)
 
     def _long(self):
+        """Dữ liệu: one row per agency × indicator.  When a return still holds values that generate prefilled from
+        last period (``generate --ledger``), a last column names those inputs, so that carried values can be told
+        from typed ones; without any, the sheet is as before (the column would be empty)."""
         plan = self.r.plan
-        ws = self._sheet("Dữ liệu", "DỮ LIỆU CHI TIẾT (MỖI DÒNG MỘT CƠ QUAN × CHỈ TIÊU)",
-                         ["Mã cơ quan", "Cơ quan", "Nhóm", "Lĩnh vực", "Mã nhiệm vụ", "Mã chỉ tiêu", "Chỉ tiêu",
-                          "Mục tiêu", "Vai trò", "Tình trạng", "Tử số", "Mẫu số", "Kết quả", "Số liệu năm gốc",
-                          "Giá trị đánh giá", "Chênh lệch so với mục tiêu", "Đánh giá", "Minh chứng", "Ngày văn bản",
-                          "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Tệp", "Sheet", "Ô"],
-                         [11, 30, 18, 7, 11, 11, 40, 20, 14, 14, 9, 9, 9, 11, 11, 11, 13, 30, 12, 30, 30, 26, 18, 7],
-                         key_cols=2)
-        self._screen_only(ws, 23, "Mỗi dòng là một cơ quan × một chỉ tiêu, kèm tệp, sheet và ô nguồn.")
+        carried = any(x.carried for x in self.r.results)
+        heads = ["Mã cơ quan", "Cơ quan", "Nhóm", "Lĩnh vực", "Mã nhiệm vụ", "Mã chỉ tiêu", "Chỉ tiêu",
+                 "Mục tiêu", "Vai trò", "Tình trạng", "Tử số", "Mẫu số", "Kết quả", "Số liệu năm gốc",
+                 "Giá trị đánh giá", "Chênh lệch so với mục tiêu", "Đánh giá", "Minh chứng", "Ngày văn bản",
+                 "Khó khăn, vướng mắc", "Đề xuất, kiến nghị", "Tệp", "Sheet", "Ô"]
+        widths = [11, 30, 18, 7, 11, 11, 40, 20, 14, 14, 9, 9, 9, 11, 11, 11, 13, 30, 12, 30, 30, 26, 18, 7]
+        if carried:
+            heads, widths = heads + ["Điền sẵn từ kỳ trước"], widths + [24]
+        ws = self._sheet("Dữ liệu", "DỮ LIỆU CHI TIẾT (MỖI DÒNG MỘT CƠ QUAN × CHỈ TIÊU)", heads, widths, key_cols=2)
+        self._screen_only(ws, len(heads) - 1, "Mỗi dòng là một cơ quan × một chỉ tiêu, kèm tệp, sheet và ô nguồn.")
         role = {(rep.agency, i.code): rep.role for i in plan.indicators for rep in i.reporters}
         indicator = {i.code: (i.task.section, i.task.code, i.code, i.label, i.target_vi()) for i in plan.indicators}
         agency = {a: (a, plan.registry.name(a), plan.registry.group_of(a).name) for a in plan.reporting_agencies()}
@@ -590,8 +633,8 @@ class _Consolidated:
                  x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
                  x.current, x.baseline, x.value, x.gap, verdict[x.verdict], x.evidence,
                  (x.doc_date, "day") if x.doc_date else None, x.issues, x.proposals, x.file,
-                 x.sheet, x.cell] for x in self.r.results)
-        self._rows(ws, rows, ["t"] * 10 + ["x", "x", "x", "x", "p", "p"] + ["t"] * 8)
+                 x.sheet, x.cell, *([carried_vi(x.carried)] if carried else [])] for x in self.r.results)
+        self._rows(ws, rows, ["t"] * 10 + ["x", "x", "x", "x", "p", "p"] + ["t"] * (8 + int(carried)))
 
     def _files(self):
         ws = self._sheet("Tệp nhận được", "CÁC TỆP ĐÃ NHẬN",
@@ -704,6 +747,12 @@ class _Consolidated:
 
 
 _PERIOD_SHORT = {1: "Quý I", 2: "6 tháng", 3: "Quý III", 4: "Năm"}
+
+
+def carried_vi(keys: tuple[str, ...]) -> str | None:
+    """The inputs a row still holds as generate prefilled them, named as the columns of "Dữ liệu"."""
+    names = [CARRIED_VI[k] for k in CARRIED_VI if k in keys] + [k for k in keys if k not in CARRIED_VI]
+    return ", ".join(names) or None
 
 
 def period_short(code: str) -> str:

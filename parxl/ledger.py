@@ -936,11 +936,13 @@ def prepare(report: Report, ledger: Path | None,
             if last is not None:
                 trend = {f"{report.period.year - 1}-Q{report.period.quarter}": led.figures(last), **trend}
             report.trend = trend
+            report.year_returns = {p: v for p, v in led.year_returns(report.plan.id, report.period.year).items()
+                                   if p < report.period.code}
             report.ledger_notice = _notice(led)
             return led
         except LedgerError as e:
             report.ledger_problem = str(e)
-            report.trend = None
+            report.trend = report.year_returns = None
             report.previous_period, report.previous = None, {}
             if led is not None:
                 led.close()

@@ -31,10 +31,23 @@ def year_timeliness(ledger: str | Path, plan: Plan, year: int, due: dict[str, dt
     """The year's table from the ledger at ``ledger`` (opened read-only in effect: nothing is written).
     ``due`` overrides a period's due date (period code → date)."""
     from ..ledger import Ledger
-    due = due or {}
     with Ledger.open(ledger, create=False) as led:
         recorded = led.year_returns(plan.id, year)
+    return timeliness_of(recorded, plan, year, due)
+
+
+def timeliness_of(recorded: dict[str, tuple[list[str], list[dict]]], plan: Plan, year: int,
+                  due: dict[str, dt.date] | None = None,
+                  judged: dict[str, list[AgencyReturn]] | None = None) -> Timeliness:
+    """The year's table from what :meth:`parxl.ledger.Ledger.year_returns` gave (``recorded``), and ``judged``:
+    periods already judged (period code → each agency's standing), such as the period of a report not yet
+    recorded (:func:`parxl.documents.collection.collection`), in place of what the ledger holds of them."""
+    due = due or {}
+    recorded = {code: v for code, v in recorded.items() if code not in (judged or {})}
     table: dict[str, dict[str, AgencyReturn]] = {}
+    for code, standings in (judged or {}).items():
+        for x in standings:
+            table.setdefault(x.agency, {})[code] = x
     for code, (agencies, files) in recorded.items():
         d = due.get(code) or Period.parse(code).due
         accepted = {f["agency"]: f for f in files if f["status"] == "accepted" and f["agency"]}
@@ -48,7 +61,7 @@ def year_timeliness(ledger: str | Path, plan: Plan, year: int, due: dict[str, dt
             table.setdefault(a, {})[code] = standing(d, at, e is not None, refused.get(a, []), a, d)
     order = [a for a in plan.registry.agencies if a in table] + sorted(a for a in table
                                                                        if a not in plan.registry.agencies)
-    periods = tuple(recorded)
+    periods = tuple(sorted({*recorded, *(judged or {})}))
     return Timeliness(year, periods, tuple((a, tuple(table[a].get(p) for p in periods)) for a in order))
 
 
