@@ -10,17 +10,11 @@ from dataclasses import dataclass
 
 from .measures import measure_of
 from .plan import Indicator, Plan
+from .sheetnames import COVER_SHEET, FORMAT, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT  # noqa: F401 (re-exported)
 from .textfit import BODY, fit_height
-
-COVER_SHEET = "Hướng dẫn"
-LIST_SHEET = "DanhMuc"
-IDENTITY_SHEET = "_parxl"
-FORMAT = "parxl-return/1"
 
 HEADER_ROW = 3          # zero-based: the header is on Excel row 4
 FIRST_ROW = HEADER_ROW + 1
-
-MAX_TEXT = 2000
 
 
 @dataclass(frozen=True)
@@ -72,7 +66,6 @@ def column_places(reference: bool) -> dict[str, int]:
         return COL
     return {k: j + (j >= REFERENCE_COLUMN) for k, j in COL.items()}
 REQUIRED_HEADERS = tuple(c.header for c in COLUMNS)
-LOCKED_KEYS = tuple(c.key for c in COLUMNS if c.kind == "locked")
 
 @dataclass(frozen=True)
 class Row:
