@@ -19,6 +19,13 @@ The rules every kind shares are stated once, in this order (the self-check formu
    province; not done once it has passed is "Chưa đạt (quá hạn)"; a recurring task ("Thường xuyên") is
    judged at each period on that period's work, and a deadline that could not be read as before: not done
    is "Chưa đạt".
+   A numeric target that is reached by its deadline waits for it the same way (:meth:`Measure.waits`): a
+   count with a floor ("ít nhất 03 cuộc/năm": ≥, >, =, between), counted over the year's cumulative window,
+   and a change against a baseline year ("giảm 10% so với năm 2021"); short of it while the deadline lies
+   after the period is "Đang thực hiện (chưa đến hạn)" ("Chưa thực hiện (chưa đến hạn)" when the status says
+   so), short once it has passed is "Chưa đạt (quá hạn)", recurring or unread as before ("Chưa đạt"). A count
+   over its ceiling ("= 0", "không quá 2", above a "between" or an "=") can only grow: "Chưa đạt" at once,
+   whatever the period. A rate is judged at every period: a share of what the window held, not progress.
 
 A number typed as text is read in Vietnamese notation — comma for decimals, dots (thousands) and
 spaces ignored, a trailing % dropped — exactly as the formula's ``NUMBERVALUE(…; ","; ".")`` does;
@@ -199,11 +206,13 @@ class ProvinceFigure:
     not_applicable: int              # ... that declared "Không phát sinh" (or had nothing arise)
     met: int                         # ... that met it on their own
     rule: str                        # "ratio" | "sum" | "each"
-    not_due: int = 0                 # ... whose task, not done, is not yet due (not counted against the province)
+    not_due: int = 0                 # ... short of a target not yet due (a task not done, a count or change not
+                                     # reached yet): not counted against the province; a sum or ratio adds their figures
 
     @property
     def unassessed(self) -> int:
-        return self.required - self.not_applicable - self.assessed
+        """Agencies it applies to that gave no usable data (one whose target is not yet due gave it)."""
+        return self.required - self.not_applicable - self.assessed - self.not_due
 
     @property
     def coverage(self) -> str:
@@ -213,7 +222,7 @@ class ProvinceFigure:
     def verdict_vi(self) -> str:
         if self.verdict in (ProvinceVerdict.PROVISIONAL_MET, ProvinceVerdict.PROVISIONAL_NOT_MET):
             return f"{self.verdict.vi[:-1]}, {self.coverage})"
-        if self.verdict is ProvinceVerdict.NOT_DUE:
+        if self.verdict is ProvinceVerdict.NOT_DUE and self.rule == "each":
             return f"{self.verdict.vi} ({self.met}/{self.required - self.not_applicable} đã hoàn thành)"
         return self.verdict.vi
 
@@ -237,7 +246,6 @@ class Measure:
     kind: ClassVar[str]
     default_rule: ClassVar[str]
     bounds_target: ClassVar[bool] = False   # the target itself is an input-sized figure (a count)
-    dated: ClassVar[bool] = False           # judged against its task's deadline (the completion measure)
 
     # the plan ----------------------------------------------------------------------------------------
     def spec_problem(self, spec) -> str | None:
@@ -249,6 +257,16 @@ class Measure:
     def default_max(self, unit: str) -> int | None:
         """The bound on the inputs when the plan gives no ``max`` (None: nothing numeric is typed)."""
         return MAX_BY_UNIT.get(unit.strip(), MAX_COUNT)
+
+    def waits(self, ind: Indicator) -> bool:
+        """Whether the target may still be reached up to the task's deadline, so that falling short of it
+        before then is not failing it (a task, a count with a floor, a change): a rate does not wait."""
+        return False
+
+    def pending(self, ind: Indicator, value: Fraction) -> bool:
+        """Whether a figure that misses the target may still reach it by the deadline (a count below its
+        floor, not above its ceiling); only asked of a measure that :meth:`waits`."""
+        return True
 
     def example(self, ind: Indicator, meet: bool, rng) -> dict:
         """Numbers an agency that meets (or misses) the target would type: for the demo and the tests."""
@@ -300,17 +318,36 @@ class Measure:
         """The province figure in the report of ``period`` from every reporter's result."""
         rule = ind.aggregation
         if rule == "each":
-            not_yet = self.dated and ind.due.at(period) is Due.NOT_YET
-            return _each(ind, results, returned, self.share_target(ind), not_yet)
+            return _each(ind, results, returned, self.share_target(ind), self._not_yet(ind, period))
         raise ValueError(f"{self.kind} indicators cannot be aggregated by {rule!r}")
 
     def share_target(self, ind: Indicator) -> Target:
         """For the rule "each": what share of the agencies must meet it (100% unless the plan says)."""
         return Target(op=">=", value=100, text="100%")
 
+    def _not_yet(self, ind: Indicator, period) -> bool:
+        """The target waits for a deadline that lies after ``period``."""
+        return self.waits(ind) and ind.due.at(period) is Due.NOT_YET
+
 
 def _met(t: Target, value: Fraction) -> Judgement:
     return Judgement(Verdict.MET if t.holds(value) else Verdict.NOT_MET, value=value, gap=t.gap(value))
+
+
+def _short(due: Due, status: TaskStatus | None) -> Verdict:
+    """Short of a target that waits for its deadline (a task not done, a count below its floor, a change not
+    yet reached), by where the period stands against the deadline: not yet due → not failed (the status
+    says in progress or not started); passed → overdue; recurring or unread → "Chưa đạt", as before."""
+    if due is Due.NOT_YET:
+        return Verdict.NOT_STARTED_NOT_DUE if status is TaskStatus.NOT_STARTED else Verdict.IN_PROGRESS_NOT_DUE
+    return Verdict.OVERDUE if due is Due.PASSED else Verdict.NOT_MET
+
+
+def _short_formula(x: "Excel", due: Due) -> str:
+    """:func:`_short` in Excel, for the period the workbook is issued for."""
+    started = _word(_short(due, TaskStatus.IN_PROGRESS))
+    idle = _word(_short(due, TaskStatus.NOT_STARTED))
+    return started if started == idle else f"IF({x.status_is(TaskStatus.NOT_STARTED)},{idle},{started})"
 
 
 class Rate(Measure):
@@ -385,7 +422,7 @@ class Rate(Measure):
         num = sum((r.numerator for r in used), Fraction(0))
         den = sum((r.denominator for r in used), Fraction(0))
         value = num * 100 / den if den else None
-        return _figure(ind, results, returned, value, num, den, None)
+        return _figure(ind, results, returned, value, num, den, None, False)
 
 
 class Count(Measure):
@@ -419,6 +456,20 @@ class Count(Measure):
             return exact(t.upper)
         return None
 
+    def waits(self, ind):
+        """A count with a floor (≥, >, =, between) grows toward it over the year's cumulative window."""
+        return ind.target.op in (">", ">=", "=", "between")
+
+    def pending(self, ind, value):
+        """Below the floor: more can still reach it (above a ceiling it is broken for good)."""
+        t = ind.target
+        return value <= exact(t.value) if t.op == ">" else value < exact(t.value)
+
+    def _below_formula(self, ind, v: str) -> str | None:
+        """:meth:`pending` in Excel on a figure that misses the target; None: always (a bare floor)."""
+        t = ind.target
+        return None if t.op in (">", ">=") else f"{v}<{_excel_number(t.value)}"
+
     def verdict(self, ind, inp, due):
         v, t = inp.n("value"), ind.target
         if self._province_total(ind):
@@ -428,7 +479,10 @@ class Count(Measure):
             j = Judgement(Verdict.NOT_MET if over else Verdict.CONTRIBUTES, value=v, current=v)
             return j
         j = _met(t, v)
-        return Judgement(j.verdict, v, current=v, gap=j.gap)
+        verdict = j.verdict
+        if verdict is Verdict.NOT_MET and self.waits(ind) and self.pending(ind, v):
+            verdict = _short(due, inp.status)
+        return Judgement(verdict, v, current=v, gap=j.gap)
 
     def verdict_formula(self, ind, x, due):
         v, t = x.num("value"), ind.target
@@ -441,14 +495,19 @@ class Count(Measure):
             else:
                 return _word(Verdict.CONTRIBUTES)
             return f"IF({over},{_word(Verdict.NOT_MET)},{_word(Verdict.CONTRIBUTES)})"
-        return f'IF({target_formula(t, v)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
+        short = _word(Verdict.NOT_MET)
+        if self.waits(ind):
+            word, below = _short_formula(x, due), self._below_formula(ind, v)
+            short = word if below is None else f"IF({below},{word},{short})"
+        return f'IF({target_formula(t, v)},{_word(Verdict.MET)},{short})'
 
     def aggregate(self, ind, results, returned, period):
         if ind.aggregation != "sum":
             return super().aggregate(ind, results, returned, period)
-        used = [r for r in results if r.verdict.assessed]
+        used = _counted(results)
         value = sum((r.value for r in used), Fraction(0)) if used else None
-        return _figure(ind, results, returned, value, None, None, "increasing")
+        pending = self._not_yet(ind, period) and value is not None and self.pending(ind, value)
+        return _figure(ind, results, returned, value, None, None, "increasing", pending)
 
 
 class Change(Measure):
@@ -458,6 +517,10 @@ class Change(Measure):
         if spec.target.baseline_year is None:
             return "a change target needs baseline_year"
         return super().spec_problem(spec)
+
+    def waits(self, ind):
+        """A change against a baseline year is reached by the deadline (this year's figure may move either way)."""
+        return True
 
     def example(self, ind, meet, rng):
         t = ind.target
@@ -498,7 +561,8 @@ class Change(Measure):
     def verdict(self, ind, inp, due):
         v, b = inp.n("value"), self._baseline(ind, inp)
         j = _met(ind.target, (v - b) * 100 / b)
-        return Judgement(j.verdict, j.value, current=v, baseline=b, gap=j.gap)
+        verdict = j.verdict if j.verdict is Verdict.MET else _short(due, inp.status)
+        return Judgement(verdict, j.value, current=v, baseline=b, gap=j.gap)
 
     def _raw_b(self, ind, x):
         if ind.target.baseline_value is not None:
@@ -523,7 +587,7 @@ class Change(Measure):
 
     def verdict_formula(self, ind, x, due):
         v, b = self._v(ind, x), self._b(ind, x)
-        return f'IF({target_formula(ind.target, f"({v}-{b})*100", b)},{_word(Verdict.MET)},{_word(Verdict.NOT_MET)})'
+        return f'IF({target_formula(ind.target, f"({v}-{b})*100", b)},{_word(Verdict.MET)},{_short_formula(x, due)})'
 
     def computed_formula(self, ind, x):
         v, b = self._v(ind, x), self._b(ind, x)
@@ -534,16 +598,19 @@ class Change(Measure):
     def aggregate(self, ind, results, returned, period):
         if ind.aggregation != "sum":
             return super().aggregate(ind, results, returned, period)
-        used = [r for r in results if r.verdict.assessed]
+        used = _counted(results)
         cur = sum((r.current for r in used), Fraction(0))
         base = sum((r.baseline for r in used), Fraction(0))
         value = (cur - base) * 100 / base if base else None
-        return _figure(ind, results, returned, value, cur, base, None)
+        pending = self._not_yet(ind, period) and value is not None and self.pending(ind, value)
+        return _figure(ind, results, returned, value, cur, base, None, pending)
 
 
 class Done(Measure):
     kind, default_rule = "done", "each"
-    dated = True
+
+    def waits(self, ind):
+        return True
 
     def spec_problem(self, spec):
         if spec.max is not None:
@@ -562,23 +629,13 @@ class Done(Measure):
     def missing_formula(self, ind, x):
         return x.blank("status")
 
-    @staticmethod
-    def _not_done(due: Due, status: TaskStatus) -> Verdict:
-        """A task not done ("Đang thực hiện" or "Chưa thực hiện"), by where the period stands against its deadline."""
-        if due is Due.NOT_YET:
-            return Verdict.NOT_STARTED_NOT_DUE if status is TaskStatus.NOT_STARTED else Verdict.IN_PROGRESS_NOT_DUE
-        return Verdict.OVERDUE if due is Due.PASSED else Verdict.NOT_MET
-
     def verdict(self, ind, inp, due):
         if inp.status is TaskStatus.DONE:
             return Judgement(Verdict.MET)
-        return Judgement(self._not_done(due, inp.status))
+        return Judgement(_short(due, inp.status))     # not done: "Đang thực hiện" or "Chưa thực hiện"
 
     def verdict_formula(self, ind, x, due):
-        started = _word(self._not_done(due, TaskStatus.IN_PROGRESS))
-        idle = _word(self._not_done(due, TaskStatus.NOT_STARTED))
-        not_done = started if started == idle else f"IF({x.status_is(TaskStatus.NOT_STARTED)},{idle},{started})"
-        return f'IF({x.status_is(TaskStatus.DONE)},{_word(Verdict.MET)},{not_done})'
+        return f'IF({x.status_is(TaskStatus.DONE)},{_word(Verdict.MET)},{_short_formula(x, due)})'
 
     def share_target(self, ind):
         return ind.target if ind.target.op != "done" else super().share_target(ind)
@@ -600,21 +657,34 @@ def _counts(results: list) -> tuple[int, int, int]:
     return assessed, na, met
 
 
-def _figure(ind, results, returned, value, num, den, monotone: str | None) -> ProvinceFigure:
+def _counted(results: list) -> list:
+    """The results whose figures enter a province total: judged, or short of a target not yet due (the
+    year's figure so far counts toward the province's, though it is not held against the agency)."""
+    return [r for r in results if r.verdict.assessed or r.verdict.not_due]
+
+
+def _figure(ind, results, returned, value, num, den, monotone: str | None, pending: bool) -> ProvinceFigure:
     """A total over the agencies that reported.  Final only when every agency it applies to counted,
-    or when no further agency could change the outcome (``monotone="increasing"``: values only add)."""
+    or when no further agency could change the outcome (``monotone="increasing"``: values only add).
+
+    ``pending``: the total misses a target that waits for a deadline after the period, and may still reach
+    it — "Chưa đến hạn", not failed; reached, it is "Đạt" (final when more returns can only add)."""
     assessed, na, met = _counts(results)
-    unassessed = len(results) - na - assessed
+    not_due = sum(r.verdict.not_due for r in results)
+    unassessed = len(results) - na - assessed - not_due
     t = ind.target
     if value is None:
         verdict = ProvinceVerdict.NOT_APPLICABLE if results and na == len(results) else ProvinceVerdict.NOT_ASSESSABLE
     else:
         holds = t.holds(value)
         final = unassessed == 0 or (monotone == "increasing" and _settled(t, value, holds))
-        verdict = ((ProvinceVerdict.MET if holds else ProvinceVerdict.NOT_MET) if final else
-                   (ProvinceVerdict.PROVISIONAL_MET if holds else ProvinceVerdict.PROVISIONAL_NOT_MET))
+        if not holds and pending:
+            verdict = ProvinceVerdict.NOT_DUE
+        else:
+            verdict = ((ProvinceVerdict.MET if holds else ProvinceVerdict.NOT_MET) if final else
+                       (ProvinceVerdict.PROVISIONAL_MET if holds else ProvinceVerdict.PROVISIONAL_NOT_MET))
     return ProvinceFigure(ind.code, verdict, value, num, den, len(results), returned, assessed, na, met,
-                          ind.aggregation)
+                          ind.aggregation, not_due)
 
 
 def _settled(t: Target, total: Fraction, holds: bool) -> bool:
@@ -644,8 +714,11 @@ def _each(ind, results, returned, share: Target, not_yet: bool = False) -> Provi
     unassessed = applies - assessed
     low = Fraction(met * 100, applies)
     high = Fraction((met + unassessed) * 100, applies)
+    broken = sum(r.verdict is Verdict.NOT_MET for r in results)    # before the deadline: over a ceiling, for good
     if share.holds(low):
         verdict = ProvinceVerdict.MET
+    elif not_yet and not share.holds(Fraction((applies - broken) * 100, applies)):
+        verdict = ProvinceVerdict.NOT_MET
     elif not_yet:
         verdict = ProvinceVerdict.NOT_DUE
     elif not share.holds(high):

@@ -12,7 +12,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from conftest import KEY, WHEN
+from conftest import KEY, WHEN, fill
 from parxl.checks import Result
 from parxl.demo import simulate
 from parxl.measures import measure_of
@@ -103,16 +103,12 @@ def test_no_usable_data_is_not_assessable_and_all_not_applicable_is_said(plan):
 
 # -- on real files -----------------------------------------------------------------------------------
 
-def _fill(issued, plan, agency, dst, values):
-    return simulate.fill_openpyxl(issued[agency], dst, plan, agency, values, WHEN)
-
-
 def test_merge_of_two_districts_is_provisional_and_missing_agencies_are_not_returned(plan, period, issued,
                                                                                        returns_dir):
-    _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {
+    fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {
         "III.4.2/1": {"numerator": 96, "denominator": 100},
         "VI.3/1": {"value": 1}, "IV.1/1": EVID})
-    _fill(issued, plan, "HOIAN", returns_dir / "hoian.xlsx", {
+    fill(issued, plan, "HOIAN", returns_dir / "hoian.xlsx", {
         "III.4.2/1": {"numerator": 99, "denominator": 100},
         "VI.3/1": {"value": 1}, "IV.1/1": {"status": "Đang thực hiện"}})
     report = merge(plan, period, returns_dir, KEY)
@@ -141,7 +137,7 @@ def test_merge_of_two_districts_is_provisional_and_missing_agencies_are_not_retu
     ({"numerator": -1, "denominator": 100}, V.INVALID),
 ])
 def test_agency_verdict_on_a_rate_row(plan, period, issued, returns_dir, values, verdict):
-    _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {"III.4.2/1": values})
+    fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", {"III.4.2/1": values})
     report = merge(plan, period, returns_dir, KEY)
     got = next(r for r in report.results if r.agency == "TAMKY" and r.indicator == "III.4.2/1")
     assert got.verdict is verdict
@@ -180,9 +176,9 @@ def test_a_task_whose_deadline_is_not_read_is_judged_as_before(plan):
 
 
 def test_words_and_enum_stay_one_to_one():
-    from parxl.vocab import SELF_CHECK_WORDS
-    assert len(set(SELF_CHECK_WORDS)) == len(SELF_CHECK_WORDS)
-    assert {"Chưa đạt (quá hạn)", "Đang thực hiện (chưa đến hạn)", "Chưa thực hiện (chưa đến hạn)"} <= set(SELF_CHECK_WORDS)
+    words = [v.vi for v in V if v is not V.NOT_RETURNED]
+    assert len(set(words)) == len(words)
+    assert {"Chưa đạt (quá hạn)", "Đang thực hiện (chưa đến hạn)", "Chưa thực hiện (chưa đến hạn)"} <= set(words)
     assert not V.OVERDUE.not_due and V.OVERDUE.assessed and V.OVERDUE.failed
     assert V.IN_PROGRESS_NOT_DUE.not_due and not V.IN_PROGRESS_NOT_DUE.assessed
     assert PV.NOT_DUE.vi == "Chưa đến hạn" and not PV.NOT_DUE.final
@@ -268,3 +264,187 @@ def test_merge_json_and_consolidated_workbook_say_the_deadline_word(plan, tmp_pa
     assert word in words
     province_words = {c for row in wb["Chỉ tiêu"].iter_rows(values_only=True) for c in row if isinstance(c, str)}
     assert ("Chưa đến hạn (1/" in " ".join(province_words)) == (quarter == 1)
+
+
+# -- numeric targets due at the deadline, not at every quarter (issue 18) -----------------------------------
+
+FLOOR, EACH_FLOOR, CEILING = "II.1.a/1", "I.5/1", "III.1.a/1"   # ≥ 3 (one agency), ≥ 1 each, "= 0": "Trong năm 2024"
+CUT, RECURRING_CHANGE, RATE = "IV.3/1", "VIII.2/1", "III.4.2/1"  # < -10% vs 2021; "> 0" "Thường xuyên"; > 95%
+
+
+def _numbers(plan_or_ind, code=None, status=None, period=Q[1], **numbers):
+    from parxl.measures import Inputs, judge
+    from parxl.vocab import TaskStatus
+    ind = plan_or_ind.indicator(code) if code else plan_or_ind
+    return judge(ind, Inputs(status=TaskStatus(status) if status else None,
+                             numbers={k: F(v) for k, v in numbers.items()}), period).verdict
+
+
+def _retarget(ind, op, value, upper=None, deadline=None):
+    """The indicator with another target (or its task with another deadline): targets the plan has not."""
+    import dataclasses
+
+    from parxl.deadlines import deadline as read_deadline
+    from parxl.plan import Target
+    spec = ind.spec.model_copy(update={"target": Target(op=op, value=value, upper=upper)})
+    task = ind.task if deadline is None else dataclasses.replace(ind.task, due=read_deadline(deadline, 2024))
+    return dataclasses.replace(ind, spec=spec, task=task)
+
+
+QUARTERS = (1, 2, 3, 4)
+NOT_YET_THEN_OVERDUE = [V.IN_PROGRESS_NOT_DUE] * 3 + [V.OVERDUE]
+
+
+@pytest.mark.parametrize("code,numbers,quarters", [
+    (FLOOR, {"value": 3}, [V.MET] * 4),                          # reached: met whenever
+    (FLOOR, {"value": 5}, [V.MET] * 4),
+    (FLOOR, {"value": 2}, NOT_YET_THEN_OVERDUE),                 # short: not failed before the deadline
+    (FLOOR, {"value": 0}, NOT_YET_THEN_OVERDUE),
+    (EACH_FLOOR, {"value": 0}, NOT_YET_THEN_OVERDUE),
+    (EACH_FLOOR, {"value": 1}, [V.MET] * 4),
+    (CEILING, {"value": 1}, [V.NOT_MET] * 4),                    # a ceiling broken is broken at once
+    (CEILING, {"value": 0}, [V.MET] * 4),
+    (CUT, {"value": 89, "baseline": 100}, [V.MET] * 4),          # -11% against "giảm trên 10%"
+    (CUT, {"value": 90, "baseline": 100}, NOT_YET_THEN_OVERDUE),  # -10%: not yet, then overdue
+    (CUT, {"value": 120, "baseline": 100}, NOT_YET_THEN_OVERDUE),  # grew: may still fall by year end
+    (RECURRING_CHANGE, {"value": 1200}, [V.NOT_MET] * 4),        # recurring: judged at every period, as before
+    (RATE, {"numerator": 95, "denominator": 100}, [V.NOT_MET] * 4),  # a rate is a share: judged at every period
+    (RATE, {"numerator": 96, "denominator": 100}, [V.MET] * 4),
+])
+def test_a_numeric_target_is_judged_at_its_deadline(plan, code, numbers, quarters):
+    ind = plan.indicator(code)
+    if code == RECURRING_CHANGE:
+        assert ind.due.recurring and ind.target.baseline_value is None
+        numbers = {**numbers, "baseline": 1250}
+    else:
+        assert ind.task.deadline == "Trong năm 2024"
+    assert [_numbers(plan, code, period=Q[q], **numbers) for q in QUARTERS] == quarters
+
+
+def test_a_short_count_says_not_started_when_the_agency_says_so(plan):
+    assert [_numbers(plan, FLOOR, "Chưa thực hiện", Q[q], value=0) for q in QUARTERS] == (
+        [V.NOT_STARTED_NOT_DUE] * 3 + [V.OVERDUE])
+    assert _numbers(plan, CUT, "Chưa thực hiện", Q[2], value=100, baseline=100) is V.NOT_STARTED_NOT_DUE
+
+
+@pytest.mark.parametrize("op,value,upper,typed,quarters", [
+    ("=", 3, None, 2, NOT_YET_THEN_OVERDUE),      # exactly 3: below may still reach it ...
+    ("=", 3, None, 4, [V.NOT_MET] * 4),           # ... above never will
+    ("=", 3, None, 3, [V.MET] * 4),
+    ("between", 2, 4, 1, NOT_YET_THEN_OVERDUE),
+    ("between", 2, 4, 5, [V.NOT_MET] * 4),
+    (">", 2, None, 2, NOT_YET_THEN_OVERDUE),      # strict floor: 2 is short of "> 2"
+    ("<=", 2, None, 3, [V.NOT_MET] * 4),          # "không quá 2": broken at once
+    ("<", 2, None, 1, [V.MET] * 4),
+])
+def test_a_count_waits_below_its_floor_and_fails_above_its_ceiling(plan, op, value, upper, typed, quarters):
+    ind = _retarget(plan.indicator(FLOOR), op, value, upper)
+    assert [_numbers(ind, period=Q[q], value=typed) for q in QUARTERS] == quarters
+
+
+def test_a_count_whose_deadline_is_not_read_or_recurring_is_judged_as_before(plan):
+    for words in ("Theo kế hoạch của Bộ Nội vụ", "Hằng quý"):
+        ind = _retarget(plan.indicator(FLOOR), ">=", 3, deadline=words)
+        assert [_numbers(ind, period=Q[q], value=1) for q in QUARTERS] == [V.NOT_MET] * 4
+    june = _retarget(plan.indicator(FLOOR), ">=", 3, deadline="Quý II/2024")
+    assert [_numbers(june, period=Q[q], value=1) for q in QUARTERS] == [V.IN_PROGRESS_NOT_DUE] + [V.OVERDUE] * 3
+
+
+def _mixed(ind, verdicts, **values):
+    """Results for the first len(verdicts) reporters, each with its figures whatever its verdict; the rest did
+    not return."""
+    out = []
+    for k, rep in enumerate(ind.reporters):
+        if k < len(verdicts):
+            out.append(Result(rep.agency, ind.code, verdicts[k], **{key: F(v[k]) for key, v in values.items()}))
+        else:
+            out.append(Result(rep.agency, ind.code, V.NOT_RETURNED))
+    return out
+
+
+def test_a_province_count_not_yet_due_is_not_due_until_reached(plan):
+    one = plan.indicator(FLOOR)                 # ≥ 3, one agency
+    short = _agg(one, _mixed(one, [V.IN_PROGRESS_NOT_DUE], value=[2], current=[2]), Q[1])
+    assert short.verdict is PV.NOT_DUE and short.value == 2 and not short.verdict.final
+    assert (short.assessed, short.not_due, short.unassessed) == (0, 1, 0)
+    assert short.verdict_vi() == "Chưa đến hạn"
+    reached = _agg(one, _mixed(one, [V.MET], value=[3]), Q[1])
+    assert reached.verdict is PV.MET and reached.verdict.final
+    year = _agg(one, _mixed(one, [V.OVERDUE], value=[2]), Q[4])
+    assert year.verdict is PV.NOT_MET and year.verdict.final
+    # a total several agencies add to (VI.3/1: ≥ 2 over 38): short in Quý III is not due, whoever is missing
+    many = plan.indicator("VI.3/1")
+    rows = _mixed(many, [V.CONTRIBUTES] * 3, value=[1, 0, 0])
+    assert _agg(many, rows, Q[3]).verdict is PV.NOT_DUE
+    assert _agg(many, rows, Q[4]).verdict is PV.PROVISIONAL_NOT_MET            # the 35 missing could add 1
+    assert _agg(many, _mixed(many, [V.CONTRIBUTES] * 2, value=[1, 1]), Q[1]).verdict is PV.MET
+    # a ceiling broken is not met in Quý I already
+    ceiling = plan.indicator(CEILING)
+    assert _agg(ceiling, _mixed(ceiling, [V.NOT_MET], value=[1]), Q[1]).verdict is PV.NOT_MET
+
+
+def test_a_province_count_each_and_change_not_yet_due(plan):
+    each = plan.indicator(EACH_FLOOR)           # ≥ 1 initiative, every one of 38 agencies
+    n = len(each.reporters)
+    rows = _mixed(each, [V.MET] * 30 + [V.IN_PROGRESS_NOT_DUE] * (n - 30), value=[1] * 30 + [0] * (n - 30))
+    fig = _agg(each, rows, Q[2])
+    assert fig.verdict is PV.NOT_DUE and fig.not_due == n - 30
+    assert fig.verdict_vi() == f"Chưa đến hạn (30/{n} đã hoàn thành)"
+    assert _agg(each, _mixed(each, [V.MET] * n, value=[1] * n), Q[1]).verdict is PV.MET
+    assert _agg(each, _mixed(each, [V.OVERDUE] + [V.MET] * (n - 1), value=[0] + [1] * (n - 1)),
+                Q[4]).verdict is PV.NOT_MET
+    exactly = _retarget(each, "=", 1)          # "= 1" each: an agency over it fails the share for good
+    over = _mixed(exactly, [V.NOT_MET] + [V.IN_PROGRESS_NOT_DUE] * (n - 1), value=[2] + [0] * (n - 1))
+    assert _agg(exactly, over, Q[1]).verdict is PV.NOT_MET
+
+    cut = plan.indicator(CUT)                   # Σ this year vs Σ 2021 < -10%
+    n = len(cut.reporters)
+    short = _mixed(cut, [V.IN_PROGRESS_NOT_DUE] * n, current=[95] * n, baseline=[100] * n)
+    fig = _agg(cut, short, Q[1])
+    assert fig.verdict is PV.NOT_DUE and fig.value == -5 and fig.numerator == 95 * n and fig.not_due == n
+    half = _mixed(cut, [V.MET] * 10 + [V.IN_PROGRESS_NOT_DUE] * 10, current=[80] * 10 + [95] * 10,
+                  baseline=[100] * 20)
+    fig = _agg(cut, half, Q[3])                 # -12.5% on 20 of 38: reached, more returns may undo it
+    assert fig.verdict is PV.PROVISIONAL_MET and fig.unassessed == n - 20
+    year = _mixed(cut, [V.OVERDUE] * n, current=[95] * n, baseline=[100] * n)
+    assert _agg(cut, year, Q[4]).verdict is PV.NOT_MET
+
+    from parxl.report import tally
+    met = _agg(each, _mixed(each, [V.MET] * len(each.reporters), value=[1] * len(each.reporters)), Q[1])
+    assert tally("I", "", [met, _agg(cut, short, Q[1])])["share_met"] == 100     # not due: left out
+    assert tally("I", "", [met, _agg(cut, year, Q[4])])["share_met"] == 50
+
+
+@pytest.mark.parametrize("quarter", [1, 4])
+def test_merge_json_and_workbook_follow_the_numeric_deadline(plan, tmp_path, quarter):
+    import json
+
+    import openpyxl
+
+    from parxl.merge import merge_to_files
+    from parxl.writer import generate
+    period = Q[quarter]
+    issued = {i.agency: i.path for i in generate(plan, period, tmp_path / "issued", KEY, ["TAMKY", "VPUBND"])}
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    simulate.fill_openpyxl(issued["TAMKY"], returns / "tamky.xlsx", plan, "TAMKY",
+                           {EACH_FLOOR: {"value": 0}, CUT: {"value": 95, "baseline": 100}}, WHEN)
+    simulate.fill_openpyxl(issued["VPUBND"], returns / "vpubnd.xlsx", plan, "VPUBND",
+                           {EACH_FLOOR: {"value": 2}, CEILING: {"value": 1}, CUT: {"value": 80, "baseline": 100}},
+                           WHEN)
+    out = tmp_path / "tong-hop.xlsx"
+    merge_to_files(plan, period, returns, out, KEY, report_path=tmp_path / "report.json")
+    data = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    mine = {(r["agency"], r["indicator"]): r["verdict"] for r in data["results"]}
+    short = "in_progress_not_due" if quarter == 1 else "overdue"
+    assert (mine["TAMKY", EACH_FLOOR], mine["TAMKY", CUT]) == (short, short)
+    assert (mine["VPUBND", EACH_FLOOR], mine["VPUBND", CUT], mine["VPUBND", CEILING]) == ("met", "met", "not_met")
+    fig = {f["indicator"]: f for f in data["indicators"]}
+    assert fig[CEILING]["verdict"] == "not_met" and fig[CEILING]["final"]
+    # Σ 175 vs Σ 200 = -12.5% on 2 of 38 agencies: reached, provisional; each: 1 of 38 has its initiative
+    assert fig[CUT]["verdict"] == "provisional_met" and fig[CUT]["coverage"]["not_due"] == (quarter == 1)
+    assert fig[EACH_FLOOR]["verdict"] == ("not_due" if quarter == 1 else "not_met")
+    assert fig[EACH_FLOOR]["final"] == (quarter == 4)
+    wb = openpyxl.load_workbook(out, read_only=True)
+    words = {c for row in wb["Dữ liệu"].iter_rows(values_only=True) for c in row if isinstance(c, str)}
+    assert ("Đang thực hiện (chưa đến hạn)" if quarter == 1 else "Chưa đạt (quá hạn)") in words
