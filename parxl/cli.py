@@ -697,6 +697,31 @@ def merge(period_arg, plan_path, agencies, period, returns_dir, out, report_path
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--period", help="Reporting period, e.g. 2024-Q3 (in a working folder: where the files go).")
+@click.option("--returns", "returns_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder of returned files. Default in a working folder: PERIOD/nhan.")
+@click.option("--at", "at", help="When they were received, dd/mm/yyyy [hh:mm] Vietnam time; default: now.")
+def receive(files, period, returns_dir, at):
+    """Record returned files as received: copy them into the returns folder (never over another file) and
+    add each to its receipt log, so-nhan.csv, with the time received. merge then judges those returns on
+    time or late by the day received, which is what the regulation counts, not by their save time."""
+    from . import receipts
+    with _operator_errors():
+        here = _here()
+        if returns_dir is None:
+            _needed(here, "--returns")
+            returns_dir = here.for_period("returns", _period(None, period).code)
+        when = receipts.parse_time(at) if at else None
+        if at and when is None:
+            raise UsageError(_("--at {at!r}: write the time received as dd/mm/yyyy or dd/mm/yyyy hh:mm").format(at=at))
+        copies = receipts.receive(files, returns_dir, when)
+    for c in copies:
+        click.echo(_("received: {file}").format(file=c))
+    click.echo(_("recorded in {log}").format(log=Path(returns_dir) / receipts.LOG_NAME))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @plan_option
 @agencies_option
 @click.option("--period", help="Expected period; default: the one each file claims.")

@@ -172,6 +172,19 @@ _CODES = [
          "cơ quan vẫn được tính là chưa nộp.",
          "No input cell of the workbook holds anything (a blank template): not a return; the agency still counts "
          "as not returned.", True),
+    Code("return.late-received", W, "Báo cáo nhận ngày {seen} (giờ Việt Nam, theo sổ nhận), sau hạn {expected}.",
+         "The return was received on {seen} (Vietnam time, by the receipt log), after the due date {expected}.",
+         False),
+    Code("receipt.bad-row", W, "Sổ nhận (so-nhan.csv) dòng {cell_name} không dùng được: \"{seen}\"; cần có cột "
+         "{expected} (ngày dạng dd/mm/yyyy, có thể kèm giờ hh:mm). Các báo cáo không có trong sổ nhận được xét "
+         "đúng hạn theo thời điểm lưu tệp.",
+         "Row {cell_name} of the receipt log (so-nhan.csv) cannot be used: \"{seen}\"; columns {expected} are "
+         "needed (a date as dd/mm/yyyy, optionally with hh:mm). Returns not in the log are judged by their save "
+         "time.", False),
+    Code("receipt.unknown-file", W, "Sổ nhận (so-nhan.csv) ghi tệp \"{seen}\" nhưng thư mục báo cáo không có tệp "
+         "này (tên viết sai, hoặc tệp đã bị chuyển đi).",
+         "The receipt log (so-nhan.csv) names the file \"{seen}\", which the returns folder does not hold (a "
+         "misspelt name, or a file moved away).", False),
     Code("return.carried-only", E, "Sổ tính chỉ có số liệu được điền sẵn từ báo cáo kỳ trước, cơ quan chưa nhập hay sửa "
          "gì: không phải là báo cáo của kỳ này; cơ quan vẫn được tính là chưa nộp.",
          "The workbook holds only the values prefilled from last period's return; the agency typed or changed "
@@ -273,6 +286,7 @@ def _show(v: Any, room: int = 80) -> str:
     return s if len(s) <= room else s[:room - 3] + "..."
 
 
+EMITS = frozenset({"file.findings-capped"})   # the codes this module adds (tests/test_catalog_coverage.py)
 MAX_PER_CODE = 200  # findings of one code kept per file (above any genuine count: an agency has < 100 rows)
 
 

@@ -19,10 +19,15 @@ from .errors import UsageError
 from .findings import Finding
 from .i18n import _, os_reason
 
+# the codes this module adds (tests/test_catalog_coverage.py holds it to what the code does)
+EMITS = frozenset({"file.folder-unreadable", "file.same-name", "file.bad-name", "file.outside-folder",
+                   "file.unreadable", "file.not-regular", "file.not-spreadsheet"})
+
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 LOCK_PREFIXES = ("~$", ".~lock")   # Office and LibreOffice lock files: not returns, not listed
 MAX_ENTRIES = 100_000              # a returns folder holds hundreds of files; past this, stop walking
 MAX_DEPTH = 32
+RECEIPT_LOG = "so-nhan.csv"        # parxl.receipts.LOG_NAME: read by the merge, never listed as a return
 
 
 @dataclass(frozen=True)
@@ -84,6 +89,8 @@ def find_returns(folder: str | Path) -> list[Entry]:
         for item in items:
             relname = f"{rel}/{item.name}" if rel else item.name
             if item.name.startswith(LOCK_PREFIXES):
+                continue
+            if not rel and item.name.casefold() == RECEIPT_LOG:      # the secretariat's receipt log, not a return
                 continue
             entry = _entry(item, relname, real_root)
             if entry is None:

@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Iterator
 
 from .checks import Checked, Result, check_return
 from .errors import KeyFileError, UsageError
+from . import receipts
 from .findings import Finding, Findings
 from .i18n import _
 from .intake import Entry, find_returns, safe_name
@@ -26,6 +27,14 @@ from .reader import Workbook, file_sha256, read_return
 from .report import ACCEPTED, REJECTED, SKIPPED, SUPERSEDED, Report, ReturnEntry
 from .vocab import Verdict, format_number, format_time, vietnam_time
 
+# the codes this module adds (tests/test_catalog_coverage.py holds it to what the code does)
+EMITS = frozenset({"file.output-skipped", "file.too-slow", "file.reader-crashed", "file.bad-name",
+                   # when a return was saved, and whether in time
+                   "return.no-save-time", "return.clock-future", "return.clock-before-issue",
+                   "return.file-clock-future", "return.late", "return.late-file-time",
+                   "return.late-received",
+                   # which return counts for an agency
+                   "return.superseded", "return.missing"})
 _NOT_REREAD = ("file.much-work", "file.too-much-work")   # a superseded return not read again for Nộp lại
 READ_TIMEOUT = 60.0          # seconds one file may take to read and check before it is given up
 READ_MEMORY = 2 << 30        # address space of a reading process: a runaway allocation fails there
@@ -105,7 +114,9 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     extra = {e.name: e.findings for e in to_read if e.findings}
     signatures: Counter = Counter()     # (verified?, period claimed) of every identity checked
     checked = _tallied(_in_name_order(read, listed, extra), signatures)
-    report = build_report(plan, period, checked, now)
+    log, log_findings = receipts.read_log(returns_dir)
+    report = build_report(plan, period, checked, now, received=log)
+    report.findings.extend([*log_findings, *receipts.unknown(log, (e.name for e in entries))])
     if key is not None:
         _check_key(signatures)
     if not allow_empty:
@@ -193,10 +204,17 @@ def _issued(c: Checked) -> dt.date | None:
         return None
 
 
-def _late(c: Checked, at: dt.datetime | None, source: str | None, period: Period) -> Finding | None:
-    """A return saved after the due date, judged by the Vietnam day of the time that dated it: the workbook's
-    save time (``return.late``), else the file's own time (``return.late-file-time``: weaker evidence, as a
-    copy or a download sets it too)."""
+def _late(c: Checked, at: dt.datetime | None, source: str | None, period: Period,
+          received: dt.datetime | None = None) -> Finding | None:
+    """A return that came after the due date, judged by the Vietnam day of what dates it: the day the receipt
+    log says it was received (``return.late-received``: what the regulation counts), else the workbook's save
+    time (``return.late``), else the file's own time (``return.late-file-time``: weaker evidence, as a copy or a
+    download sets it too)."""
+    if received is not None:
+        if vietnam_time(received).date() <= period.due:
+            return None
+        return Finding("return.late-received", file=c.workbook.name, agency=c.agency, seen=format_time(received),
+                       expected=f"{period.due:%d/%m/%Y}")
     if at is None or vietnam_time(at).date() <= period.due:
         return None
     code = "return.late" if source == "document" else "return.late-file-time"
@@ -220,7 +238,10 @@ def _tie(winner: Checked, valid: list[Checked], saved: dict) -> str | None:
     return "name" if any(c.workbook.mtime == winner.workbook.mtime for c in tied) else "file_time"
 
 
-def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt.datetime | None = None) -> Report:
+def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt.datetime | None = None,
+                 received: dict[str, dt.datetime] | None = None) -> Report:
+    """``received``: the returns folder's receipt log (:func:`parxl.receipts.read_log`): a return listed there is
+    judged on time or late by the day it was received."""
     report = Report(plan, period)
     now = now or dt.datetime.now(dt.timezone.utc)
     chosen: dict[str, Checked] = {}
@@ -254,15 +275,17 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
         elif not any(f.rejects for f in c.findings):
             status = SKIPPED
         at, source = saved.get(id(c), (None, None))
+        got = receipts.received_at(received or {}, wb.name)
         rivals = candidates[c.agency] - 1 if status == ACCEPTED else 0
         report.returns.append(ReturnEntry(wb.name, wb.sha256, c.agency or c.identity.get("agency") or None, status,
                                           c.identity.get("template_id"), wb.modified, wb.application, newer,
                                           saved_at=at, saved_source=source, rivals=rivals,
-                                          tie=ties.get(c.agency) if status == ACCEPTED else None))
+                                          tie=ties.get(c.agency) if status == ACCEPTED else None,
+                                          received_at=got))
         report.findings.extend(c.findings)
         if status == SUPERSEDED:
             report.findings.append(Finding("return.superseded", file=wb.name, agency=c.agency, expected=newer))
-        if status == ACCEPTED and (late := _late(c, at, source, period)) is not None:
+        if status == ACCEPTED and (late := _late(c, at, source, period, got)) is not None:
             report.findings.append(late)
     for agency in plan.reporting_agencies():
         if agency not in chosen:

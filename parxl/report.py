@@ -11,7 +11,7 @@ from fractions import Fraction
 from typing import Iterator
 
 from .checks import Result
-from .findings import Finding, Severity
+from .findings import Finding
 from .measures import ProvinceFigure, measure_of
 from .periods import Period
 from .plan import Plan
@@ -37,6 +37,7 @@ class ReturnEntry:
     saved_source: str | None = None       # ... "document" (its own save time) or "file" (the file's time)
     rivals: int = 0                       # other valid returns of the same agency this one won over
     tie: str | None = None                # a rival saved at the same second: "file_time" or "name" chose this one
+    received_at: dt.datetime | None = None  # when the secretariat received it (the receipt log), if logged
 
 
 @dataclass(frozen=True)
@@ -74,10 +75,6 @@ class Report:
     # the ledger's record of the year's earlier periods (Ledger.year_returns): the sheet "Đúng hạn cả năm"
     year_returns: dict[str, tuple[list[str], list[dict]]] | None = None
 
-    @property
-    def has_errors(self) -> bool:
-        return any(f.severity is Severity.ERROR for f in self.findings)
-
     def accepted(self) -> list[ReturnEntry]:
         return [r for r in self.returns if r.status is ACCEPTED]
 
@@ -95,9 +92,10 @@ class Report:
         if entry is None or not any(f.code.startswith("return.late") and f.agency == agency and f.file == entry.file
                                     for f in self.findings):
             return None
-        if entry.saved_at is None:
+        at = entry.received_at or entry.saved_at
+        if at is None:
             return 1
-        return max(1, (vietnam_time(entry.saved_at).date() - self.period.due).days)
+        return max(1, (vietnam_time(at).date() - self.period.due).days)
 
     def by_section(self) -> list[dict]:
         """Province-wide figures counted by plan section (every indicator counted, whatever its verdict)."""
@@ -129,7 +127,9 @@ class Report:
                           "template_id": r.template_id,
                           "saved_at": r.saved_at.isoformat() if r.saved_at else None,
                           "saved_time_from": r.saved_source, "application": r.application,
-                          "superseded_by": r.superseded_by, "tie_broken_by": r.tie}
+                          "superseded_by": r.superseded_by, "tie_broken_by": r.tie,
+                          "received_at": r.received_at.astimezone(dt.timezone.utc).isoformat()
+                          if r.received_at else None}
                          for r in self.returns)),
             ("missing", list(self.missing)),
             ("results", (_result(r) for r in self.results)),

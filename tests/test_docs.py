@@ -21,7 +21,7 @@ def test_every_command_is_documented():
         assert f"### `parxl {name}" in README, name
 
 
-_CODE = re.compile(r"(?:file|folder|identity|layout|row|value|return|history)\.[a-z0-9]+(?:-[a-z0-9]+)*")
+_CODE = re.compile(r"(?:file|folder|identity|layout|row|value|return|history|receipt)\.[a-z0-9]+(?:-[a-z0-9]+)*")
 
 
 def _codes_in(path) -> set[str]:

@@ -11,7 +11,7 @@ from fractions import Fraction
 import openpyxl
 import pytest
 
-from conftest import KEY, PARXL, ROOT, WHEN, copy_to
+from conftest import KEY, PARXL, ROOT, WHEN, copy_to, fill
 from parxl.checks import check_return
 from parxl.consolidate import write_consolidated
 from parxl.demo import simulate
@@ -20,10 +20,6 @@ from parxl.merge import merge, merge_to_files
 from parxl.periods import Period
 from parxl.reader import read_return
 from parxl.writer import generate
-
-
-def fill(issued, plan, agency, dst, values, when=WHEN):
-    return simulate.fill_openpyxl(issued[agency], dst, plan, agency, values, when)
 
 
 def where(plan, agency, code, key):
@@ -119,7 +115,8 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
                       "findings"}
     assert d["plan"] == {"id": plan.id, "version": plan.version} and d["period"] == "2024-Q3"
     assert set(d["returns"][0]) == {"file", "sha256", "agency", "status", "template_id", "saved_at",
-                                    "saved_time_from", "application", "superseded_by", "tie_broken_by"}
+                                    "saved_time_from", "application", "superseded_by", "tie_broken_by",
+                                    "received_at"}
     assert set(d["results"][0]) == {"agency", "indicator", "verdict", "numerator", "denominator", "value",
                                     "current", "baseline", "gap", "status", "evidence", "doc_date", "issues",
                                     "proposals", "carried", "source"}
