@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import gettext
 import io
-import os
 import re
 import shlex
 import shutil
@@ -19,29 +18,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KEY, PARXL, PLAN, ROOT, WHEN
+from conftest import KEY, PARXL, PLAN, ROOT, cli, cli_env, fill
 from parxl.errors import UsageError
 from parxl.periods import Period
 
 PO = ROOT / "parxl" / "locale" / "vi" / "LC_MESSAGES" / "parxl.po"
 MO = PO.with_suffix(".mo")
-
-
-def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PARXL_LANG",)}
-    env["PYTHONPATH"] = str(ROOT)            # this checkout's parxl, from whatever folder the command runs in
-    env.update(extra)
-    return env
-
-
-def _cli(*args, cwd=None, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([*PARXL, *map(str, args)], capture_output=True, text=True, cwd=cwd or ROOT,
-                          env=_env(**env), timeout=300)
-
-
-def _fill(issued, plan, agency, dst, values):
-    from parxl.demo import simulate
-    return simulate.fill_openpyxl(issued[agency], dst, plan, agency, values, WHEN)
 
 
 GOOD = {"III.4.2/1": {"numerator": 96, "denominator": 100}}
@@ -54,13 +36,13 @@ def desk(plan, issued, tmp_path):
     (tmp_path / "parxl.key").write_text(KEY.hex())
     (tmp_path / "returns").mkdir()
     for a in ("TAMKY", "HOIAN"):
-        _fill(issued, plan, a, tmp_path / "returns" / f"{a.lower()}.xlsx", GOOD)
+        fill(issued, plan, a, tmp_path / "returns" / f"{a.lower()}.xlsx", GOOD)
     return tmp_path
 
 
 def _merge(desk, *extra, **env):
-    return _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
-                "--out", desk / "out" / "th.xlsx", *extra, **env)
+    return cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
+               "--out", desk / "out" / "th.xlsx", *extra, **env)
 
 
 # -- the language -----------------------------------------------------------------------------------------
@@ -82,15 +64,15 @@ def test_the_servers_LANG_does_not_switch_to_english(desk):
 
 @pytest.mark.parametrize("how", ["option", "env"])
 def test_merge_speaks_english_on_request(plan, desk, how):
-    r = _cli("--lang", "en", "merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key",
-             desk / "parxl.key", "--out", desk / "out" / "th.xlsx") if how == "option" else _merge(desk, PARXL_LANG="en")
+    r = cli("--lang", "en", "merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key",
+            desk / "parxl.key", "--out", desk / "out" / "th.xlsx") if how == "option" else _merge(desk, PARXL_LANG="en")
     assert r.returncode == 0, r.stderr
     assert "2 accepted, 0 rejected" in r.stdout and f"{len(plan.reporting_agencies()) - 2} agencies missing" in r.stdout
     assert "được tiếp nhận" not in r.stdout
 
 
 def test_the_option_wins_over_the_environment(desk):
-    r = _cli("--lang", "vi", "plan", "check", PARXL_LANG="en")
+    r = cli("--lang", "vi", "plan", "check", PARXL_LANG="en")
     assert r.returncode == 0 and "hợp lệ" in r.stdout
 
 
@@ -103,21 +85,21 @@ def test_generate_counts_workbooks_in_each_language(tmp_path, agencies, vi, en):
     args = ["generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--key", tmp_path / "parxl.key"]
     for a in agencies:
         args += ["--agency", a]
-    r = _cli(*args)
+    r = cli(*args)
     assert r.returncode == 0, r.stderr
     assert vi in r.stdout
-    r = _cli("--lang", "en", *args)
+    r = cli("--lang", "en", *args)
     assert r.returncode == 0, r.stderr
     assert en in r.stdout
 
 
 def test_operator_errors_are_translated_and_exit_2(tmp_path):
-    r = _cli("merge", "--period", "2024-Q3", "--returns", tmp_path / "nowhere", "--key", tmp_path / "none.key",
-             "--out", tmp_path / "th.xlsx")
+    r = cli("merge", "--period", "2024-Q3", "--returns", tmp_path / "nowhere", "--key", tmp_path / "none.key",
+            "--out", tmp_path / "th.xlsx")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert r.stderr.startswith("Lỗi: ") and "không tìm thấy tệp khóa" in r.stderr
-    r = _cli("--lang", "en", "merge", "--period", "2024-Q3", "--returns", tmp_path / "nowhere", "--key",
-             tmp_path / "none.key", "--out", tmp_path / "th.xlsx")
+    r = cli("--lang", "en", "merge", "--period", "2024-Q3", "--returns", tmp_path / "nowhere", "--key",
+            tmp_path / "none.key", "--out", tmp_path / "th.xlsx")
     assert r.returncode == 2 and r.stderr.startswith("Error: ") and "key file" in r.stderr
 
 
@@ -143,27 +125,27 @@ def test_a_period_that_cannot_be_read_is_refused_with_the_form_to_use(text, sugg
 
 def test_generate_accepts_a_lower_case_period_and_agency(tmp_path):
     (tmp_path / "parxl.key").write_text(KEY.hex())
-    r = _cli("generate", "--period", "2024-q3", "--out", tmp_path / "out", "--key", tmp_path / "parxl.key",
-             "--agency", "snv")
+    r = cli("generate", "--period", "2024-q3", "--out", tmp_path / "out", "--key", tmp_path / "parxl.key",
+            "--agency", "snv")
     assert r.returncode == 0, r.stderr
     assert [p.name for p in (tmp_path / "out").iterdir()] == ["2024-Q3_SNV.xlsx"]
 
 
 def test_generate_refuses_2024_3_and_names_2024_Q3(tmp_path):
-    r = _cli("generate", "--period", "2024-3", "--out", tmp_path / "out", "--key", tmp_path / "k")
+    r = cli("generate", "--period", "2024-3", "--out", tmp_path / "out", "--key", tmp_path / "k")
     assert r.returncode == 2 and "2024-Q3" in r.stderr and "Traceback" not in r.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "k").exists()
 
 
 def test_an_unknown_agency_code_gets_the_close_ones(tmp_path):
-    r = _cli("generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--agency", "SNVV")
+    r = cli("generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--agency", "SNVV")
     assert r.returncode == 2, r.stdout
     assert "SNVV" in r.stderr and "SNV – Sở Nội vụ" in r.stderr and "có phải" in r.stderr
     assert not (tmp_path / "out").exists() and not (tmp_path / "parxl.key").exists()   # refused before any key
 
 
 def test_an_agency_name_with_a_typo_gets_its_code(tmp_path):
-    r = _cli("--lang", "en", "generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--agency", "Sở Nội vu")
+    r = cli("--lang", "en", "generate", "--period", "2024-Q3", "--out", tmp_path / "out", "--agency", "Sở Nội vu")
     assert r.returncode == 2 and "did you mean: SNV" in r.stderr
 
 
@@ -171,23 +153,23 @@ def test_an_agency_name_with_a_typo_gets_its_code(tmp_path):
 
 @pytest.mark.parametrize("cmd", ["check", "show"])
 def test_plan_commands_default_to_the_bundled_plan(plan, cmd, tmp_path):
-    r = _cli("plan", cmd, cwd=tmp_path)          # not from the checkout: parxl finds its own bundled plan
+    r = cli("plan", cmd, cwd=tmp_path)          # not from the checkout: parxl finds its own bundled plan
     assert r.returncode == 0, r.stderr
     assert (f"{len(plan.tasks)} nhiệm vụ, {len(plan.indicators)} chỉ tiêu, "
             f"{len(plan.reporting_agencies())} cơ quan báo cáo") in r.stdout
 
 
 def test_a_registry_given_as_a_plan_is_named_as_such():
-    r = _cli("plan", "check", PLAN.parent / "agencies.toml")
+    r = cli("plan", "check", PLAN.parent / "agencies.toml")
     assert r.returncode == 2
     assert "danh mục cơ quan, không phải kế hoạch" in r.stderr
     assert "Field required" not in r.stderr and "Extra inputs" not in r.stderr
-    r = _cli("--lang", "en", "plan", "check", PLAN.parent / "agencies.toml")
+    r = cli("--lang", "en", "plan", "check", PLAN.parent / "agencies.toml")
     assert r.returncode == 2 and "looks like an agency registry, not a plan" in r.stderr
 
 
 def test_a_plan_given_as_a_registry_is_named_as_such():
-    r = _cli("plan", "check", "--agencies", PLAN)
+    r = cli("plan", "check", "--agencies", PLAN)
     assert r.returncode == 2 and "là một kế hoạch, không phải danh mục cơ quan" in r.stderr
 
 
@@ -197,7 +179,7 @@ def test_validation_problems_are_in_plain_words_with_their_place(tmp_path):
     text = text.replace('measure = "rate"', 'measure = "ratio"', 1)
     (tmp_path / "plan.toml").write_text(text, encoding="utf-8")
     shutil.copy(PLAN.parent / "agencies.toml", tmp_path / "agencies.toml")
-    r = _cli("plan", "check", tmp_path / "plan.toml")
+    r = cli("plan", "check", tmp_path / "plan.toml")
     assert r.returncode == 2, r.stdout
     lines = r.stderr.splitlines()
     assert any(ln.endswith(": title: thiếu trường bắt buộc") for ln in lines), r.stderr
@@ -206,7 +188,7 @@ def test_validation_problems_are_in_plain_words_with_their_place(tmp_path):
                for ln in lines), r.stderr
     for jargon in ("Field required", "Extra inputs", "Input should", "literal_error"):
         assert jargon not in r.stderr
-    r = _cli("--lang", "en", "plan", "check", tmp_path / "plan.toml")
+    r = cli("--lang", "en", "plan", "check", tmp_path / "plan.toml")
     assert "title: required field missing" in r.stderr and "field not allowed: titel (did you mean title?)" in r.stderr
 
 
@@ -220,8 +202,8 @@ def three_files(plan, issued, tmp_path):
     d = tmp_path / "nhan"
     d.mkdir()
     (tmp_path / "parxl.key").write_text(KEY.hex())
-    good = _fill(issued, plan, "TAMKY", d / "a-good.xlsx", GOOD)
-    bad = _fill(issued, plan, "HOIAN", d / "b-bad-value.xlsx", BAD)
+    good = fill(issued, plan, "TAMKY", d / "a-good.xlsx", GOOD)
+    bad = fill(issued, plan, "HOIAN", d / "b-bad-value.xlsx", BAD)
     other = {i.agency: i.path for i in generate(plan, Period.parse("2024-Q3"), tmp_path / "other", b"\x22" * 32,
                                                 ["SNV"])}
     forged = shutil.copy(other["SNV"], d / "c-other-key.xlsx")
@@ -232,7 +214,7 @@ def three_files(plan, issued, tmp_path):
 
 def test_check_says_accepted_accepted_with_errors_or_rejected(three_files):
     home, files = three_files
-    r = _cli("check", *files, "--key", home / "parxl.key")
+    r = cli("check", *files, "--key", home / "parxl.key")
     assert r.returncode == 1, r.stderr                       # an error finding: exit 1, as before
     status = {Path(ln.split(": ", 1)[0]).name: ln.split(": ", 1)[1] for ln in r.stdout.splitlines()
               if not ln.startswith(" ")}
@@ -246,7 +228,7 @@ def test_check_says_accepted_accepted_with_errors_or_rejected(three_files):
 
 def test_check_in_english(three_files):
     home, files = three_files
-    r = _cli("--lang", "en", "check", *files, "--key", home / "parxl.key")
+    r = cli("--lang", "en", "check", *files, "--key", home / "parxl.key")
     assert r.returncode == 1
     assert "a-good.xlsx: accepted (TAMKY" in r.stdout
     assert "b-bad-value.xlsx: accepted, with 1 error (HOIAN" in r.stdout
@@ -264,12 +246,12 @@ def _generate_args(tmp_path):
 
 
 def test_no_progress_bar_on_a_pipe(tmp_path, desk, three_files):
-    r = _cli(*_generate_args(tmp_path))
+    r = cli(*_generate_args(tmp_path))
     assert r.returncode == 0 and r.stderr == "", r.stderr
     r = _merge(desk)
     assert r.returncode == 0 and r.stderr == "", r.stderr
     home, files = three_files
-    r = _cli("check", *files, "--key", home / "parxl.key")
+    r = cli("check", *files, "--key", home / "parxl.key")
     assert r.stderr == "", r.stderr
     assert "đang" not in r.stdout and "[#" not in r.stdout
 
@@ -279,7 +261,7 @@ def test_no_progress_bar_on_a_pipe(tmp_path, desk, three_files):
 def test_a_progress_bar_on_a_terminal(tmp_path, lang, label):
     cmd = shlex.join([*PARXL, "--lang", lang, *map(str, _generate_args(tmp_path))])
     r = subprocess.run(["script", "-q", "-e", "-c", cmd, "/dev/null"], capture_output=True, text=True, cwd=ROOT,
-                       env=_env(), timeout=300)
+                       env=cli_env(), timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
     assert label in r.stdout
 

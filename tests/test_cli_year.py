@@ -2,14 +2,9 @@
 from __future__ import annotations
 
 import json
-import subprocess
 
-from conftest import KEY, PARXL, WHEN
+from conftest import KEY, WHEN, cli
 from parxl.demo import simulate
-
-
-def _cli(*args):
-    return subprocess.run([*PARXL, *map(str, args)], capture_output=True, text=True)
 
 
 def test_merge_records_in_the_default_ledger_and_history_reads_it(plan, issued, tmp_path):
@@ -20,15 +15,15 @@ def test_merge_records_in_the_default_ledger_and_history_reads_it(plan, issued, 
                            {"III.4.2/1": {"numerator": 96, "denominator": 100}}, WHEN)
     args = ["merge", "--period", "2024-Q3", "--returns", returns, "--out", tmp_path / "th.xlsx"]
     for _ in range(2):                                   # the same merge twice: recorded once
-        r = _cli(*args)
+        r = cli(*args)
         assert r.returncode == 0, r.stderr
     ledger = tmp_path / "parxl-ledger.sqlite"
     assert ledger.exists()
-    h = _cli("history", "--ledger", ledger, "--agency", "TAMKY", "--indicator", "III.4.2/1", "--json")
+    h = cli("history", "--ledger", ledger, "--agency", "TAMKY", "--indicator", "III.4.2/1", "--json")
     assert h.returncode == 0, h.stderr
     rows = json.loads(h.stdout)["rows"]
     assert [(r["period"], r["verdict"]) for r in rows] == [("2024-Q3", "met")]
-    none = _cli("merge", *args[1:], "--no-ledger", "--out", tmp_path / "th2.xlsx")
+    none = cli("merge", *args[1:], "--no-ledger", "--out", tmp_path / "th2.xlsx")
     assert none.returncode == 0, none.stderr
-    bad = _cli("history", "--ledger", ledger)
+    bad = cli("history", "--ledger", ledger)
     assert bad.returncode == 2                           # an agency or an indicator is needed

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import sqlite3
 import subprocess
 import sys
@@ -18,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import KEY, PARXL, PLAN, ROOT
+from conftest import KEY, PLAN, cli, cli_env
 from parxl.demo import simulate
 from parxl.layout import COL, agency_layout
 from parxl.ledger import SCHEMA_VERSION, Ledger, seal
@@ -30,18 +29,6 @@ DONE, RATE = "IV.1/1", "III.4.2/1"
 Q1 = Period.parse("2024-Q1")
 VALUES = {RATE: {"numerator": 900, "denominator": 1000}, DONE: {"status": "Hoàn thành", "evidence": "QĐ 12/QĐ-UBND",
                                                                  "doc_date": dt.date(2024, 3, 10)}}
-
-
-def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PARXL_LANG", "PARXL_FOLDER")}
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
-    return env
-
-
-def _cli(*args, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*PARXL, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=_env(),
-                          timeout=300)
 
 
 @pytest.fixture
@@ -69,8 +56,8 @@ def _sql(ledger: Path, *statements: str) -> None:
 
 
 def _merge_q1_again(tmp: Path, *extra) -> subprocess.CompletedProcess:
-    return _cli("merge", "--period", "2024-Q2", "--returns", tmp / "q1", "--out", tmp / "out" / "th.xlsx",
-                "--report", tmp / "out" / "r.json", "--allow-empty", *extra, cwd=tmp)
+    return cli("merge", "--period", "2024-Q2", "--returns", tmp / "q1", "--out", tmp / "out" / "th.xlsx",
+               "--report", tmp / "out" / "r.json", "--allow-empty", *extra, cwd=tmp)
 
 
 # -- one bad row costs that row only -------------------------------------------------------------------------
@@ -90,9 +77,9 @@ def test_a_garbled_ledger_row_is_left_out_and_said_and_the_merge_writes_its_outp
     r = _merge_q1_again(tmp)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert (tmp / "out" / "th.xlsx").is_file() and json.loads((tmp / "out" / "r.json").read_text("utf-8"))
-    h = _cli("history", "--ledger", ledger, "--agency", "TAMKY", cwd=tmp)
+    h = cli("history", "--ledger", ledger, "--agency", "TAMKY", cwd=tmp)
     assert h.returncode == 0 and "Traceback" not in h.stderr
-    g = _cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
+    g = cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
     assert g.returncode == 0 and "Traceback" not in g.stderr, g.stderr
     if "figures" in statement:        # read by the merge (the year so far): left out, and said, naming the run
         assert "bỏ qua" in r.stderr and "#1" in r.stderr and "III.4.2/1" in r.stderr
@@ -128,7 +115,7 @@ def test_a_row_planted_in_the_ledger_is_not_carried_into_a_workbook(plan, year):
     tmp, ledger = year
     _sql(ledger, "UPDATE agency_values SET status = 'Hoàn thành', evidence = 'QĐ số 999', doc_date = '2024-03-01', "
                  "verdict = 'met' WHERE agency = 'HOIAN' AND indicator = 'IV.1/1'")
-    g = _cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
+    g = cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
     assert g.returncode == 0, g.stderr
     assert "HOIAN IV.1/1" in g.stderr and "khóa" in g.stderr      # said, with the record it left out
     assert _input(tmp / "q2" / "2024-Q2_HOIAN.xlsx", plan, "HOIAN", DONE, "evidence") is None
@@ -146,7 +133,7 @@ def test_a_row_sealed_with_another_key_is_not_carried_either(plan, year):
     db.execute("UPDATE agency_values SET seal = ? WHERE agency = 'TAMKY' AND indicator = 'IV.1/1'", (forged,))
     db.commit()
     db.close()
-    g = _cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
+    g = cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
     assert g.returncode == 0 and "TAMKY IV.1/1" in g.stderr
     assert _input(tmp / "q2" / "2024-Q2_TAMKY.xlsx", plan, "TAMKY", DONE, "evidence") is None
 
@@ -162,7 +149,7 @@ def test_another_provinces_ledger_is_refused_and_keeps_its_own_runs(plan, year, 
     assert (tmp / "out" / "th.xlsx").is_file()
     with Ledger.open(ledger) as led:
         assert [x["plan_id"] for x in led.runs()] == ["thu-nghiem-2023"]      # nothing of ours recorded into it
-    g = _cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
+    g = cli("generate", "--period", "2024-Q2", "--out", tmp / "q2", "--ledger", ledger, cwd=tmp)
     assert g.returncode == 2 and "Tỉnh thử nghiệm" in g.stderr
     # the same province written another way is the same province
     _sql(ledger, "UPDATE runs SET province = ' quảng  nam '")
@@ -200,7 +187,7 @@ def test_a_new_ledger_migrated_by_two_runs_at_once_loses_nothing(tmp_path):
     path = tmp_path / "parxl-ledger.sqlite"
     first = sqlite3.connect(path, isolation_level=None)
     first.execute("BEGIN IMMEDIATE")              # the first run, migrating
-    second = subprocess.Popen([sys.executable, "-c", _OPEN, str(path)], env=_env(), stdout=subprocess.PIPE,
+    second = subprocess.Popen([sys.executable, "-c", _OPEN, str(path)], env=cli_env(), stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)                               # the second has read user_version = 0 and waits for the lock
     for stmt in "".join(MIGRATIONS).split(";"):

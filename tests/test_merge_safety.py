@@ -22,7 +22,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from conftest import KEY, PARXL, WHEN, copy_to
+from conftest import KEY, PARXL, WHEN, cli, copy_to, fill
 from parxl.demo import simulate
 from parxl.errors import KeyFileError, UsageError
 from parxl.intake import find_returns, safe_name
@@ -34,15 +34,11 @@ GOOD = ("TAMKY", "HOIAN")
 VALUES = {"III.4.2/1": {"numerator": 96, "denominator": 100}}
 
 
-def _fill(issued, plan, agency, dst, when=WHEN, values=VALUES):
-    return simulate.fill_openpyxl(issued[agency], dst, plan, agency, values, when)
-
-
 @pytest.fixture
 def batch(plan, issued, returns_dir):
     """Two good returns; each test adds its one bad entry."""
     for a in GOOD:
-        _fill(issued, plan, a, returns_dir / f"{a.lower()}.xlsx")
+        fill(issued, plan, a, returns_dir / f"{a.lower()}.xlsx", VALUES)
     return returns_dir
 
 
@@ -66,7 +62,7 @@ def _codes(report, file=None) -> list[str]:
 
 def test_non_utf8_file_name_is_read_and_shown_safely(plan, period, issued, batch, tmp_path):
     raw = os.fsdecode(b"b\xe1o c\xe1o_" + b"\xd0\xe0 N\xb5ng.xlsx")   # cp1258 bytes, as unzip leaves them
-    _fill(issued, plan, "DAILOC", batch / raw)
+    fill(issued, plan, "DAILOC", batch / raw, VALUES)
     before = _hashes(batch)
     report = merge_to_files(plan, period, batch, tmp_path / "out" / "th.xlsx", KEY, tmp_path / "out" / "r.json")
     shown = next(r.file for r in report.returns if r.agency == "DAILOC")
@@ -111,7 +107,7 @@ def test_symlink_to_a_file_outside_the_folder_is_not_read(plan, period, batch):
 def test_symlinked_subfolder_leading_outside_is_listed(plan, period, issued, batch, tmp_path):
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    _fill(issued, plan, "DAILOC", outside / "dailoc.xlsx")
+    fill(issued, plan, "DAILOC", outside / "dailoc.xlsx", VALUES)
     (batch / "linked").symlink_to(outside, target_is_directory=True)
     report = merge(plan, period, batch, KEY)
     assert "file.outside-folder" in _codes(report, "linked")
@@ -145,8 +141,8 @@ def test_unreadable_subfolder_is_reported_not_silently_skipped(plan, issued, tmp
     returns = tmp_path / "returns"
     (returns / "locked").mkdir(parents=True)
     for a in GOOD:
-        _fill(issued, plan, a, returns / f"{a.lower()}.xlsx")
-    _fill(issued, plan, "DAILOC", returns / "locked" / "dailoc.xlsx")
+        fill(issued, plan, a, returns / f"{a.lower()}.xlsx", VALUES)
+    fill(issued, plan, "DAILOC", returns / "locked" / "dailoc.xlsx", VALUES)
     (tmp_path / "k.key").write_text(KEY.hex())
     os.chmod(returns / "locked", 0)
     try:
@@ -174,7 +170,7 @@ def test_consolidated_workbook_dropped_among_returns_is_skipped(plan, period, ba
 # -- one file cannot bury the others -----------------------------------------------------------------
 
 def test_findings_flood_is_capped_per_file_and_code(plan, period, issued, batch):
-    src = _fill(issued, plan, "DAILOC", batch / "flood.xlsx")
+    src = fill(issued, plan, "DAILOC", batch / "flood.xlsx", VALUES)
     wb = openpyxl.load_workbook(src)
     ws = wb[next(n for n in wb.sheetnames if n not in ("Hướng dẫn", "DanhMuc", "_parxl"))]
     for i in range(1500):
@@ -216,10 +212,10 @@ def _set_core_modified(path: Path, text: str | None) -> None:
 @pytest.mark.parametrize("quirk,stamp", [("seven_fraction_digits", "2024-09-17T10:00:00.1234567Z"),
                                           ("no_core_xml", None)])
 def test_a_correction_wins_over_the_older_return(plan, period, issued, returns_dir, quirk, stamp):
-    old = _fill(issued, plan, "TAMKY", returns_dir / "tamky_lan1.xlsx", WHEN,
-                {"III.4.2/1": {"numerator": 50, "denominator": 100}})
-    new = _fill(issued, plan, "TAMKY", returns_dir / "tamky_lan2.xlsx", WHEN,
-                {"III.4.2/1": {"numerator": 99, "denominator": 100}})
+    old = fill(issued, plan, "TAMKY", returns_dir / "tamky_lan1.xlsx",
+               {"III.4.2/1": {"numerator": 50, "denominator": 100}}, WHEN)
+    new = fill(issued, plan, "TAMKY", returns_dir / "tamky_lan2.xlsx",
+               {"III.4.2/1": {"numerator": 99, "denominator": 100}}, WHEN)
     _set_core_modified(new, stamp)
     t_old = (WHEN - dt.timedelta(days=3)).timestamp()
     os.utime(old, (t_old, t_old))
@@ -239,9 +235,9 @@ def test_a_correction_wins_over_the_older_return(plan, period, issued, returns_d
 
 
 def test_a_clock_far_in_the_future_is_flagged_and_the_file_time_decides(plan, period, issued, returns_dir):
-    old = _fill(issued, plan, "TAMKY", returns_dir / "a_future_clock.xlsx", WHEN)
+    old = fill(issued, plan, "TAMKY", returns_dir / "a_future_clock.xlsx", VALUES, WHEN)
     _set_core_modified(old, "2099-01-01T00:00:00Z")
-    new = _fill(issued, plan, "TAMKY", returns_dir / "b_correction.xlsx", WHEN + dt.timedelta(days=1))
+    new = fill(issued, plan, "TAMKY", returns_dir / "b_correction.xlsx", VALUES, WHEN + dt.timedelta(days=1))
     t = WHEN.timestamp()
     os.utime(old, (t, t))
     t = (WHEN + dt.timedelta(days=2)).timestamp()
@@ -253,8 +249,8 @@ def test_a_clock_far_in_the_future_is_flagged_and_the_file_time_decides(plan, pe
 
 
 def test_the_consolidated_workbook_says_which_file_won_and_why(plan, period, issued, returns_dir, tmp_path):
-    _fill(issued, plan, "TAMKY", returns_dir / "lan1.xlsx", WHEN - dt.timedelta(days=1))
-    _fill(issued, plan, "TAMKY", returns_dir / "lan2.xlsx", WHEN)
+    fill(issued, plan, "TAMKY", returns_dir / "lan1.xlsx", VALUES, WHEN - dt.timedelta(days=1))
+    fill(issued, plan, "TAMKY", returns_dir / "lan2.xlsx", VALUES, WHEN)
     merge_to_files(plan, period, returns_dir, tmp_path / "th.xlsx", KEY)
     ws = openpyxl.load_workbook(tmp_path / "th.xlsx", read_only=True)["Tệp nhận được"]
     rows = {r[0]: r for r in ws.iter_rows(min_row=5, values_only=True) if r[0]}
@@ -283,8 +279,8 @@ def test_reader_crash_costs_only_that_file(plan, period, batch, monkeypatch, iss
         return real(path, name, **kw)
 
     monkeypatch.setattr(m, "read_return", fragile)
-    _fill(issued, plan, "DAILOC", batch / "crash.xlsx")
-    _fill(issued, plan, "DUYXUYEN", batch / "hang.xlsx")
+    fill(issued, plan, "DAILOC", batch / "crash.xlsx", VALUES)
+    fill(issued, plan, "DUYXUYEN", batch / "hang.xlsx", VALUES)
     t = time.monotonic()
     report = merge(plan, period, batch, KEY, workers=2, timeout=3)
     assert time.monotonic() - t < 60
@@ -297,10 +293,6 @@ def test_reader_crash_costs_only_that_file(plan, period, batch, monkeypatch, iss
 
 # -- operator slips: refused before anything is read, nothing overwritten --------------------------------
 
-def _cli(*args, cwd=None) -> subprocess.CompletedProcess:
-    return subprocess.run([*PARXL, *map(str, args)], capture_output=True, text=True, cwd=cwd)
-
-
 @pytest.fixture
 def desk(plan, issued, tmp_path):
     """A secretariat's folder: a key, a returns folder with two returns, an output folder."""
@@ -308,7 +300,7 @@ def desk(plan, issued, tmp_path):
     returns = tmp_path / "returns"
     returns.mkdir()
     for a in GOOD:
-        _fill(issued, plan, a, returns / f"{a.lower()}.xlsx")
+        fill(issued, plan, a, returns / f"{a.lower()}.xlsx", VALUES)
     return tmp_path
 
 
@@ -327,8 +319,8 @@ SLIPS = {
 @pytest.mark.parametrize("slip", sorted(SLIPS))
 def test_merge_slip_is_refused_before_reading_and_destroys_nothing(desk, slip):
     before = _hashes(desk)
-    r = _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
-             *SLIPS[slip](desk))
+    r = cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
+            *SLIPS[slip](desk))
     assert r.returncode == 2, (r.stdout, r.stderr)
     assert "Traceback" not in r.stderr and r.stderr.strip()
     assert _hashes(desk) == before
@@ -337,13 +329,13 @@ def test_merge_slip_is_refused_before_reading_and_destroys_nothing(desk, slip):
 
 def test_wrong_key_is_an_operator_error_and_keeps_the_previous_workbook(desk, tmp_path):
     out = desk / "th.xlsx"
-    ok = _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
-              "--out", out)
+    ok = cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
+             "--out", out)
     assert ok.returncode == 0, ok.stderr
     before = out.read_bytes()
     (desk / "other.key").write_text("22" * 32)
-    r = _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "other.key",
-             "--out", out)
+    r = cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "other.key",
+            "--out", out)
     assert r.returncode == 2 and "--key" in r.stderr and "chữ ký số" in r.stderr   # the key, not the returns
     assert out.read_bytes() == before
 
@@ -351,10 +343,10 @@ def test_wrong_key_is_an_operator_error_and_keeps_the_previous_workbook(desk, tm
 def test_empty_returns_folder_needs_allow_empty(desk):
     empty = desk / "empty"
     empty.mkdir()
-    r = _cli("merge", "--period", "2024-Q3", "--returns", empty, "--key", desk / "parxl.key", "--out", desk / "th.xlsx")
+    r = cli("merge", "--period", "2024-Q3", "--returns", empty, "--key", desk / "parxl.key", "--out", desk / "th.xlsx")
     assert r.returncode == 2 and not (desk / "th.xlsx").exists()
-    r = _cli("merge", "--period", "2024-Q3", "--returns", empty, "--key", desk / "parxl.key", "--out", desk / "th.xlsx",
-             "--allow-empty")
+    r = cli("merge", "--period", "2024-Q3", "--returns", empty, "--key", desk / "parxl.key", "--out", desk / "th.xlsx",
+            "--allow-empty")
     assert r.returncode == 0, r.stderr
     assert (desk / "th.xlsx").exists()
 
@@ -362,8 +354,8 @@ def test_empty_returns_folder_needs_allow_empty(desk):
 def test_a_second_merge_on_the_same_outputs_is_refused_while_one_runs(desk):
     out = desk / "th.xlsx"
     with OutputLock(out):
-        r = _cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
-                 "--out", out)
+        r = cli("merge", "--period", "2024-Q3", "--returns", desk / "returns", "--key", desk / "parxl.key",
+                "--out", out)
     assert r.returncode == 2 and "một lượt chạy parxl khác" in r.stderr and str(out.name) in r.stderr
     assert not out.exists()
 
@@ -393,16 +385,16 @@ def test_generate_never_replaces_a_filled_return_without_force(plan, period, iss
     out = tmp_path / "issued"
     generate(plan, period, out, KEY, ["TAMKY", "HOIAN"])
     filled = out / "2024-Q3_TAMKY.xlsx"
-    _fill(issued, plan, "TAMKY", filled)
+    fill(issued, plan, "TAMKY", filled, VALUES)
     before = filled.read_bytes()
     (tmp_path / "parxl.key").write_text(KEY.hex())
-    r = _cli("generate", "--period", "2024-Q3", "--out", out, "--key", tmp_path / "parxl.key",
-             "--agency", "TAMKY", "--agency", "HOIAN")
+    r = cli("generate", "--period", "2024-Q3", "--out", out, "--key", tmp_path / "parxl.key",
+            "--agency", "TAMKY", "--agency", "HOIAN")
     assert r.returncode == 2 and "2024-Q3_TAMKY.xlsx" in r.stderr
     assert filled.read_bytes() == before
     assert (out / "2024-Q3_HOIAN.xlsx").read_bytes() == issued["HOIAN"].read_bytes()   # a rerun: identical, fine
-    r = _cli("generate", "--period", "2024-Q3", "--out", out, "--key", tmp_path / "parxl.key",
-             "--agency", "TAMKY", "--force")
+    r = cli("generate", "--period", "2024-Q3", "--out", out, "--key", tmp_path / "parxl.key",
+            "--agency", "TAMKY", "--force")
     assert r.returncode == 0, r.stderr
     assert filled.read_bytes() == issued["TAMKY"].read_bytes()
 
@@ -447,7 +439,7 @@ def _far_cell(src: Path, dst: Path, sheet: str | None, cell: str) -> Path:
                                         ("scratch", "XFD1048576"), ("input", "XFD5000"), ("input", "P1048576")])
 def test_far_cell_costs_neither_the_batch_nor_memory(plan, issued, desk, sheet, cell):
     returns = desk / "returns"
-    src = _fill(issued, plan, "DAILOC", desk / "dailoc.xlsx")
+    src = fill(issued, plan, "DAILOC", desk / "dailoc.xlsx", VALUES)
     _far_cell(src, returns / f"far_{sheet}_{cell}.xlsx", sheet, cell)
     before = _hashes(returns)
     t = time.monotonic()
@@ -470,7 +462,7 @@ def test_far_cell_costs_neither_the_batch_nor_memory(plan, issued, desk, sheet, 
 def test_malformed_document_metadata_does_not_cost_the_return(plan, period, issued, returns_dir):
     """docProps/core.xml with an unbound prefix (seen from one openpyxl version): the return is still read,
     and dated by the file's own time."""
-    path = _fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx")
+    path = fill(issued, plan, "TAMKY", returns_dir / "tamky.xlsx", VALUES)
 
     def unbind_xsi(name, data):
         if name != "docProps/core.xml":

@@ -15,25 +15,14 @@ from pathlib import Path
 
 import pytest
 
-from conftest import KEY, PARXL, PLAN, ROOT, WHEN
+from conftest import KEY, PLAN, ROOT, WHEN, cli, cli_env
 
 GOOD = {"III.4.2/1": {"numerator": 96, "denominator": 100}}
 AGENCIES = ("TAMKY", "HOIAN", "DIENBAN")
 
 
-def _env(**extra) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in ("PARXL_LANG", "PARXL_FOLDER")}
-    env["PYTHONPATH"] = str(ROOT)            # this checkout's parxl, from whatever folder the command runs in
-    env.update(extra)
-    return env
-
-
 def _run(cmd: list, cwd: Path, **env) -> subprocess.CompletedProcess:
-    return subprocess.run([*map(str, cmd)], capture_output=True, text=True, cwd=cwd, env=_env(**env), timeout=300)
-
-
-def _cli(*args, cwd: Path, **env) -> subprocess.CompletedProcess:
-    return _run([*PARXL, *args], cwd, **env)
+    return subprocess.run([*map(str, cmd)], capture_output=True, text=True, cwd=cwd, env=cli_env(**env), timeout=300)
 
 
 def _ok(r: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
@@ -73,7 +62,7 @@ def wheel_parxl(tmp_path_factory) -> Path:
 
 
 def _installed(cmd: Path, *args, cwd: Path, **env) -> subprocess.CompletedProcess:
-    e = _env(**env)
+    e = cli_env(**env)
     e.pop("PYTHONPATH")                      # the installed package only, never this checkout
     return subprocess.run([str(cmd), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=e, timeout=300)
 
@@ -105,8 +94,8 @@ def test_a_year_from_an_empty_folder_with_no_options_gives_what_the_options_give
     flags = ["--plan", PLAN, "--key", key]
 
     _ok(_installed(wheel_parxl, "generate", "2024-Q3", "--issued", "15/09/2024", cwd=desk))
-    _ok(_cli("generate", "--period", "2024-Q3", "--issued", "15/09/2024", "--out", by_hand / "issued", *flags,
-             cwd=tmp_path))
+    _ok(cli("generate", "--period", "2024-Q3", "--issued", "15/09/2024", "--out", by_hand / "issued", *flags,
+            cwd=tmp_path))
     mine = _bytes(desk / "2024-Q3" / "phat-hanh")
     assert len(mine) == 46 and mine == _bytes(by_hand / "issued")
     assert (desk / "2024-Q3" / "nhan").is_dir()          # where the returns go
@@ -117,13 +106,13 @@ def test_a_year_from_an_empty_folder_with_no_options_gives_what_the_options_give
 
     names = sorted(p.name for p in (desk / "2024-Q3" / "nhan").iterdir())
     here = _installed(wheel_parxl, "check", *names, cwd=desk / "2024-Q3" / "nhan")
-    there = _cli("check", *names, *flags, cwd=by_hand / "returns")
+    there = cli("check", *names, *flags, cwd=by_hand / "returns")
     assert here.returncode == there.returncode == 0 and here.stdout == there.stdout
     assert "identity.no-key" not in here.stdout     # the folder's key verified the signatures
 
     _ok(_installed(wheel_parxl, "merge", "2024-Q3", cwd=desk / "2024-Q3" / "nhan"))   # from a folder under it
-    _ok(_cli("merge", "--period", "2024-Q3", "--returns", by_hand / "returns", "--out", by_hand / "th.xlsx",
-             "--report", by_hand / "report.json", "--ledger", by_hand / "ledger.sqlite", *flags, cwd=tmp_path))
+    _ok(cli("merge", "--period", "2024-Q3", "--returns", by_hand / "returns", "--out", by_hand / "th.xlsx",
+            "--report", by_hand / "report.json", "--ledger", by_hand / "ledger.sqlite", *flags, cwd=tmp_path))
     out = desk / "2024-Q3"
     assert (out / "tong-hop-2024-Q3.xlsx").read_bytes() == (by_hand / "th.xlsx").read_bytes()
     mine, theirs = (json.loads((p).read_text(encoding="utf-8")) for p in (out / "report-2024-Q3.json",
@@ -132,17 +121,17 @@ def test_a_year_from_an_empty_folder_with_no_options_gives_what_the_options_give
     assert (desk / "parxl-ledger.sqlite").is_file()
 
     here = _installed(wheel_parxl, "history", "--agency", "TAMKY", "--json", cwd=desk)
-    there = _cli("history", "--ledger", by_hand / "ledger.sqlite", "--agency", "TAMKY", "--json", cwd=tmp_path)
+    there = cli("history", "--ledger", by_hand / "ledger.sqlite", "--agency", "TAMKY", "--json", cwd=tmp_path)
     assert here.returncode == there.returncode == 0
     assert _without_paths(json.loads(here.stdout)) == _without_paths(json.loads(there.stdout))
     assert '"TAMKY"' in here.stdout
 
     _ok(_installed(wheel_parxl, "generate", "2024-Q4", "--issued", "15/12/2024", cwd=desk))
-    _ok(_cli("generate", "--period", "2024-Q4", "--issued", "15/12/2024", "--out", by_hand / "q4",
-             "--ledger", by_hand / "ledger.sqlite", *flags, cwd=tmp_path))
+    _ok(cli("generate", "--period", "2024-Q4", "--issued", "15/12/2024", "--out", by_hand / "q4",
+            "--ledger", by_hand / "ledger.sqlite", *flags, cwd=tmp_path))
     mine = _bytes(desk / "2024-Q4" / "phat-hanh")
     plain = tmp_path / "plain-q4"
-    _ok(_cli("generate", "--period", "2024-Q4", "--issued", "15/12/2024", "--out", plain, *flags, cwd=tmp_path))
+    _ok(cli("generate", "--period", "2024-Q4", "--issued", "15/12/2024", "--out", plain, *flags, cwd=tmp_path))
     assert mine == _bytes(by_hand / "q4")
     assert mine["2024-Q4_TAMKY.xlsx"] != _bytes(plain)["2024-Q4_TAMKY.xlsx"]   # last period's values shown
 
@@ -160,42 +149,42 @@ def _without_paths(x):
 # -- the working folder ------------------------------------------------------------------------------------
 
 def test_init_refuses_a_second_time_and_keeps_an_existing_key(tmp_path):
-    _ok(_cli("init", "d", cwd=tmp_path))
+    _ok(cli("init", "d", cwd=tmp_path))
     key = (tmp_path / "d" / "parxl.key").read_bytes()
-    again = _cli("init", "d", cwd=tmp_path)
+    again = cli("init", "d", cwd=tmp_path)
     assert again.returncode == 2 and "parxl.toml" in again.stderr
     assert (tmp_path / "d" / "parxl.key").read_bytes() == key
     # last year's key, kept where it is: no new key in the new folder
-    r = _ok(_cli("init", "d2025", "--key", tmp_path / "d" / "parxl.key", cwd=tmp_path))
+    r = _ok(cli("init", "d2025", "--key", tmp_path / "d" / "parxl.key", cwd=tmp_path))
     assert not (tmp_path / "d2025" / "parxl.key").exists() and "d/parxl.key" in r.stdout
-    _ok(_cli("generate", "2024-Q3", "--agency", "TAMKY", cwd=tmp_path / "d2025"))
+    _ok(cli("generate", "2024-Q3", "--agency", "TAMKY", cwd=tmp_path / "d2025"))
     assert sorted(p.name for p in tmp_path.rglob("*.key")) == ["parxl.key"]
 
 
 def test_a_folder_is_found_from_below_by_option_and_by_environment(tmp_path):
-    _ok(_cli("init", "d", cwd=tmp_path))
+    _ok(cli("init", "d", cwd=tmp_path))
     deep = tmp_path / "d" / "a" / "b"
     deep.mkdir(parents=True)
-    _ok(_cli("generate", "2024-Q3", "--agency", "TAMKY", cwd=deep))
+    _ok(cli("generate", "2024-Q3", "--agency", "TAMKY", cwd=deep))
     assert (tmp_path / "d" / "2024-Q3" / "phat-hanh" / "2024-Q3_TAMKY.xlsx").is_file()
-    _ok(_cli("--folder", tmp_path / "d", "generate", "2024-Q4", "--agency", "TAMKY", cwd=tmp_path))
+    _ok(cli("--folder", tmp_path / "d", "generate", "2024-Q4", "--agency", "TAMKY", cwd=tmp_path))
     assert (tmp_path / "d" / "2024-Q4" / "phat-hanh" / "2024-Q4_TAMKY.xlsx").is_file()
-    _ok(_cli("generate", "2024-Q2", "--agency", "TAMKY", cwd=tmp_path, PARXL_FOLDER=str(tmp_path / "d")))
+    _ok(cli("generate", "2024-Q2", "--agency", "TAMKY", cwd=tmp_path, PARXL_FOLDER=str(tmp_path / "d")))
     assert (tmp_path / "d" / "2024-Q2" / "phat-hanh" / "2024-Q2_TAMKY.xlsx").is_file()
     # an explicit option still wins
-    _ok(_cli("generate", "2024-Q1", "--agency", "TAMKY", "--out", tmp_path / "elsewhere", cwd=tmp_path / "d"))
+    _ok(cli("generate", "2024-Q1", "--agency", "TAMKY", "--out", tmp_path / "elsewhere", cwd=tmp_path / "d"))
     assert (tmp_path / "elsewhere" / "2024-Q1_TAMKY.xlsx").is_file()
     assert not (tmp_path / "elsewhere").parent.joinpath("parxl.key").exists()   # the folder's key, not a new one
 
 
 def test_outside_a_folder_the_options_are_needed_and_said_in_vietnamese(tmp_path):
-    r = _cli("merge", "2024-Q3", cwd=tmp_path)
+    r = cli("merge", "2024-Q3", cwd=tmp_path)
     assert r.returncode == 2 and "--returns" in r.stderr and "parxl init" in r.stderr
-    r = _cli("history", cwd=tmp_path)
+    r = cli("history", cwd=tmp_path)
     assert r.returncode == 2 and "--ledger" in r.stderr
-    r = _cli("generate", cwd=tmp_path)
+    r = cli("generate", cwd=tmp_path)
     assert r.returncode == 2 and "kỳ báo cáo" in r.stderr
-    r = _cli("generate", "2024-Q3", "--period", "2024-Q2", "--out", "x", cwd=tmp_path)
+    r = cli("generate", "2024-Q3", "--period", "2024-Q2", "--out", "x", cwd=tmp_path)
     assert r.returncode == 2 and "2024-Q2" in r.stderr and not (tmp_path / "x").exists()
 
 
@@ -208,29 +197,29 @@ def test_outside_a_folder_the_options_are_needed_and_said_in_vietnamese(tmp_path
     ('[folder\n', "TOML"),
 ])
 def test_a_broken_settings_file_is_named_with_its_setting(tmp_path, settings, where):
-    _ok(_cli("init", "d", cwd=tmp_path))
+    _ok(cli("init", "d", cwd=tmp_path))
     (tmp_path / "d" / "parxl.toml").write_text(settings, encoding="utf-8")
-    r = _cli("generate", "2024-Q3", cwd=tmp_path / "d")
+    r = cli("generate", "2024-Q3", cwd=tmp_path / "d")
     assert r.returncode == 2 and "parxl.toml" in r.stderr and where in r.stderr, r.stderr
     assert "Traceback" not in r.stderr and not (tmp_path / "d" / "2024-Q3").exists()
 
 
 def test_a_missing_folder_key_is_never_replaced(tmp_path):
-    _ok(_cli("init", "d", cwd=tmp_path))
+    _ok(cli("init", "d", cwd=tmp_path))
     (tmp_path / "d" / "parxl.key").unlink()
-    r = _cli("generate", "2024-Q3", cwd=tmp_path / "d")
+    r = cli("generate", "2024-Q3", cwd=tmp_path / "d")
     assert r.returncode == 2 and "parxl.key" in r.stderr and "sao lưu" in r.stderr
     assert not list(tmp_path.rglob("*.key")) and not (tmp_path / "d" / "2024-Q3").exists()
 
 
 def test_a_bundled_plan_by_name_and_a_plan_folder_by_path(tmp_path):
-    r = _ok(_cli("plan", "check", "quangnam-2024", cwd=tmp_path))
+    r = _ok(cli("plan", "check", "quangnam-2024", cwd=tmp_path))
     assert "quangnam-par-2024" in r.stdout
-    _ok(_cli("plan", "check", "quangnam-par-2024", cwd=tmp_path))
-    _ok(_cli("plan", "check", ROOT / "templates" / "quangnam-2024", cwd=tmp_path))
-    r = _cli("plan", "check", "quangnam", cwd=tmp_path)
+    _ok(cli("plan", "check", "quangnam-par-2024", cwd=tmp_path))
+    _ok(cli("plan", "check", ROOT / "templates" / "quangnam-2024", cwd=tmp_path))
+    r = cli("plan", "check", "quangnam", cwd=tmp_path)
     assert r.returncode == 2 and "quangnam-2024" in r.stderr
-    r = _cli("plan", "check", "nowhere/plan.toml", cwd=tmp_path)
+    r = cli("plan", "check", "nowhere/plan.toml", cwd=tmp_path)
     assert r.returncode == 2 and "không tìm thấy tệp" in r.stderr
 
 
@@ -238,8 +227,8 @@ def test_a_bundled_plan_by_name_and_a_plan_folder_by_path(tmp_path):
 
 def test_generate_uses_the_key_it_finds_instead_of_making_a_second(tmp_path):
     """README step 1 makes ./parxl.key; a quarter issued into quy3b/phat-hanh without --key must use it."""
-    _ok(_cli("keygen", "parxl.key", cwd=tmp_path))
-    r = _ok(_cli("generate", "--period", "2024-Q3", "--out", "quy3b/phat-hanh", "--agency", "TAMKY", cwd=tmp_path))
+    _ok(cli("keygen", "parxl.key", cwd=tmp_path))
+    r = _ok(cli("generate", "--period", "2024-Q3", "--out", "quy3b/phat-hanh", "--agency", "TAMKY", cwd=tmp_path))
     assert "parxl.key" not in r.stderr                       # no "made a new key"
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.key")) == ["parxl.key"]
     from parxl.identity import load_key, verify
@@ -248,7 +237,7 @@ def test_generate_uses_the_key_it_finds_instead_of_making_a_second(tmp_path):
     assert verify(wb.identity_sheet, load_key(tmp_path / "parxl.key"))
     # with no key in reach (the current folder and the output's), one is made beside the output folder, once
     for _ in range(2):
-        _ok(_cli("generate", "--period", "2024-Q3", "--out", "x/phat-hanh", "--agency", "TAMKY", cwd=tmp_path / "quy3b"))
+        _ok(cli("generate", "--period", "2024-Q3", "--out", "x/phat-hanh", "--agency", "TAMKY", cwd=tmp_path / "quy3b"))
         assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.key")) == [
             "parxl.key", "quy3b/x/parxl.key"]
 
@@ -258,9 +247,9 @@ def test_generate_uses_the_key_it_finds_instead_of_making_a_second(tmp_path):
 @pytest.fixture
 def quarter(plan, tmp_path):
     """A working folder with three genuine returns for 2024-Q3."""
-    _ok(_cli("init", "d", cwd=tmp_path))
+    _ok(cli("init", "d", cwd=tmp_path))
     d = tmp_path / "d"
-    _ok(_cli("generate", "2024-Q3", cwd=d))
+    _ok(cli("generate", "2024-Q3", cwd=d))
     _fill(d / "2024-Q3" / "phat-hanh", d / "2024-Q3" / "nhan", plan)
     return d
 
@@ -273,12 +262,12 @@ def test_a_single_return_that_fails_its_signature_means_the_wrong_key(quarter, t
     only = tmp_path / "one"
     only.mkdir()
     (quarter / "2024-Q3" / "nhan" / "tamky.xlsx").rename(only / "tamky.xlsx")
-    _ok(_cli("keygen", tmp_path / "other.key", cwd=tmp_path))
-    r = _cli("merge", "2024-Q3", "--returns", only, "--key", tmp_path / "other.key", cwd=quarter)
+    _ok(cli("keygen", tmp_path / "other.key", cwd=tmp_path))
+    r = cli("merge", "2024-Q3", "--returns", only, "--key", tmp_path / "other.key", cwd=quarter)
     assert r.returncode == 2, r.stdout + r.stderr
     assert "khóa" in r.stderr and "--key" in r.stderr and "Sở Nội vụ phát hành" not in r.stderr
     assert _written(quarter) == []
-    r = _cli("merge", "2024-Q3", cwd=quarter, PARXL_LANG="en")        # every file is signed with another key
+    r = cli("merge", "2024-Q3", cwd=quarter, PARXL_LANG="en")        # every file is signed with another key
     assert r.returncode == 0                                          # (the folder's key: fine)
 
 
@@ -290,7 +279,7 @@ def test_foreign_copies_beside_genuine_returns_are_rejected_one_by_one(quarter, 
     foreign = tmp_path / "foreign"
     generate(plan, Period.parse("2024-Q3"), foreign, KEY, ["QUESON", "NUITHANH", "DONGGIANG", "TAYGIANG"])
     _fill(foreign, quarter / "2024-Q3" / "nhan", plan, ("QUESON", "NUITHANH", "DONGGIANG", "TAYGIANG"))
-    _ok(_cli("merge", "2024-Q3", cwd=quarter))
+    _ok(cli("merge", "2024-Q3", cwd=quarter))
     report = json.loads((quarter / "2024-Q3" / "report-2024-Q3.json").read_text(encoding="utf-8"))
     bad = sorted(f["file"] for f in report["findings"] if f["code"] == "identity.bad-signature")
     assert bad == ["donggiang.xlsx", "nuithanh.xlsx", "queson.xlsx", "taygiang.xlsx"]
@@ -299,11 +288,11 @@ def test_foreign_copies_beside_genuine_returns_are_rejected_one_by_one(quarter, 
 
 
 def test_returns_all_of_another_period_are_named_not_reported_missing(quarter):
-    r = _cli("merge", "2024-Q2", "--returns", quarter / "2024-Q3" / "nhan", cwd=quarter)
+    r = cli("merge", "2024-Q2", "--returns", quarter / "2024-Q3" / "nhan", cwd=quarter)
     assert r.returncode == 2 and "2024-Q3 (3)" in r.stderr and "2024-Q2" in r.stderr, r.stderr
     assert not [p for p in (quarter / "2024-Q2").rglob("*") if p.suffix in (".xlsx", ".json")]
     # asked for on purpose (the only file in may be an agency's old one): every agency reported missing
-    r = _ok(_cli("merge", "2024-Q2", "--returns", quarter / "2024-Q3" / "nhan", "--allow-empty", cwd=quarter))
+    r = _ok(cli("merge", "2024-Q2", "--returns", quarter / "2024-Q3" / "nhan", "--allow-empty", cwd=quarter))
     report = json.loads((quarter / "2024-Q2" / "report-2024-Q2.json").read_text(encoding="utf-8"))
     assert len(report["missing"]) == 46
     assert {f["code"] for f in report["findings"] if f.get("file") == "tamky.xlsx"} >= {"identity.other-period"}
@@ -311,7 +300,7 @@ def test_returns_all_of_another_period_are_named_not_reported_missing(quarter):
 
 def test_the_demo_runs_without_libreoffice_and_says_what_it_skipped(tmp_path):
     """An office PC has no LibreOffice: the demo still runs the quarter and says what it left out."""
-    r = _cli("demo", tmp_path / "demo", cwd=tmp_path, PATH=str(tmp_path / "no-programs-here"))
+    r = cli("demo", tmp_path / "demo", cwd=tmp_path, PATH=str(tmp_path / "no-programs-here"))
     assert r.returncode == 0, r.stderr
     assert "không tìm thấy LibreOffice, bỏ qua" in r.stdout          # Vietnamese by default (issue 19)
     assert (tmp_path / "demo" / "tong-hop-2024-Q3.xlsx").is_file()
