@@ -4,19 +4,8 @@ Nothing here raises on bad data: every problem becomes a finding and the check g
 Formula results in the workbook are never used; every derived figure is recomputed, and an input
 cell holding a formula is refused (``value.formula``): a formula is not what the agency reported.
 
-What each check can say (the codes it emits):
-
-- identity (:func:`_check_identity`): ``identity.missing``, ``identity.incomplete``, ``identity.mismatch``,
-  ``identity.no-key``, ``identity.bad-signature``, ``identity.other-plan``, ``identity.other-period``,
-  ``identity.unknown-agency``, ``identity.other-version``;
-- what the workbook shows (:func:`_check_shown_templates`): ``identity.borrowed``,
-  ``layout.locked-cell-edited``;
-- layout (:func:`_locate_rows`): ``layout.sheet-renamed``, ``layout.sheet-missing``,
-  ``layout.header-missing``, ``layout.column-moved``, ``layout.sheet-unknown``, ``row.missing``,
-  ``row.unknown``, ``row.duplicate``, ``row.moved``, ``layout.locked-cell-edited``;
-- values (:func:`evaluate`): ``value.*``;
-- the return as a whole (:func:`check_return`): ``return.blank``, ``return.carried-only``,
-  ``return.carried-unchanged``.
+What each check can say is declared in :data:`EMITS`, check by check (tests/test_catalog_coverage.py holds
+the declaration to the code); the parse errors of the values are :data:`parxl.values.EMITS`.
 """
 from __future__ import annotations
 
@@ -39,6 +28,25 @@ from .periods import Period
 from .plan import Plan
 from .reader import CellError, Sheet, Workbook
 from .vocab import TaskStatus, Verdict, format_number
+
+# the codes this module adds, by the check that adds them
+EMITS = frozenset({
+    # the identity (_check_identity)
+    "identity.missing", "identity.incomplete", "identity.mismatch", "identity.no-key", "identity.bad-signature",
+    "identity.other-plan", "identity.other-period", "identity.unknown-agency", "identity.other-version",
+    # what the workbook shows (_check_shown_templates), and the locked cells of each row (_compare_locked)
+    "identity.borrowed", "layout.locked-cell-edited",
+    # the layout (_locate_rows)
+    "layout.sheet-renamed", "layout.sheet-missing", "layout.header-missing", "layout.column-moved",
+    "layout.sheet-unknown", "row.missing", "row.unknown", "row.duplicate", "row.moved",
+    # the values (evaluate, which also adds the parse errors that parxl.values.EMITS declares)
+    "value.formula", "value.error-cell", "value.coerced", "value.fraction-for-percent", "value.implausible",
+    "value.date-future", "value.date-outside-window", "value.numerator-gt-denominator", "value.zero-baseline",
+    "value.zero-denominator", "value.evidence-missing", "value.missing",
+    # the return as a whole (check_return)
+    "return.blank", "return.carried-only", "return.carried-unchanged",
+})
+
 
 @dataclass(frozen=True)
 class Result:

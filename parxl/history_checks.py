@@ -34,6 +34,8 @@ from .periods import Period
 from .plan import Plan
 from .vocab import format_number
 
+EMITS = frozenset({"history.shrank", "history.baseline-changed", "history.outlier"})   # the codes added here
+
 OUTLIER_FACTOR = 10          # the band around the agency's own earlier values: [min / 10, max × 10]
 OUTLIER_MIN_HISTORY = 2      # earlier non-zero values needed before a figure can be called far from them
 

@@ -82,6 +82,10 @@ _NOT_READ = frozenset({COVER_SHEET, LIST_SHEET})   # what the issued workbook sa
 _SHOWN = COVER_SHEET                    # ... though the cover is read, for what it shows (the template id)
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+# the codes this module adds (tests/test_catalog_coverage.py holds it to what the code does)
+EMITS = frozenset({"file.unreadable", "file.not-regular", "file.empty", "file.too-large", "file.too-much-work",
+                   "file.much-work", "file.xml-entities", "file.encrypted", "file.legacy-xls", "file.not-xlsx",
+                   "file.external-link", "layout.cell-outside"})
 
 
 @dataclass

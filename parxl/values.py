@@ -19,6 +19,11 @@ from typing import Any
 from .layout import MAX_TEXT
 from .vocab import TaskStatus, format_number
 
+# the codes a parser returns (as Parsed.error or .warning); checks.evaluate adds them at the cell
+EMITS = frozenset({"value.not-a-number", "value.not-whole", "value.negative", "value.ambiguous-comma",
+                   "value.dot-not-thousands", "value.bad-date", "value.bad-status", "value.text-too-long",
+                   "value.formula-text"})
+
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 
 
