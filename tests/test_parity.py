@@ -25,7 +25,9 @@ every row.
 The verdict of a task follows its deadline (parxl.deadlines): the parity plan dates one task before the
 third quarter ends and makes one recurring, so the workbooks of 2024-Q3 hold a task not yet due ("Trong năm
 2024"), one overdue, one recurring and one whose deadline is not read; :func:`test_self_check_follows_the_deadline_in_each_period`
-fills every task row of the workbooks of Quý I, Quý III and the year with each status.
+fills every task row of the workbooks of Quý I, Quý III and the year with each status; counts and changes wait
+for the deadline too (a count below its floor, a change short of it), which
+:func:`test_self_check_follows_the_numeric_deadline` checks on Quý I and the year at, below and above each target.
 """
 from __future__ import annotations
 
@@ -401,3 +403,48 @@ def test_self_check_follows_the_deadline_in_each_period(parity_plan, lo_profile,
         assert not any(v.not_due for v in seen.values())
     assert got[f"{OVERDUE_IN_Q3[0]}/1"] is (Verdict.IN_PROGRESS_NOT_DUE if quarter == 1 else Verdict.OVERDUE)
     assert {Verdict.MET, Verdict.MISSING_EVIDENCE, Verdict.NOT_APPLICABLE, Verdict.MISSING_DATA} <= set(seen.values())
+
+
+def _numeric_fills(plan, agency, variant: int) -> dict:
+    """Every count and change row of the agency's workbook with a figure at, below or above its target
+    (rotating by row and ``variant``), and one in three with "Chưa thực hiện": the words the deadline gives."""
+    out = {}
+    rows = [r.indicator for _, r in _rows(plan, agency) if r.indicator.measure in ("count", "change")]
+    for n, ind in enumerate(rows):
+        t, step = ind.target, (n + variant) % 3 - 1            # -1 below, 0 at, +1 above the bound
+        if ind.measure == "count":
+            fill = {"value": max(0, int(t.value) + step)}
+        else:
+            b = Fraction(str(t.baseline_value)) if t.baseline_value is not None else Fraction(1000)
+            fill = {"value": float(b * (1 + (Fraction(str(t.value)) + 5 * step) / 100))}
+            if t.baseline_value is None:
+                fill["baseline"] = int(b)
+        if (n + variant) % 3 == 2:
+            fill["status"] = "Chưa thực hiện"
+        out[ind.code] = fill
+    return out
+
+
+@pytest.mark.libreoffice
+@pytest.mark.parametrize("quarter", [1, 4], ids=["Quý I", "năm"])
+def test_self_check_follows_the_numeric_deadline(parity_plan, lo_profile, tmp_path, quarter):
+    """Every count and change row of three agencies' workbooks for Quý I and the year, at, below and above its
+    target: LibreOffice's self-check shows the merge's word, and the words are the rule's — a count below its
+    floor or a change short of it is "chưa đến hạn" in Quý I and "Chưa đạt (quá hạn)" in the annual report, a
+    count over its ceiling "Chưa đạt" in both, a recurring change "Chưa đạt" when short."""
+    period = Period.parse(f"2024-Q{quarter}")
+    issued = {i.agency: i.path for i in generate(parity_plan, period, tmp_path / "issued", KEY, list(AGENCIES))}
+    data = {a: _numeric_fills(parity_plan, a, k) for k, a in enumerate(AGENCIES)}
+    data["VPUBND"].update({"III.1.a/1": {"value": 1}, "I.5/1": {"value": 0, "status": "Chưa thực hiện"},
+                           "IV.3/1": {"value": 95, "baseline": 100}})
+    data["SKHDT"].update({"I.6/1": {"value": 1}, KNOWN_BASELINE: {"value": 1000}})
+    seen = _check(parity_plan, issued, lo_profile, data, period)
+    assert seen["VPUBND", "III.1.a/1"] is Verdict.NOT_MET                         # a ceiling: at once
+    assert seen["SKHDT", KNOWN_BASELINE] is Verdict.NOT_MET                       # recurring: as before
+    assert seen["SKHDT", "I.6/1"] is Verdict.CONTRIBUTES                           # a share of a province total
+    short = {seen["VPUBND", "IV.3/1"], seen["VPUBND", "I.5/1"]}
+    if quarter == 1:
+        assert short == {Verdict.IN_PROGRESS_NOT_DUE, Verdict.NOT_STARTED_NOT_DUE}
+    else:
+        assert short == {Verdict.OVERDUE} and not any(v.not_due for v in seen.values())
+    assert Verdict.MET in set(seen.values())
