@@ -576,8 +576,12 @@ class _Consolidated:
                           judged={r.period.code: collection(r, as_of=r.period.due)})
         heads, rows = timeliness_table(t, plan)
         n = len(t.periods)
+        # each period's cells on one line; the names too when the page has room for them (up to three periods)
+        period_width = width_for([*heads[2:], *(text for row in rows for text in row[2:])], least=10)
+        name_width = max(30.0, min(width_for([row[1] for row in rows]),
+                                   PAGE_WIDTH - self.code_width - period_width * n))
         ws = self._sheet("Đúng hạn cả năm", f"TÌNH HÌNH NỘP BÁO CÁO CÁC KỲ TRONG NĂM {t.year}", heads,
-                         [self.code_width, 34, *[13] * n], key_cols=2)
+                         [self.code_width, name_width, *[period_width] * n], key_cols=2)
         self._line(ws, 2, "Mỗi ô: báo cáo của cơ quan trong kỳ đó theo sổ theo dõi — \"Đúng hạn\"; \"Muộn n ngày\" "
                           "(vàng): nộp sau hạn n ngày; \"Chưa nộp\" hoặc \"Bị từ chối\" (đỏ: đã gửi tệp nhưng không "
                           "dùng được). Ô trống: cơ quan không phải báo cáo kỳ đó. Các kỳ trước tính theo hạn nộp "
@@ -596,7 +600,7 @@ class _Consolidated:
         ws.write_string(at, 1, total[1], bold)
         for c, text in enumerate(total[2:], 2):
             ws.write_string(at, c, text, bold_centre)
-        ws.set_row(at, fit_height([(34, total[1], font_of(bold))]))
+        ws.set_row(at, fit_height([(name_width, total[1], font_of(bold))]))
 
     def _findings(self):
         ws = self._sheet("Lỗi & cảnh báo", "LỖI, CẢNH BÁO VÀ THÔNG TIN KHI ĐỌC BÁO CÁO",
