@@ -725,14 +725,6 @@ class Ledger:
             out.append(dict(r))
         return out
 
-    def recorded_changes(self, run: int | None = None) -> list[Change]:
-        """The changes recorded (of one run, or all), in the order recorded."""
-        sql, args = "SELECT * FROM changes", ()
-        if run is not None:
-            sql, args = sql + " WHERE run = ?", (run,)
-        return [Change(r["agency"], r["indicator"], r["field"], r["old"], r["new"], r["old_file"], r["new_file"],
-                       r["cell"], r["old_run"]) for r in self._q(sql + " ORDER BY rowid", args)]
-
     def files(self, run: int) -> list[dict]:
         return [dict(r) for r in self._q("SELECT * FROM files WHERE run = ? ORDER BY id", (run,))]
 

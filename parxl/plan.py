@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import hashlib
-import json
 import re
 import tomllib
 import unicodedata
@@ -337,10 +335,6 @@ class Plan:
     def reporting_agencies(self) -> list[str]:
         codes = {r.agency for i in self.indicators for r in i.reporters}
         return [c for c in self.registry.agencies if c in codes]
-
-    def fingerprint(self) -> str:
-        """A hash of everything in the plan that shapes a workbook or a result."""
-        return hashlib.sha256(json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
     def to_dict(self) -> dict:
         return {

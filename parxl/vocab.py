@@ -68,7 +68,6 @@ _VERDICT_VI = {
     Verdict.INVALID: "Số liệu chưa hợp lệ",
     Verdict.NOT_RETURNED: "Chưa nộp",
 }
-SELF_CHECK_WORDS = tuple(_VERDICT_VI[v] for v in Verdict if v is not Verdict.NOT_RETURNED)
 
 
 class ProvinceVerdict(str, enum.Enum):

@@ -446,10 +446,6 @@ class _Book:
         for key, text in locked.items():
             ws.write_string(r, self.place[key], text, self.fmt["locked"])
         inputs = set(row.inputs)
-        for c in COLUMNS:
-            if c.kind != "input":
-                continue
-            j = COL[c.key]
         m = measure_of(ind)
         R = lambda k: cell_name(r, COL[k])  # noqa: E731
         computed = m.computed_formula(ind, Excel(R))

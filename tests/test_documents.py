@@ -193,7 +193,7 @@ def _allowed_numbers(plan, period, data) -> set[Fraction]:
         done = {c for c, vs in verdicts.items()
                 if vs and all(v in ("met", "provisional_met", "not_applicable") for v in vs)
                 and any(v != "not_applicable" for v in vs)}
-        due = [t for t in tasks if due_by(t, period, plan.year)]
+        due = [t for t in tasks if due_by(t, period)]
         counts += [len(due), len([t for t in due if t.code in done]),
                    len([t for t in due if t.code in done and "provisional_met" in verdicts[t.code]]),
                    len([t for t in tasks if t not in due and t.code in done])]

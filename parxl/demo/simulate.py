@@ -3,7 +3,7 @@
 ``answers`` decides, from a seed, what an agency reports for each of its indicators
 (mostly meeting the target, sometimes not).  ``fill_openpyxl`` writes those answers into a
 copy of the generated workbook the way a spreadsheet tool without a calculation engine
-does; ``libreoffice_edits`` turns them into text typed cell by cell through Calc.
+does; ``fill_libreoffice`` then has LibreOffice Calc open and save it, as a person's Calc does.
 """
 from __future__ import annotations
 
@@ -201,23 +201,6 @@ def _with_modified(core: bytes, modified: dt.datetime) -> bytes:
     return _MODIFIED.sub(b'<dcterms:modified xmlns:dcterms="http://purl.org/dc/terms/" '
                          b'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                          b'xsi:type="dcterms:W3CDTF">' + when + b"</dcterms:modified>", core)
-
-
-def libreoffice_edits(plan: Plan, agency: str, values: dict[str, Answer], decimal_comma: bool = True) -> list:
-    """The same answers as text typed cell by cell (Vietnamese notation when ``decimal_comma``)."""
-    where = cell_map(plan, agency)
-    edits = []
-    for code, ans in values.items():
-        sheet, row = where[code]
-        for key, v in ans.items():
-            if isinstance(v, dt.date):
-                text = f"{v:%d/%m/%Y}" if decimal_comma else f"{v:%m/%d/%Y}"
-            elif isinstance(v, float) and decimal_comma:
-                text = repr(v).replace(".", ",")
-            else:
-                text = str(v)
-            edits.append([sheet, cell_name(row, COL[key]), text])
-    return edits
 
 
 def fill_libreoffice(src: str | Path, dst: str | Path, plan: Plan, agency: str, values: dict[str, Answer]) -> Path:

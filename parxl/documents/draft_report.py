@@ -56,7 +56,7 @@ def task_states(report: Report) -> list[TaskState]:
         done = bool(fs) and all(f.verdict in _DONE for f in fs) and any(f.verdict is not PV.NOT_APPLICABLE
                                                                           for f in fs)
         out.append(TaskState(t, done, done and any(f.verdict in _PROVISIONAL for f in fs),
-                             due_by(t, report.period, report.plan.year)))
+                             due_by(t, report.period)))
     return out
 
 
@@ -302,7 +302,7 @@ def _next(doc, report: Report, states: list[TaskState]) -> None:
     if nxt.year != plan.year:
         form.para(doc, f"Các nhiệm vụ của {period_words(nxt)} theo kế hoạch cải cách hành chính năm {nxt.year} "
                        f"{form.BLANK}.")
-    todo = [x for x in states if not x.completed and (due_in(x.task, nxt, plan.year) or x.due)]
+    todo = [x for x in states if not x.completed and (due_in(x.task, nxt) or x.due)]
     ongoing = [x for x in todo if recurs(x.task)]
     dated = [x for x in todo if x not in ongoing]
     if dated:

@@ -11,8 +11,8 @@ from ..periods import Period
 from ..plan import Task
 
 
-def due_by(task: Task, period: Period, plan_year: int | None = None) -> bool:
-    """Is the task due by the end of ``period``?  (``plan_year`` is kept for callers; the plan read it.)"""
+def due_by(task: Task, period: Period) -> bool:
+    """Is the task due by the end of ``period``?"""
     return task.due.at(period) is not Due.NOT_YET
 
 
@@ -20,7 +20,7 @@ def ongoing(task: Task) -> bool:
     return task.due.recurring
 
 
-def due_in(task: Task, period: Period, plan_year: int | None = None) -> bool:
+def due_in(task: Task, period: Period) -> bool:
     """Does the task fall due in ``period`` itself (it recurs, or its deadline lies in that period)?"""
     d = task.due
     if d.recurring:
