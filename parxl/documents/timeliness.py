@@ -4,8 +4,8 @@
 
 The ledger does not record a period's due date: a period is judged against its default due date
 (parxl.periods), except the period of the report at hand, judged against the report's own due date.
-:func:`timeliness_table` gives the table as rows of text for the consolidated workbook; :func:`add_table`
-puts it in a .docx."""
+:func:`timeliness_table` gives the table as rows of text for the consolidated workbook (sheet "Đúng hạn cả năm");
+:func:`add_table` puts it in a .docx."""
 from __future__ import annotations
 
 import datetime as dt
@@ -67,7 +67,9 @@ def timeliness_of(recorded: dict[str, tuple[list[str], list[dict]]], plan: Plan,
 
 def report_timeliness(report, ledger: str | Path | None) -> Timeliness | None:
     """The year of ``report`` (a parxl.report.Report) from ``ledger``, its own period judged against its own due
-    date; None without a ledger file.  For the consolidated workbook: ``timeliness_table(t, report.plan)``."""
+    date; None without a ledger file.  (The consolidated workbook, written before its run is recorded, takes
+    the ledger's earlier periods from ``report.year_returns``, its own period from the report:
+    :func:`timeliness_of`.)"""
     if ledger is None or not Path(ledger).exists():
         return None
     return year_timeliness(ledger, report.plan, report.period.year, {report.period.code: report.period.due})
