@@ -29,7 +29,7 @@ from parxl.writer import generate
 
 PACKAGE = ROOT / "parxl"
 # the shape of a finding code: a string of this shape in the source must be in the catalog
-CODE_SHAPE = re.compile(r"(file|identity|layout|row|value|return|history|receipt)\.[a-z]+(-[a-z]+)*")
+CODE_SHAPE = re.compile(r"(file|folder|identity|layout|row|value|return|history|receipt)\.[a-z0-9]+(-[a-z0-9]+)*")
 # str methods whose argument is a code compared, not added (f.code.startswith("return.late"))
 RATE, OTHER_RATE, CHANGE = "III.4.2/1", "III.4.3/1", "IV.3/1"   # indicators of Tam Kỳ's workbook
 _NOT_ADDING = {"startswith", "endswith", "count", "index", "find", "replace", "get"}

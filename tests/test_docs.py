@@ -54,10 +54,7 @@ def test_every_finding_code_used_in_the_code_is_in_the_catalog_and_has_both_mess
         assert f"`{code.code}`" in README
 
 
-def test_every_code_in_the_catalog_is_emitted_somewhere():
-    """The catalog promises nothing the code never says (its own declarations do not count)."""
-    used = set().union(*(_codes_in(p) for p in (ROOT / "parxl").rglob("*.py")))
-    assert set(CATALOG) <= used, sorted(set(CATALOG) - used)
+# That every catalog code is added by some module, and produced by some test: tests/test_catalog_coverage.py.
 
 
 def test_the_code_scan_can_fail(tmp_path):
