@@ -54,8 +54,8 @@ def quarter(plan, period, issued, returns_dir):
          WHEN - dt.timedelta(days=2))
     fill(issued, plan, "HOIAN", returns_dir / "sub" / "hoian_lan2.xlsx" if (returns_dir / "sub").mkdir() is None else None, {
         "III.4.2/1": {"numerator": "1.900", "denominator": "2.000"},   # text, Vietnamese thousands: 95 % not met
-        "I.5/1": {"value": 0},                                          # not met
-        "IV.3/1": {"value": "19", "baseline": "20,0"},                  # -5 % not met
+        "I.5/1": {"value": 0},                                          # short, not yet due (Trong năm 2024)
+        "IV.3/1": {"value": "19", "baseline": "20,0"},                  # -5 %: short, not yet due
         "III.4.4/1": {"status": "hoàn thành"},                          # no evidence: not assessable
     })
     return returns_dir
@@ -76,15 +76,15 @@ def test_statuses_and_province_figures(plan, period, quarter):
     assert f.value == Fraction(2860 * 100, 3000) and f.verdict == "provisional_met"
     assert (f.returned, f.assessed, f.met, f.required) == (2, 2, 1, 18)
     # per-agency target: share of agencies meeting it, a missing agency counting as not meeting it;
-    # Hội An's 0 already makes 100% out of reach: final
+    # Hội An's 0 is short of a target due at year end: in Quý III the share is not due, not failed
     f = figure(rep, "I.5/1")
     n = len(plan.indicator("I.5/1").reporters)
-    assert (f.value, f.verdict, f.assessed, f.met) == (Fraction(100, n), "not_met", 2, 1)
+    assert (f.value, f.verdict, f.assessed, f.met, f.not_due) == (Fraction(100, n), "not_due", 1, 1, 1)
     # change against the baseline year: each, and Σ this year vs Σ baseline (27 vs 30 = -10 %, not < -10)
     assert result(rep, "TAMKY", "IV.3/1").value == -20 and result(rep, "TAMKY", "IV.3/1").verdict == "met"
-    assert result(rep, "HOIAN", "IV.3/1").value == -5 and result(rep, "HOIAN", "IV.3/1").verdict == "not_met"
+    assert result(rep, "HOIAN", "IV.3/1").value == -5 and result(rep, "HOIAN", "IV.3/1").verdict == "in_progress_not_due"
     f = figure(rep, "IV.3/1")
-    assert f.value == -10 and f.verdict == "provisional_not_met"
+    assert f.value == -10 and f.verdict == "not_due"             # short of the cut due at year end
     # done: evidence required
     assert result(rep, "TAMKY", "III.4.4/1").verdict == "met"
     assert result(rep, "HOIAN", "III.4.4/1").verdict == "missing_evidence"
