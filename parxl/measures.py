@@ -216,8 +216,9 @@ class ProvinceFigure:
 
     @property
     def coverage(self) -> str:
-        """'34/38': agencies whose data counted, of those the indicator applies to."""
-        return f"{self.assessed}/{self.required - self.not_applicable}"
+        """'34/38': agencies whose data counted (a figure short of a target not yet due counts in a total), of
+        those the indicator applies to."""
+        return f"{self.assessed + self.not_due}/{self.required - self.not_applicable}"
 
     def verdict_vi(self) -> str:
         if self.verdict in (ProvinceVerdict.PROVISIONAL_MET, ProvinceVerdict.PROVISIONAL_NOT_MET):

@@ -406,6 +406,7 @@ def test_a_province_count_each_and_change_not_yet_due(plan):
                   baseline=[100] * 20)
     fig = _agg(cut, half, Q[3])                 # -12.5% on 20 of 38: reached, more returns may undo it
     assert fig.verdict is PV.PROVISIONAL_MET and fig.unassessed == n - 20
+    assert fig.verdict_vi() == f"Đạt (tạm tính, 20/{n})"          # the 10 not yet due gave their figures
     year = _mixed(cut, [V.OVERDUE] * n, current=[95] * n, baseline=[100] * n)
     assert _agg(cut, year, Q[4]).verdict is PV.NOT_MET
 
