@@ -42,10 +42,15 @@ CORPUS = [
     ("Trong Quý I", D(2024, 3, 31)),
     ("QUÝ II - 2024", D(2024, 6, 30)),
     ("Trước Quý III/2024", D(2024, 6, 30)),
+    ("Q3/2024", D(2024, 9, 30)),                  # "Q" for "Quý"
+    ("Quí III/2024", D(2024, 9, 30)),             # "Quí": a common spelling of "Quý"
+    ("Quí II/2024", D(2024, 6, 30)),
     # a half year, a year
     ("6 tháng đầu năm", D(2024, 6, 30)),
     ("6 tháng đầu năm 2024", D(2024, 6, 30)),
     ("Sáu tháng cuối năm 2024", D(2024, 12, 31)),
+    ("Giữa năm 2024", D(2024, 6, 30)),
+    ("Giữa năm", D(2024, 6, 30)),
     ("Trong năm 2024", D(2024, 12, 31)),
     ("Năm 2024", D(2024, 12, 31)),
     ("Trong năm", D(2024, 12, 31)),
@@ -60,6 +65,11 @@ CORPUS = [
     ("Tháng 4 – tháng 5/2024", D(2024, 5, 31)),
     ("2024-2025", D(2025, 12, 31)),
     ("Quý II/2024 đến hết Quý III/2024", D(2024, 9, 30)),
+    ("Năm học 2024-2025", D(2025, 5, 31)),       # a school year ends on 31/5, not a range of years
+    # a two-digit year after "/" is 20yy
+    ("Tháng 12/23", D(2023, 12, 31)),
+    ("Quý IV/23", D(2023, 12, 31)),
+    ("30/6/24", D(2024, 6, 30)),
     # unknown: judged as before, listed by `plan check`
     ("Theo Kế hoạch kiểm tra", None),
     ("Theo quy định của Bộ Nội vụ", None),
@@ -67,6 +77,10 @@ CORPUS = [
     ("Theo tiến độ triển khai của Trung ương", None),
     ("Quý II/2024 (cấp tỉnh), Quý III/2024 (cấp huyện)", None),
     ("Tháng 3 và tháng 9/2024", None),
+    ("Tháng 3, 6, 9, 12/2024", None),             # several months of one year: not the first one
+    ("Tháng 6, 2025", None),                      # a number no unit reads: the words say more than was read
+    ("Quý 3, 4/2024", None),
+    ("Báo cáo 6 tháng năm 2024", None),
     ("31/02/2024", None),
     ("Tháng 13/2024", None),
     ("Khi có yêu cầu", None),
@@ -75,7 +89,11 @@ CORPUS = [
 ]
 
 RECURRING = ["Thường xuyên", "thường xuyên", "THƯỜNG XUYÊN", "Thường xuyên trong năm 2024", "Định kỳ hằng quý",
-             "Hàng tháng", "Hằng quý", "Liên tục", "Định kỳ"]
+             "Hàng tháng", "Hằng quý", "Liên tục", "Định kỳ",
+             # a day, month or quarter "hằng/hàng năm": every year's, not the plan year's 31/12
+             "Trước 30/6 hằng năm", "Trước 30/6 hàng năm", "Quý I hằng năm",
+             # several months listed, no year: every year's
+             "Tháng 3, 6, 9, 12", "Tháng 6 và 12"]
 
 
 @pytest.mark.parametrize("text,due", CORPUS, ids=[t or "(empty)" for t, _ in CORPUS])
@@ -89,6 +107,14 @@ def test_a_phrase_reads_as_its_exact_day_or_as_unknown(text, due):
 def test_recurring_words_read_as_recurring(text):
     assert read(text, YEAR) == (None, True)
     assert deadline(text, YEAR).at(Period.parse("2024-Q1")) is Due.RECURRING
+
+
+@pytest.mark.parametrize("text,due", [("Tháng 12/24", D(2024, 12, 31)), ("Quý IV/24", D(2024, 12, 31)),
+                                      ("Tháng 6", D(2025, 6, 30)), ("Hằng năm", D(2025, 12, 31))])
+def test_a_two_digit_year_is_the_one_written_not_the_plans(text, due):
+    # a task carried over into the 2025 plan keeps its 2024 deadline: overdue at 2025's first report
+    assert read(text, 2025) == (due, False)
+    assert deadline("Tháng 12/24", 2025).at(Period.parse("2025-Q1")) is Due.PASSED
 
 
 def test_the_plan_may_state_the_deadline_for_the_machine():
