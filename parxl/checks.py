@@ -44,7 +44,7 @@ EMITS = frozenset({
     "value.date-future", "value.date-outside-window", "value.numerator-gt-denominator", "value.zero-baseline",
     "value.zero-denominator", "value.evidence-missing", "value.missing",
     # the return as a whole (check_return)
-    "return.blank", "return.carried-only", "return.carried-unchanged",
+    "return.blank", "return.carried-only", "return.carried-unchanged", "return.reissued-untouched",
 })
 
 
@@ -117,6 +117,12 @@ def check_return(wb: Workbook, plan: Plan, period: Period, key: bytes | None) ->
                 filled = True
             carried = carried or bool(res.carried)
     complete = all(r.carried and r.verdict is not Verdict.MISSING_DATA for r in out.results.values())
+    refill = bool(out.identity.get("refill"))
+    if not filled and carried and refill:
+        # a workbook re-issued to correct a return, sent back as it was: nothing corrected, the first return stands
+        out.findings.add("return.reissued-untouched", file=wb.name, agency=agency, seen=out.identity["refill"])
+        out.results = {}
+        return out
     if not filled and carried and complete:
         # every row was prefilled whole (tasks done last period) and left as it was: nothing was left to type
         out.findings.add("return.carried-unchanged", file=wb.name, agency=agency)

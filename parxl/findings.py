@@ -185,6 +185,10 @@ _CODES = [
          "này (tên viết sai, hoặc tệp đã bị chuyển đi).",
          "The receipt log (so-nhan.csv) names the file \"{seen}\", which the returns folder does not hold (a "
          "misspelt name, or a file moved away).", False),
+    Code("return.reissued-untouched", E, "Sổ tính được gửi lại để sửa, bổ sung báo cáo {seen} nhưng cơ quan chưa sửa "
+         "gì: không phải là báo cáo mới; báo cáo đã gửi trước vẫn được dùng.",
+         "The workbook re-issued to correct the return {seen} came back with nothing changed: not a new return; "
+         "the return sent before still stands.", True),
     Code("return.carried-only", E, "Sổ tính chỉ có số liệu được điền sẵn từ báo cáo kỳ trước, cơ quan chưa nhập hay sửa "
          "gì: không phải là báo cáo của kỳ này; cơ quan vẫn được tính là chưa nộp.",
          "The workbook holds only the values prefilled from last period's return; the agency typed or changed "

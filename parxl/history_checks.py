@@ -73,7 +73,9 @@ def history_findings(plan: Plan, period: Period, results: Iterable[Result], earl
         if ind is None or not past or not r.sheet:
             continue
         cells = dict(r.cells)
-        this_year = [e for e in past if e.year == period.year and e.plan_id == plan.id]
+        # the same plan and version: a new version may move a baseline year or redefine a figure
+        this_year = [e for e in past if e.year == period.year and e.plan_id == plan.id
+                     and e.plan_version == plan.version]
         flagged = set()
         loc = dict(file=r.file, agency=r.agency, sheet=r.sheet, indicator=r.indicator)
         for key in cumulative_keys(ind):

@@ -22,7 +22,7 @@ _HEADER = "# parxl secretariat key: keep it secret; anyone who has it can sign w
 FIELDS = ("format", "plan_id", "plan_version", "agency", "period", "template_id", "issued", "layout_hash")
 # Signed after FIELDS when present (a workbook without them signs exactly as before): ``carried``, the manifest
 # of values prefilled from last period (:mod:`parxl.carryover`).
-OPTIONAL_FIELDS = ("carried",)
+OPTIONAL_FIELDS = ("carried", "refill")     # refill: the return a re-issued workbook corrects (parxl.reissue)
 
 
 def keygen(path: str | Path, force: bool = False) -> Path:

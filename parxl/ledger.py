@@ -344,11 +344,11 @@ class LastPeriod:
     processes that write workbooks).
 
     ``values``: agency → indicator → field (:data:`FIELDS`) → the stored text.  What carries over into the
-    new workbooks (``writer.generate(..., ledger=)``): within the year (``same_year``), the baseline-year
-    figure and a task reported "Hoàn thành" with its evidence and document date; across years (Q1 from the
-    previous Q4), only the baseline-year figure, and only when the plan's version is the same
-    (``same_plan_version``: the same targets, so the same baseline year) — last year's completed tasks are
-    last year's work, and their documents predate the new year's evidence window."""
+    new workbooks (``writer.generate(..., ledger=)``): the baseline-year figure, only when the plan's version is
+    the same (``same_plan_version``: the same targets, so the same baseline year — a new version may move
+    it, even mid-year); within the year (``same_year``), a task reported "Hoàn thành" with its evidence and
+    document date — last year's completed tasks are last year's work, and their documents predate the new
+    year's evidence window."""
     period: str
     run: int
     same_year: bool
@@ -377,6 +377,7 @@ class Recorded:
     file: str | None
     sheet: str | None
     cells: dict
+    plan_version: str = ""    # the run's plan version: a baseline or a running total is compared within one
 
 
 class Ledger:
@@ -735,7 +736,8 @@ class Ledger:
 
         Only what the ledger wrote is given: a record whose numbers or words are not what a merge writes, or,
         with ``key``, whose seal does not match (:func:`seal`), is left out and described in :attr:`unreadable`."""
-        sql = ("SELECT v.*, r.plan_id AS plan_id, r.year AS year, r.quarter AS quarter FROM agency_values v "
+        sql = ("SELECT v.*, r.plan_id AS plan_id, r.plan_version AS plan_version, r.year AS year, "
+               "r.quarter AS quarter FROM agency_values v "
                "JOIN periods p ON p.current_run = v.run JOIN runs r ON r.id = v.run "
                "WHERE (r.year < ? OR (r.year = ? AND r.quarter < ?))")
         args: list = [period.year, period.year, period.quarter]
@@ -764,7 +766,8 @@ class Ledger:
             numbers = {f: Fraction(r[f]) for f in ("numerator", "denominator", "value", "current", "baseline")
                        if r[f] is not None}
             out.append(Recorded(r["plan_id"], r["period"], r["year"], r["quarter"], r["run"], r["agency"],
-                                r["indicator"], Verdict(r["verdict"]), numbers, r["file"], r["sheet"], cells))
+                                r["indicator"], Verdict(r["verdict"]), numbers, r["file"], r["sheet"], cells,
+                                r["plan_version"]))
         return out
 
     def _base_run(self, report: Report) -> int | None:

@@ -262,6 +262,14 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
                 loser = c
             if loser is not None:
                 loser.results = {}   # only the latest return's values are used; keep memory flat
+    # an agency is on time when its first valid return came by the due date: a correction sent later (a
+    # re-issued workbook, a resubmission) supersedes its values, not the day it reported
+    dated = {id(x): receipts.received_at(received or {}, x.workbook.name) or saved[id(x)][0]
+             for x in seen if id(x) in saved}
+    first: dict[str, Checked] = {}
+    for x in seen:
+        if dated.get(id(x)) is not None and (x.agency not in first or dated[id(x)] < dated[id(first[x.agency])]):
+            first[x.agency] = x
     candidates = Counter(c.agency for c in seen if id(c) in saved)
     ties = {a: _tie(c, [x for x in seen if id(x) in saved and x.agency == a], saved)
             for a, c in chosen.items() if candidates[a] > 1}
@@ -285,8 +293,10 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
         report.findings.extend(c.findings)
         if status == SUPERSEDED:
             report.findings.append(Finding("return.superseded", file=wb.name, agency=c.agency, expected=newer))
-        if status == ACCEPTED and (late := _late(c, at, source, period, got)) is not None:
-            report.findings.append(late)
+        if status == ACCEPTED:
+            f = first.get(c.agency, c)
+            if (late := _late(f, *saved[id(f)], period, receipts.received_at(received or {}, f.workbook.name))):
+                report.findings.append(late)
     for agency in plan.reporting_agencies():
         if agency not in chosen:
             report.missing.append(agency)

@@ -3,8 +3,10 @@
 After a merge, an agency whose return has errors, missing data or missing evidence gets back the same
 period's workbook, signed anew with the secretariat's key, holding the values it sent (so the clerk corrects
 instead of retyping) and, on each cell a finding points at, a red mark and a note saying why.  Its values are
-prefilled and signed like values carried over from last period (:mod:`parxl.carryover`): sent back untouched, it
-is not a return (``return.carried-only``); corrected, it supersedes the first return as any later return does.
+prefilled and signed like values carried over from last period (:mod:`parxl.carryover`), with the name of the
+return it corrects (the signed ``refill`` field): sent back untouched, it is not a return
+(``return.reissued-untouched``) and the first return stands; corrected, it supersedes the first return's
+values as any later return does, while the agency's timeliness stays that of its first valid return.
 """
 from __future__ import annotations
 
@@ -30,10 +32,12 @@ def refill_of(results: Iterable[Result], findings: Iterable[Finding], source: st
     results = [r for r in results if r.file == source]
     values = {r.indicator: dict(r.read) for r in results}
     fixes: dict[tuple[str, str], list[str]] = {}
+    # the cell a finding names is the return's: where the agency moved a column, the key is what was read there
+    read_at = {(r.indicator, cell): key for r in results for key, cell in r.cells}
     for f in findings:
         if f.file != source or not f.indicator or not f.cell or f.severity is Severity.INFO:
             continue
-        key = _KEY_OF_COLUMN.get(f.cell.rstrip("0123456789"))
+        key = read_at.get((f.indicator, f.cell)) or _KEY_OF_COLUMN.get(f.cell.rstrip("0123456789"))
         if key is not None:
             fixes.setdefault((f.indicator, key), []).append(f.message)
     return Refill(source, values, {k: "\n".join(dict.fromkeys(v)) for k, v in fixes.items()})

@@ -85,17 +85,23 @@ class Report:
         return out
 
     def late_days(self, agency: str) -> int | None:
-        """How many days late the agency's accepted return came, counted in Vietnam calendar days past the due
-        date, when the merge found it late (a ``return.late*`` finding on that file); None when it came on time
-        or none was accepted."""
-        entry = next((e for e in self.returns if e.status is ACCEPTED and e.agency == agency), None)
-        if entry is None or not any(f.code.startswith("return.late") and f.agency == agency and f.file == entry.file
-                                    for f in self.findings):
+        """How many days late the agency reported, counted in Vietnam calendar days past the due date from its
+        first valid return (:meth:`first_dated`), when the merge found it late (a ``return.late*`` finding);
+        None when it came on time or none was accepted."""
+        if not any(e.status is ACCEPTED and e.agency == agency for e in self.returns) or not any(
+                f.code.startswith("return.late") and f.agency == agency for f in self.findings):
             return None
-        at = entry.received_at or entry.saved_at
+        at = self.first_dated(agency)
         if at is None:
             return 1
         return max(1, (vietnam_time(at).date() - self.period.due).days)
+
+    def first_dated(self, agency: str) -> dt.datetime | None:
+        """When the agency's first valid return came (the receipt log's time, else its save time): what its
+        timeliness is judged by, a correction sent later notwithstanding; None when none is dated."""
+        times = [e.received_at or e.saved_at for e in self.returns
+                 if e.agency == agency and e.status in (ACCEPTED, SUPERSEDED) and (e.received_at or e.saved_at)]
+        return min(times, default=None)
 
     def by_section(self) -> list[dict]:
         """Province-wide figures counted by plan section (every indicator counted, whatever its verdict)."""

@@ -77,7 +77,7 @@ def workbook_name(period: Period, agency: str) -> str:
 
 
 def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, key: bytes,
-                    carried: str = "") -> dict[str, str]:
+                    carried: str = "", refill: str = "") -> dict[str, str]:
     """The signed identity; ``carried``: the manifest of prefilled values (:func:`parxl.carryover.encode`)."""
     lh = agency_layout_hash(plan, agency)
     fields = {"format": FORMAT, "plan_id": plan.id, "plan_version": plan.version, "agency": agency,
@@ -85,6 +85,8 @@ def identity_fields(plan: Plan, agency: str, period: Period, issued: dt.date, ke
               "issued": issued.isoformat(), "layout_hash": lh}
     if carried:
         fields[carryover.FIELD] = carried
+    if refill:      # a re-issued workbook: its prefilled values are the agency's own return being corrected
+        fields["refill"] = refill
     fields["signature"] = sign(fields, key)
     return fields
 
@@ -153,7 +155,8 @@ def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: byt
     if not sheets:
         raise ValueError(f"agency {agency} reports no indicator of plan {plan.id}")
     carried = _carried(sheets, agency, previous) if refill is None else _refilled(sheets, refill)
-    fields = identity_fields(plan, agency, period, issued, key, carryover.encode(carried))
+    fields = identity_fields(plan, agency, period, issued, key, carryover.encode(carried),
+                             refill.source if refill is not None else "")
     shown = previous.period if previous is not None else None
     issue = Issue(agency, path, fields["template_id"], fields["layout_hash"], previous=shown)
     try:
@@ -556,9 +559,10 @@ class _Book:
             ws.write_string(k, 1, str(self.fields[name]))
         ws.write_string(len(FIELDS) + 3, 0, "generator")
         ws.write_string(len(FIELDS) + 3, 1, f"parxl {__version__}")
-        if self.fields.get(carryover.FIELD):       # signed with the others (identity.OPTIONAL_FIELDS)
-            ws.write_string(len(FIELDS) + 4, 0, carryover.FIELD)
-            ws.write_string(len(FIELDS) + 4, 1, self.fields[carryover.FIELD])
+        for k, name in enumerate((carryover.FIELD, "refill"), len(FIELDS) + 4):   # signed (identity.OPTIONAL_FIELDS)
+            if self.fields.get(name):
+                ws.write_string(k, 0, name)
+                ws.write_string(k, 1, self.fields[name])
         ws.set_column(0, 1, 30)
         ws.hide()
         self._protect(ws)
@@ -584,8 +588,8 @@ def carried_over(previous, ind: Indicator, last: dict | None) -> dict:
     inputs = measure_of(ind).inputs(ind)
     out: dict = {}
     base = last.get("baseline")
-    if ("baseline" in inputs and base is not None and Fraction(base) > 0
-            and (previous.same_year or previous.same_plan_version)):
+    # the baseline only under the same plan version: a new version may move the baseline year (2021 → 2023)
+    if "baseline" in inputs and base is not None and Fraction(base) > 0 and previous.same_plan_version:
         out["baseline"] = Fraction(base)
     if (previous.same_year and ind.measure == "done" and last.get("status") == TaskStatus.DONE.value
             and last.get("evidence")):

@@ -202,6 +202,11 @@ def test_q1_carries_only_the_baseline_from_last_years_q4(plan):
     within = LastPeriod("2024-Q1", 1, same_year=True, same_plan_version=True, values={})
     assert carried_over(within, ind[DONE], last[DONE]) == {
         "status": TaskStatus.DONE, "evidence": EVIDENCE, "doc_date": dt.date(2023, 11, 2)}
+    # a new plan version within the year may move the baseline year (2021 → 2023): the baseline is not carried,
+    # the task done this year still is
+    mid_year_version = LastPeriod("2024-Q1", 1, same_year=True, same_plan_version=False, values={})
+    assert carried_over(mid_year_version, ind[CHANGE], last[CHANGE]) == {}
+    assert carried_over(mid_year_version, ind[DONE], last[DONE])["status"] is TaskStatus.DONE
     assert reference_text(None) == "Không có số liệu kỳ trước"
     assert reference_text({"verdict": "not_returned"}) == "Chưa nộp"
 

@@ -100,7 +100,7 @@ def test_sent_back_untouched_it_is_not_a_return_and_the_first_stands(plan, first
     (tmp_path / "r" / "hoian.xlsx").write_bytes((root / "returns" / "hoian.xlsx").read_bytes())
     simulate.fill_openpyxl(again.path, tmp_path / "r" / "hoian-lan2.xlsx", plan, A, {}, _at(1))
     rep = merge_to_files(plan, PERIOD, tmp_path / "r", tmp_path / "o" / "t.xlsx", KEY)
-    assert "return.carried-only" in {f.code for f in rep.findings if f.file == "hoian-lan2.xlsx"}
+    assert "return.reissued-untouched" in {f.code for f in rep.findings if f.file == "hoian-lan2.xlsx"}
     got = {r.indicator: r for r in rep.results if r.agency == A}
     assert got["III.4.2/1"].file == "hoian.xlsx"
 
@@ -136,3 +136,32 @@ def test_the_reissued_workbook_passes_the_ooxml_schema_check(first):
     (found,) = json.loads(run.stdout)
     assert found["error_count"] == 0 and found["valid"], run.stdout[:2000]
     assert found["verdict"]["prediction"] == "opens-clean"
+
+
+def test_a_correction_sent_after_the_due_date_leaves_the_agency_on_time(plan, first, tmp_path):
+    """Hội An reported on time (5 days before the due date); its correction comes 6 days after it: its values
+    are the correction's, its timeliness its first return's (no return.late*, no days late)."""
+    root, _, _, again = first
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "hoian.xlsx").write_bytes((root / "returns" / "hoian.xlsx").read_bytes())
+    simulate.fill_openpyxl(again.path, tmp_path / "r" / "hoian-lan2.xlsx", plan, A, {"I.7/1": {"numerator": 9}},
+                           _at(-6))
+    rep = merge_to_files(plan, PERIOD, tmp_path / "r", tmp_path / "o" / "t.xlsx", KEY)
+    got = {r.indicator: r for r in rep.results if r.agency == A}
+    assert got["I.7/1"].numerator == 9 and got["I.7/1"].file == "hoian-lan2.xlsx"
+    assert not [f.code for f in rep.findings if f.agency == A and f.code.startswith("return.late")]
+    assert rep.late_days(A) is None
+    from parxl.documents.collection import collection
+    assert next(s for s in collection(rep) if s.agency == A).label_vi() == "Đúng hạn"
+
+
+def test_an_agency_whose_first_return_was_late_is_late_by_that_one(plan, first, tmp_path):
+    root, _, _, again = first
+    (tmp_path / "r").mkdir()
+    simulate.fill_openpyxl(root / "returns" / "hoian.xlsx", tmp_path / "r" / "hoian.xlsx", plan, A, {}, _at(-3))
+    simulate.fill_openpyxl(again.path, tmp_path / "r" / "hoian-lan2.xlsx", plan, A, {"I.7/1": {"numerator": 9}},
+                           _at(-8))
+    rep = merge_to_files(plan, PERIOD, tmp_path / "r", tmp_path / "o" / "t.xlsx", KEY)
+    late = [f for f in rep.findings if f.agency == A and f.code.startswith("return.late")]
+    assert [(f.code, f.file) for f in late] == [("return.late", "hoian.xlsx")]
+    assert rep.late_days(A) == 3

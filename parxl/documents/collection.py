@@ -67,8 +67,9 @@ def collection(report: Report, as_of: dt.date | None = None) -> list[AgencyRetur
     out = []
     for a in report.plan.reporting_agencies():
         e = accepted.get(a)
-        # dated as the merge dates it: the receipt log's day when the return is in it, else its save time
-        out.append(standing(report.period.due, (e.received_at or e.saved_at) if e else None, e is not None,
+        # dated as the merge dates it: its first valid return (a correction sent later does not make it late),
+        # by the receipt log's day when the return is in it, else its save time
+        out.append(standing(report.period.due, report.first_dated(a) if e else None, e is not None,
                             refused.get(a, []), a,
                             as_of))
     return out
