@@ -136,3 +136,29 @@ def test_consolidated_workbook_passes_the_ooxml_schema_check(plan, period, quart
     (found,) = json.loads(run.stdout)
     assert found["error_count"] == 0 and found["valid"], run.stdout[:2000]
     assert found["verdict"]["prediction"] == "opens-clean"
+
+
+def test_an_xlsxwriter_without_the_private_row_writer_is_refused(tmp_path, monkeypatch):
+    """xlsxwriter 3.2 has no worksheet.row_info (and writes no file TableSheet can match): a worksheet whose
+    xlsxwriter lacks a private member TableSheet uses refuses to start, naming it, instead of writing."""
+    from xlsxwriter.worksheet import Worksheet
+    monkeypatch.delattr(Worksheet, "_write_empty_row")
+    wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
+    with pytest.raises(RuntimeError, match=r"xlsxwriter 3\.3.*_write_empty_row"):
+        wb.add_worksheet("x", worksheet_class=TableSheet)
+    wb.close()
+
+
+def test_setup_cfg_admits_one_minor_version_of_xlsxwriter_and_this_is_it():
+    """The range is the one minor version the tests were run with at both ends (3.3.0 and 3.3.1): a new minor
+    release may change the private members TableSheet uses.  The installed xlsxwriter (the lock's, or the
+    lowest in CI's lower-bound venv) is inside it."""
+    import configparser
+    import re
+    cfg = configparser.ConfigParser()
+    cfg.read(Path(__file__).resolve().parent.parent / "setup.cfg", encoding="utf-8")
+    (req,) = [r.strip() for r in cfg["options"]["install_requires"].splitlines() if r.strip().startswith("xlsxwriter")]
+    lo_major, lo_minor, hi_major, hi_minor = map(int, re.fullmatch(r"xlsxwriter>=(\d+)\.(\d+),<(\d+)\.(\d+)",
+                                                                    req).groups())
+    assert (hi_major, hi_minor) == (lo_major, lo_minor + 1), req
+    assert tuple(map(int, xlsxwriter.__version__.split(".")[:2])) == (lo_major, lo_minor), (xlsxwriter.__version__, req)
