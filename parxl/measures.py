@@ -458,8 +458,10 @@ class Count(Measure):
         return None
 
     def waits(self, ind):
-        """A count with a floor (≥, >, =, between) grows toward it over the year's cumulative window."""
-        return ind.target.op in (">", ">=", "=", "between")
+        """A count with a floor (≥, >, between, "=" a positive number) grows toward it over the year's
+        cumulative window; "= 0" is a ceiling only."""
+        t = ind.target
+        return t.op in (">", ">=", "between") or (t.op == "=" and t.value > 0)
 
     def pending(self, ind, value):
         """Below the floor: more can still reach it (above a ceiling it is broken for good)."""
