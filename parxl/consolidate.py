@@ -440,7 +440,7 @@ class _Consolidated:
                    (_n(fig.value), fmt), (_n(fig.numerator), _unit_format(None, fig.numerator)),
                    (_n(fig.denominator), _unit_format(None, fig.denominator)),
                    (fig.verdict_vi(), PROVINCE_TONE.get(fig.verdict, "t")),
-                   f"{fig.assessed + fig.not_applicable}/{fig.required}", fig.not_applicable, fig.met]
+                   f"{fig.assessed + fig.not_applicable + fig.not_due}/{fig.required}", fig.not_applicable, fig.met]
             if prev:
                 p = r.previous.get(fig.indicator)
                 old = p.value if p is not None else None

@@ -121,6 +121,10 @@ class IndicatorSpec(_Model):
     numerator: str | None = None        # what the numerator counts (rates)
     denominator: str | None = None
     value_label: str | None = None      # what "Kết quả" holds (counts, changes)
+    # whether the figures typed are running totals since the year's start (dossiers received, meetings held),
+    # which cannot fall from one period to the next of a year; default: counts yes, rates no (a rate's
+    # denominator is often a stock: procedures in force, staff, agencies)
+    cumulative: bool | None = None
     review: str | None = None           # what `plan import` was unsure of; read it, then delete it
     max: float | None = Field(default=None, gt=0)   # largest plausible input (counts, numerator/denominator,
                                                     # value, baseline); default: default_max(measure, unit)
