@@ -240,3 +240,13 @@ def test_a_tie_in_save_times_says_what_broke_it(plan, period, issued, tmp_path, 
     row = next(r for r in ws.iter_rows(values_only=True) if r and r[0] == won[0]["file"])
     note = " ".join(str(c) for c in row if c)
     assert ("thời điểm của tệp trên đĩa muộn hơn" if file_times_differ else "tên tệp xếp sau cùng") in note
+
+
+def test_only_running_totals_are_held_to_grow(plan):
+    """A rate over a stock (V.2/2: civil servants trained of all civil servants) may fall when two retire; a rate
+    over dossiers received (III.4.2/1, marked cumulative in the plan) and a count may not."""
+    from parxl.history_checks import cumulative_keys
+    ind = {i.code: i for i in plan.indicators}
+    assert cumulative_keys(ind["V.2/2"]) == ()
+    assert cumulative_keys(ind["III.4.2/1"]) == ("numerator", "denominator")
+    assert cumulative_keys(ind["I.5/1"]) == ("value",)
