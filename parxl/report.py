@@ -226,16 +226,18 @@ def tally(code: str, title: str, figs: list[ProvinceFigure]) -> dict:
 
 
 def section_line(s: dict) -> str:
-    """A section's tally for the terminal, in the language set (parxl.i18n): its code and title, then its counts."""
+    """A section's tally for the terminal, in the language set (parxl.i18n): its code and title, then its counts.
+    The share met is said over the indicators it is computed on, those due (see :func:`tally`); the ones not yet
+    due are counted apart."""
     share = "—" if s["share_met"] is None else format_number(s["share_met"], 0, "%")
     N = format_number
     counts = _("{code}  {met} met, {pmet} met provisionally, {nmet} not met, {pnmet} not met provisionally, "
-               "{nass} not assessable, {napp} not applicable ({share} of {n} met)").format(
+               "{nass} not assessable, {napp} not applicable ({share} met of {n} indicators due)").format(
         code="", met=N(s["met"]), pmet=N(s["provisional_met"]), nmet=N(s["not_met"]),
         pnmet=N(s["provisional_not_met"]), nass=N(s["not_assessable"]), napp=N(s["not_applicable"]),
-        share=share, n=N(s["indicators"]))
+        share=share, n=N(s["indicators"] - s.get("not_due", 0)))
     if s.get("not_due"):
-        counts = counts.strip() + _("; {n} not yet due (not counted in the share met)").format(n=N(s["not_due"]))
+        counts = counts.strip() + _("; {n} not yet due").format(n=N(s["not_due"]))
     return f"  {s['code']}. {s['title']}\n    {counts.strip()}"
 
 

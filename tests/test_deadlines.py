@@ -156,3 +156,28 @@ def test_plan_check_lists_the_deadlines_it_could_not_read():
     assert r.returncode == 0, r.stderr
     assert "4 deadlines could not be read" in r.stdout
     assert "  IV.1: Theo tiến độ triển khai của Trung ương" in r.stdout.splitlines()
+
+
+@pytest.mark.parametrize("lang,says", [
+    ("vi", "2 đạt, 0 đạt (tạm tính), 0 chưa đạt, 2 chưa đạt (tạm tính), 0 không đánh giá được, 0 không phát sinh "
+           "(đạt 50% của 4 chỉ tiêu đã đến hạn); 2 chưa đến hạn"),
+    ("en", "2 met, 0 met provisionally, 0 not met, 2 not met provisionally, 0 not assessable, 0 not applicable "
+           "(50% met of 4 indicators due); 2 not yet due"),
+])
+def test_a_sections_share_met_is_said_over_the_indicators_due_it_is_computed_on(lang, says):
+    # 6 indicators, 2 of them not yet due: the 50% is of the 4 due, and the line says so (it said "of 6")
+    from parxl import i18n
+    from parxl.measures import ProvinceFigure
+    from parxl.report import section_line, tally
+    from parxl.vocab import ProvinceVerdict as V
+    verdicts = [V.MET, V.MET, V.PROVISIONAL_NOT_MET, V.PROVISIONAL_NOT_MET, V.NOT_DUE, V.NOT_DUE]
+    figs = [ProvinceFigure(f"I.{i}/1", v, None, None, None, required=3, returned=3, assessed=3, not_applicable=0,
+                           met=3, rule="sum") for i, v in enumerate(verdicts, 1)]
+    s = tally("I", "Cải cách thể chế", figs)
+    assert s["share_met"] == 50
+    before = i18n.language()
+    i18n.set_language(lang)
+    try:
+        assert section_line(s) == f"  I. Cải cách thể chế\n    {says}"
+    finally:
+        i18n.set_language(before)
