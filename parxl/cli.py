@@ -894,12 +894,15 @@ def _documents(kind, period_arg, plan_path, agencies, period, returns_dir, out_d
         if key_path is None and here is not None:
             key_path = _folder_key(here)
         key, _kpath, _created = resolve_key(key_path, *_key_near(returns_dir.parent))
-        if ledger_path is None and here is not None:
+        if ledger_path is None and here is not None and here.ledger.exists():     # no merge recorded yet: none
             ledger_path = here.ledger
         paths = documents_from_returns(p, per, returns_dir, key, out_dir or returns_dir.parent / "van-ban",
                                        kinds=(kind,), ledger=ledger_path, as_of=as_of, fix_by=fix_by)
     for path in paths:
         click.echo(_("written: {path}").format(path=path))
+    if not paths and kind == "corrections":
+        click.echo(_("nothing to correct: no return in {folder} was refused or has errors, missing data or missing "
+                     "evidence; no correction sheet written").format(folder=returns_dir))
 
 
 @report_group.command("draft")

@@ -20,7 +20,7 @@ from conftest import KEY
 from parxl.demo import simulate
 from parxl.documents import write_documents
 from parxl.documents.corrections import to_correct, write_corrections
-from parxl.documents.draft_report import lead_words, write_draft_report
+from parxl.documents.draft_report import EACH_UNIT, indicator_words, lead_words, write_draft_report
 from parxl.documents.reminders import reminders_csv, to_remind, write_reminder_letter
 from parxl.documents.schedule import due_by
 from parxl.merge import merge
@@ -217,7 +217,7 @@ def test_every_number_in_the_draft_is_in_the_json_report(plan, period, merged, d
     for t in plan.tasks:
         words += [t.title, t.deadline, lead_words(t), *t.spec.lead]
     for i in plan.indicators:
-        words += [i.label, i.target_vi(), i.unit]
+        words += [indicator_words(i), i.label, i.target_vi(), i.unit]
     words += [a.name for a in plan.registry.agencies.values()] + [g.name for g in plan.registry.groups.values()]
     words += [r[k] for r in data["results"] for k in ("issues", "proposals") if r[k]]
     for w in sorted({w for w in words if w}, key=len, reverse=True):
@@ -375,3 +375,85 @@ def test_report_without_a_returns_folder_says_so(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "does not exist: put the returned files there" in r.stderr
     assert not (tmp_path / "van-ban").exists()
+
+
+# -- a share of agencies, the task named, the wording of nothing (red-team findings) -------------------------------
+def test_a_share_of_agencies_reads_as_agencies_met_not_a_percentage(plan, merged, draft):
+    report, *_ = merged
+    each = [f for f in report.indicators if f.rule == "each" and f.denominator and f.value is not None
+            and f.verdict.value != "not_assessable"]
+    assert each
+    texts = _texts(draft)
+    section2 = "\n".join(texts)[:"\n".join(texts).index("III. NHỮNG")]
+    rows = {r[0]: r for r in next(t for t in _tables(draft) if t[0][0] == "Mã")}      # Phụ lục I
+    for f in each:
+        shown = f"{f.numerator}/{f.denominator}"
+        assert rows[f.indicator][3] == shown and rows[f.indicator][4] == EACH_UNIT
+        ind = plan.indicator(f.indicator)
+        if ind.measure != "done":                                    # section II lists the figures, not the tasks
+            line = next(t for t in section2.split("\n") if t.startswith(f"- {indicator_words(ind)} "))
+            assert f": {shown} cơ quan đạt, toàn tỉnh " in line and "%" not in line.split("):", 1)[1].split("(")[0]
+
+
+def test_a_task_indicator_names_its_task(plan, merged, draft):
+    report, *_ = merged
+    rows = {r[0]: r for r in next(t for t in _tables(draft) if t[0][0] == "Mã")}
+    bare = [i for i in plan.indicators if i.label == "Hoàn thành nhiệm vụ" and i.code in rows]
+    assert bare
+    for i in bare:
+        assert rows[i.code][1].startswith(f"Hoàn thành nhiệm vụ {i.task.code} (")
+        assert i.task.title[:20] in rows[i.code][1]
+    assert not [t for t in _texts(draft) if t.startswith("- Hoàn thành nhiệm vụ (")]
+
+
+def test_the_reminder_letter_says_the_due_day_is_the_last_day(merged, tmp_path):
+    report, *_ = merged
+    full = "\n".join(_texts(write_reminder_letter(report, tmp_path / "dd.docx", AS_OF)))
+    assert "chậm nhất ngày 20/09/2024" in full and "trước ngày 20/09/2024" not in full
+
+
+@pytest.fixture(scope="module")
+def unreadable(plan, period, issued, tmp_path_factory):
+    """A folder with unreadable files only: one named as parxl names it (VPUBND), one with an agency code among
+    its words (SNV), one naming two agencies (STP and SYT), one naming none."""
+    d = tmp_path_factory.mktemp("unreadable")
+    for name, a in (("2024-Q3_VPUBND.xlsx", "VPUBND"), ("snv_bao-cao_quy3.xlsx", "SNV"),
+                    ("stp_syt.xlsx", "STP"), ("bao-cao.xlsx", "SCT")):
+        data = issued[a].read_bytes()
+        (d / name).write_bytes(data[: len(data) // 3])          # a truncated upload: no agency can be read
+    return merge(plan, period, d, KEY)
+
+
+def test_an_unreadable_file_counts_for_the_agency_its_name_names(unreadable, tmp_path):
+    got = {x.agency: (x.standing.value, x.by_name) for x in to_remind(unreadable, AS_OF)}
+    assert got["VPUBND"] == ("refused", True) and got["SNV"] == ("refused", True)
+    assert got["STP"] == got["SYT"] == got["SCT"] == ("missing", False)
+    rows = {r["MaCoQuan"]: r for r in csv.DictReader(io.StringIO(reminders_csv(unreadable, AS_OF).decode("utf-8-sig")))}
+    assert rows["VPUBND"]["TinhTrang"] == "Tệp không sử dụng được (theo tên tệp)"
+    assert rows["VPUBND"]["TepKhongDungDuoc"] == "2024-Q3_VPUBND.xlsx"
+    assert rows["STP"]["TinhTrang"] == "Chưa nộp"
+    letter = _listed(write_reminder_letter(unreadable, tmp_path / "dd.docx", AS_OF))
+    assert ["Tệp không sử dụng được (theo tên tệp)"] == list({r[2] for r in letter if r[1] == "Sở Nội vụ"})
+
+
+def test_a_draft_with_nothing_received_says_so_in_words(unreadable, tmp_path):
+    full = "\n".join(_texts(write_draft_report(unreadable, tmp_path / "bc.docx", as_of=AS_OF)))
+    assert "Chưa có báo cáo nào được tiếp nhận; 2 cơ quan đã gửi tệp nhưng tệp không sử dụng được." in full
+    assert "Đã nhận 0" not in full and "đều đúng hạn" not in full and not re.search(r"hoàn thành 0\b", full)
+    assert "chưa có nhiệm vụ nào hoàn thành" in full
+
+
+def test_report_refuses_a_ledger_that_is_not_there_and_says_when_nothing_is_to_correct(tmp_path):
+    import subprocess
+    from conftest import PARXL
+    key = tmp_path / "k.key"
+    key.write_bytes(KEY.hex().encode())
+    (tmp_path / "nhan").mkdir()
+    common = ["--returns", tmp_path / "nhan", "--key", key, "--out", tmp_path / "out"]
+    r = subprocess.run([*PARXL, "report", "draft", "2024-Q3", *common, "--ledger", tmp_path / "typo.sqlite"],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 2 and "typo.sqlite" in r.stderr and "sổ theo dõi" in r.stderr
+    assert not (tmp_path / "out").exists()
+    r = subprocess.run([*PARXL, "--lang", "en", "report", "corrections", "2024-Q3", *common],
+                       capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "nothing to correct" in r.stdout

@@ -8,13 +8,14 @@ from pathlib import Path
 from typing import Callable
 
 from . import libreoffice, simulate
+from .. import receipts
 from ..i18n import _, language
 from ..identity import KEY_FILE_NAME, resolve_key
 from ..merge import merge_to_files
 from ..periods import Period
 from ..plan import load_plan
 from ..report import section_line
-from ..vocab import format_number as N
+from ..vocab import format_number as N, vietnam_time
 from ..writer import generate
 from ..documents import write_documents
 
@@ -48,6 +49,7 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
     base = dt.datetime.combine(period.window[1], dt.time(9, 0), dt.timezone.utc)
     echo(_("simulating {n} agencies filling their workbooks ...").format(n=N(len(agencies) - len(never))))
     lo_used = False
+    arrived: dict[str, dt.datetime] = {}       # each return simulated → when it reached the secretariat
     for k, a in enumerate(agencies):
         if a in never:
             continue
@@ -57,9 +59,11 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
         if a == broken:
             data = by_agency[a].read_bytes()
             dst.write_bytes(data[: len(data) // 3])      # a truncated upload
+            arrived[dst.name] = when
             continue
         if a == lo_agency and libreoffice_fill and libreoffice.available():
-            simulate.fill_libreoffice(by_agency[a], dst, plan, a, values)
+            simulate.fill_libreoffice(by_agency[a], dst, plan, a, values)     # saved now: the receipt log dates it
+            arrived[dst.name] = when
             lo_used = True
             continue
         if a == twice:
@@ -67,9 +71,12 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
             code = next(iter(first))
             first[code] = {**first[code], "status": "Đang thực hiện", "evidence": None}
             simulate.fill_openpyxl(by_agency[a], returns / f"{a.lower()}_lan1.xlsx", plan, a, first, when)
+            arrived[f"{a.lower()}_lan1.xlsx"] = when
             when = when + dt.timedelta(days=2)
             dst = returns / f"{a.lower()}_lan2_bosung.xlsx"
         simulate.fill_openpyxl(by_agency[a], dst, plan, a, values, when)
+        arrived[dst.name] = when
+    write_receipt_log(returns, arrived)
     echo(_("merging ..."))
     report = merge_to_files(plan, period, returns, out / "tong-hop-2024-Q3.xlsx", key, out / "report-2024-Q3.json")
     as_of = period.due + DOCUMENTS_AFTER_DUE
@@ -98,6 +105,17 @@ def run_demo(out_dir: str | Path, plan_path: str | Path, seed: int = 2024, libre
                        (_("JSON report:"), out / "report-2024-Q3.json"),
                        (_("key:"), kpath)])
     return "\n".join(lines)
+
+
+def write_receipt_log(returns_dir: Path, arrived: dict[str, dt.datetime]) -> Path:
+    """The returns folder's receipt log (parxl.receipts), written as the secretariat keeps it, with each simulated
+    return's planted arrival time: a return saved now (through LibreOffice) is then judged by the day it
+    arrived, not by today's date, and the demo is the same every run."""
+    rows = ["Tệp;Ngày nhận;Ghi chú"] + [f"{name};{vietnam_time(at):%d/%m/%Y %H:%M:%S};thư điện tử"
+                                        for name, at in sorted(arrived.items(), key=lambda x: (x[1], x[0]))]
+    path = returns_dir / receipts.LOG_NAME
+    path.write_bytes(("\ufeff" + "\r\n".join(rows) + "\r\n").encode("utf-8"))
+    return path
 
 
 YEAR = 2024

@@ -47,11 +47,15 @@ def documents_from_returns(plan: Plan, period: Period, returns_dir: str | Path, 
                            as_of: dt.date | None = None, fix_by: dt.date | None = None,
                            workers: int | None = None) -> list[Path]:
     """Merge ``returns_dir`` as ``parxl merge`` does (writing no workbook, recording nothing in the ledger, which
-    only gives the previous period's figures and the year's timeliness) and write the documents ``kinds``."""
-    from ..ledger import prepare
+    only gives the previous period's figures and the year's timeliness) and write the documents ``kinds``.
+    Raises :class:`~parxl.errors.LedgerError` when ``ledger`` is given but is not there (a typo would otherwise
+    leave the year's timeliness out without a word)."""
+    from ..ledger import Ledger, prepare
     from ..merge import merge
+    if ledger is not None and not Path(ledger).is_file():
+        Ledger.open(ledger, create=False).close()       # a ledger named but not there: refused, saying why
     report = merge(plan, period, returns_dir, key, workers=workers)
-    if ledger is not None and Path(ledger).exists():
+    if ledger is not None:
         led = prepare(report, Path(ledger))
         if led is not None:
             led.close()

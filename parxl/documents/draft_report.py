@@ -70,6 +70,44 @@ def _unit(report: Report, f: ProvinceFigure) -> str:
     return measure_of(ind).unit(ind, f.rule)
 
 
+EACH_UNIT = "số cơ quan đạt / số cơ quan"
+
+
+def _agencies_met(f: ProvinceFigure) -> str | None:
+    """A share of agencies (the province rule "each": agencies meeting it of those it applies to) as the
+    consolidated workbook's Diễn biến shows it, "32/38"; None for any other figure."""
+    if f.rule != "each" or f.numerator is None or not f.denominator:
+        return None
+    return f"{N(f.numerator)}/{N(f.denominator)}"
+
+
+def value_words(report: Report, f: ProvinceFigure) -> str:
+    """A province figure with its unit: "97,53%", "1.234 hồ sơ", or for a share of agencies "32/38 cơ quan đạt"."""
+    each = _agencies_met(f)
+    if each is not None:
+        return f"{each} cơ quan đạt"
+    unit = _unit(report, f)
+    return N(f.value, unit if unit == "%" else "") + (f" {unit}" if unit and unit != "%" else "")
+
+
+def _short(text: str, limit: int = 70) -> str:
+    """``text`` cut at a word before ``limit`` characters, with "…" when cut."""
+    text = " ".join(text.split()).rstrip(" .;:")
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–")
+    return cut + "…"
+
+
+def indicator_words(ind) -> str:
+    """An indicator's label, naming its task when the label alone does not ("Hoàn thành nhiệm vụ" becomes
+    "Hoàn thành nhiệm vụ I.4 (Thực hiện công tác tuyên truyền CCHC…)")."""
+    label = " ".join(ind.label.split())
+    if label.rstrip(" .").casefold() != "hoàn thành nhiệm vụ":
+        return label
+    return f"{label.rstrip(' .')} {ind.task.code} ({_short(ind.task.title)})"
+
+
 def figure_words(report: Report, f: ProvinceFigure) -> str:
     """"97,53% — Đạt (có số liệu của 40/42 cơ quan; số liệu tạm tính, còn 2 cơ quan chưa có số liệu)"."""
     applicable = f.required - f.not_applicable
@@ -77,9 +115,9 @@ def figure_words(report: Report, f: ProvinceFigure) -> str:
         return "không phát sinh (tất cả cơ quan phải báo cáo đều không phát sinh trường hợp nào)"
     if f.verdict is PV.NOT_ASSESSABLE:
         return f"chưa đánh giá được: chưa có số liệu dùng được (0/{N(applicable)} cơ quan)"
-    unit = _unit(report, f)
-    value = N(f.value, unit if unit == "%" else "") + (f" {unit}" if unit and unit != "%" else "")
-    text = f"{value}, {f.verdict.vi.replace(' (tạm tính)', '').lower()}"
+    verdict = f.verdict.vi.replace(' (tạm tính)', '').lower()
+    # a share of agencies: "35/38 cơ quan đạt, toàn tỉnh chưa đạt" (each agency's verdict, then the province's)
+    text = f"{value_words(report, f)}, {'toàn tỉnh ' if _agencies_met(f) is not None else ''}{verdict}"
     text += f" (có số liệu của {N(f.assessed)}/{N(applicable)} cơ quan"
     if f.verdict in _PROVISIONAL:
         text += (f"; số liệu tạm tính: còn {N(f.unassessed)} cơ quan chưa có số liệu, kết quả có thể thay đổi khi "
@@ -97,6 +135,12 @@ def previous_words(report: Report, f: ProvinceFigure) -> str:
     words = period_words(Period.parse(report.previous_period))
     trend = "tăng" if f.value > p.value else "giảm" if f.value < p.value else "không đổi"
     shown = N(p.value, "%" if unit == "%" else "")
+    if _agencies_met(f) is not None:
+        was = _agencies_met(p)
+        if was is None:
+            return ""
+        shown = f"{was} cơ quan đạt"
+        trend = ("tỷ lệ cơ quan đạt " + trend) if trend != "không đổi" else "tỷ lệ cơ quan đạt không đổi"
     prov = " (tạm tính)" if p.verdict in _PROVISIONAL else ""
     return f"; so với kỳ trước ({words}: {shown}{prov}): {trend}"
 
@@ -183,14 +227,20 @@ def _collection(doc, report: Report, as_of) -> None:
     late, refused = c[Standing.LATE], c[Standing.REFUSED]
     without = c[Standing.MISSING] + refused
     text = (f"Đã phát hành {N(len(st))} biểu mẫu báo cáo cho {N(len(st))} cơ quan, đơn vị, địa phương, hạn gửi báo "
-            f"cáo ngày {report.period.due:%d/%m/%Y}. Đã nhận {N(got)} báo cáo hợp lệ, "
-            + (f"trong đó {N(c[Standing.ON_TIME])} báo cáo đúng hạn và {N(late)} báo cáo nộp muộn" if late
-               else "đều đúng hạn"))
-    if without:
-        text += f"; {N(without)} cơ quan chưa có báo cáo hợp lệ" + (
-            f" (trong đó {N(refused)} cơ quan đã gửi tệp nhưng tệp không sử dụng được)" if refused else "")
+            f"cáo ngày {report.period.due:%d/%m/%Y}. ")
+    if not got:
+        text += "Chưa có báo cáo nào được tiếp nhận"
     else:
-        text += "; tất cả cơ quan, đơn vị, địa phương đều đã có báo cáo hợp lệ"
+        text += f"Có {N(got)} báo cáo được tiếp nhận, " + (
+            f"trong đó {N(c[Standing.ON_TIME])} báo cáo đúng hạn và {N(late)} báo cáo nộp muộn" if late
+            else ("báo cáo này đúng hạn" if got == 1 else "tất cả đều đúng hạn"))
+    if without and got:
+        text += f"; {N(without)} cơ quan chưa có báo cáo được tiếp nhận" + (
+            f" (trong đó {N(refused)} cơ quan đã gửi tệp nhưng tệp không sử dụng được)" if refused else "")
+    elif without:
+        text += f"; {N(refused)} cơ quan đã gửi tệp nhưng tệp không sử dụng được" if refused else ""
+    else:
+        text += "; tất cả cơ quan, đơn vị, địa phương đều đã có báo cáo được tiếp nhận"
     form.para(doc, text + ".")
     groups: dict[str, Counter] = {}
     for x in st:
@@ -198,7 +248,7 @@ def _collection(doc, report: Report, as_of) -> None:
     rows = [[g, N(sum(k.values())), N(k[Standing.ON_TIME]), N(k[Standing.LATE]),
              N(k[Standing.MISSING] + k[Standing.REFUSED])] for g, k in groups.items()]
     w = form.usable_width_cm(doc)
-    form.grid(doc, ["Nhóm cơ quan", "Số cơ quan", "Đúng hạn", "Nộp muộn", "Chưa có báo cáo hợp lệ"], rows,
+    form.grid(doc, ["Nhóm cơ quan", "Số cơ quan", "Đúng hạn", "Nộp muộn", "Chưa có báo cáo được tiếp nhận"], rows,
               [w - 4 * 2.4, 2.4, 2.4, 2.4, 2.4], align=["left", "center", "center", "center", "center"])
     form.para(doc, "", after=0)
 
@@ -217,8 +267,8 @@ def _results(doc, report: Report, states: list[TaskState]) -> None:
         prov = [x for x in done if x.provisional]
         early = [x for x in mine if not x.due and x.completed]
         if due:
-            text = (f"Có {N(len(due))} nhiệm vụ đến hạn trong kỳ (kể cả nhiệm vụ thường xuyên), đã hoàn thành "
-                    f"{N(len(done))}")
+            text = f"Có {N(len(due))} nhiệm vụ đến hạn trong kỳ (kể cả nhiệm vụ thường xuyên), " + (
+                f"đã hoàn thành {N(len(done))}" if done else "chưa có nhiệm vụ nào hoàn thành")
             if prov:
                 text += f" (trong đó {N(len(prov))} nhiệm vụ tạm tính hoàn thành, còn cơ quan chưa báo cáo)"
             text += "."
@@ -235,7 +285,7 @@ def _results(doc, report: Report, states: list[TaskState]) -> None:
             ind = plan.indicator(f.indicator)
             if ind.measure == "done":
                 continue
-            form.bullet(doc, f"{ind.label} (mục tiêu: {ind.target_vi()}): {figure_words(report, f)}"
+            form.bullet(doc, f"{indicator_words(ind)} (mục tiêu: {ind.target_vi()}): {figure_words(report, f)}"
                              f"{previous_words(report, f)}.")
 
 
@@ -263,20 +313,21 @@ def _shortfalls(doc, report: Report) -> None:
         form.para(doc, "Không có chỉ tiêu nào chưa đạt.")
     for f in not_met:
         ind = plan.indicator(f.indicator)
-        form.bullet(doc, f"{ind.label} (mục tiêu: {ind.target_vi()}): {figure_words(report, f)}; "
+        form.bullet(doc, f"{indicator_words(ind)} (mục tiêu: {ind.target_vi()}): {figure_words(report, f)}; "
                          f"cơ quan chủ trì: {lead_words(ind.task)}.")
     form.heading(doc, "2. Chỉ tiêu chưa có số liệu để đánh giá", 2)
     if not unknown:
         form.para(doc, "Tất cả chỉ tiêu đều đã có số liệu.")
     for f in unknown:
         ind = plan.indicator(f.indicator)
-        form.bullet(doc, f"{ind.label}: cơ quan chủ trì: {lead_words(ind.task)}.")
-    form.heading(doc, "3. Cơ quan chưa có báo cáo hợp lệ", 2)
+        form.bullet(doc, f"{indicator_words(ind)}: cơ quan chủ trì: {lead_words(ind.task)}.")
+    form.heading(doc, "3. Cơ quan chưa có báo cáo được tiếp nhận", 2)
     if not report.missing:
-        form.para(doc, "Tất cả cơ quan, đơn vị, địa phương đều đã có báo cáo hợp lệ.")
+        form.para(doc, "Tất cả cơ quan, đơn vị, địa phương đều đã có báo cáo được tiếp nhận.")
     else:
         names = [plan.registry.name(a) for a in report.missing]
-        form.para(doc, f"Còn {N(len(names))} cơ quan, đơn vị, địa phương chưa có báo cáo hợp lệ: {', '.join(names)}. "
+        form.para(doc, f"Còn {N(len(names))} cơ quan, đơn vị, địa phương chưa có báo cáo được tiếp nhận: "
+                       f"{', '.join(names)}. "
                        f"Các chỉ tiêu các cơ quan này phải báo cáo được tính là chưa có số liệu; kết quả toàn tỉnh "
                        f"của các chỉ tiêu đó là tạm tính.")
 
@@ -341,10 +392,14 @@ def _appendix_indicators(doc, report: Report) -> None:
     for f in report.indicators:
         ind = plan.indicator(f.indicator)
         unit = _unit(report, f)
-        value = "" if f.value is None or f.verdict is PV.NOT_ASSESSABLE else N(f.value, "%" if unit == "%" else "")
+        each = _agencies_met(f)
+        value = ("" if f.value is None or f.verdict is PV.NOT_ASSESSABLE
+                 else each if each is not None else N(f.value, "%" if unit == "%" else ""))
         p = report.previous.get(f.indicator)
-        prev = "" if p is None or p.value is None else N(p.value, "%" if unit == "%" else "")
-        rows.append([ind.code, ind.label, ind.target_vi(), value, "" if unit == "%" else unit, f.verdict.vi,
+        prev = ("" if p is None or p.value is None
+                else (_agencies_met(p) or "") if each is not None else N(p.value, "%" if unit == "%" else ""))
+        shown_unit = EACH_UNIT if each is not None else "" if unit == "%" else unit
+        rows.append([ind.code, indicator_words(ind), ind.target_vi(), value, shown_unit, f.verdict.vi,
                      f"{N(f.assessed)}/{N(f.required - f.not_applicable)}", prev])
     w = form.usable_width_cm(doc)
     fixed = [1.6, 5.0, 2.2, 1.8, 3.2, 2.3, 2.0]

@@ -27,6 +27,10 @@ def to_remind(report: Report, as_of: dt.date | None = None) -> list[AgencyReturn
 
 
 def status_vi(x: AgencyReturn) -> str:
+    """"Chưa nộp", "Tệp không sử dụng được" (with "(theo tên tệp)" when the unreadable file is the agency's only
+    by its name), "Nộp muộn"."""
+    if x.standing is Standing.REFUSED and x.by_name:
+        return "Tệp không sử dụng được (theo tên tệp)"
     return {Standing.MISSING: "Chưa nộp", Standing.REFUSED: "Tệp không sử dụng được",
             Standing.LATE: "Nộp muộn"}.get(x.standing, x.standing.vi)
 
@@ -68,7 +72,7 @@ def write_reminder_letter(report: Report, path: str | Path, as_of: dt.date | Non
     form.recipients_line(doc, ["Các cơ quan, đơn vị, địa phương có tên tại danh sách kèm theo"])
     due = f"{report.period.due:%d/%m/%Y}"
     form.para(doc, f"Thực hiện {plan.title}, {form.BLANK} đã phát hành biểu mẫu báo cáo kết quả thực hiện {words} "
-                   f"đến các cơ quan, đơn vị, địa phương, thời hạn gửi báo cáo trước ngày {due}.")
+                   f"đến các cơ quan, đơn vị, địa phương, thời hạn gửi báo cáo chậm nhất ngày {due}.")
     text = (f"Đến ngày {as_of:%d/%m/%Y}, còn {len(missing)} cơ quan, đơn vị, địa phương chưa gửi báo cáo"
             + (f" và {len(refused)} cơ quan gửi báo cáo nhưng tệp không sử dụng được (tệp hỏng, không đúng biểu "
                f"mẫu hoặc đã bị sửa cấu trúc)" if refused else "")
@@ -77,7 +81,7 @@ def write_reminder_letter(report: Report, path: str | Path, as_of: dt.date | Non
     form.para(doc, text)
     if missing or refused:
         form.para(doc, f"Để kịp thời tổng hợp, báo cáo {form.BLANK}, đề nghị các cơ quan, đơn vị, địa phương chưa gửi "
-                       f"báo cáo hoặc có tệp không sử dụng được khẩn trương hoàn thành và gửi báo cáo trước ngày "
+                       f"báo cáo hoặc có tệp không sử dụng được khẩn trương hoàn thành và gửi báo cáo chậm nhất ngày "
                        f"{form.BLANK}, sử dụng đúng biểu mẫu đã được phát hành (không đổi tên sheet, không thêm, xóa "
                        f"dòng, cột).")
     if late:
