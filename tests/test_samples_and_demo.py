@@ -1,6 +1,7 @@
 """The committed samples and the demo: what README promises a newcomer."""
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -54,3 +55,28 @@ def test_demo_counts_match_what_it_says_it_simulated(tmp_path):
     if libreoffice.available():
         lo = re.search(r"(\w+) saved its return with LibreOffice", summary).group(1)
         assert next(r for r in d["returns"] if r["agency"] == lo)["status"] == "accepted"
+
+
+def test_demo_documents_are_the_same_every_run_and_judge_returns_by_their_receipt(tmp_path):
+    """The demo logs each return it simulates in the returns folder's receipt log (so-nhan.csv) with its planted
+    arrival, so a return saved now (through LibreOffice) is judged by the day it arrived, not by today's date."""
+    import csv
+    import docx
+    plan_path = ROOT / "templates" / "quangnam-2024" / "plan.toml"
+    texts, lists = [], []
+    for run in ("a", "b"):
+        summary = run_demo(tmp_path / run, plan_path, libreoffice_fill=libreoffice.available(), echo=lambda s: None)
+        out = tmp_path / run
+        d = json.loads((out / "report-2024-Q3.json").read_text(encoding="utf-8"))
+        assert all(r["received_at"] for r in d["returns"])          # every return is in the receipt log
+        logged = (out / "returns" / "so-nhan.csv").read_text(encoding="utf-8-sig").splitlines()[1:]
+        assert sorted(x.split(";")[0] for x in logged) == sorted(r["file"] for r in d["returns"])
+        rows = list(csv.DictReader(io.StringIO((out / "van-ban" / "danh-sach-don-doc_2024-Q3.csv")
+                                               .read_text(encoding="utf-8-sig"))))
+        assert [r for r in rows if r["TinhTrang"] == "Nộp muộn"] == []   # every planted arrival is before the due date
+        broken = re.search(r"(\w+) sent a broken file", summary).group(1)
+        assert next(r for r in rows if r["MaCoQuan"] == broken)["TinhTrang"] == "Tệp không sử dụng được (theo tên tệp)"
+        doc = docx.Document(out / "van-ban" / "bao-cao-du-thao_2024-Q3.docx")
+        texts.append([p.text for p in doc.paragraphs] + [c.text for t in doc.tables for r in t.rows for c in r.cells])
+        lists.append(rows)
+    assert texts[0] == texts[1] and lists[0] == lists[1]
