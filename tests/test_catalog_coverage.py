@@ -20,7 +20,7 @@ import pytest
 from conftest import KEY, PLAN, ROOT, codes_produced, fill
 from parxl.checks import check_return
 from parxl.findings import CATALOG, Finding
-from parxl.layout import COL, IDENTITY_SHEET, agency_layout, cell_name
+from parxl.layout import COL, HEADER_ROW, IDENTITY_SHEET, agency_layout, cell_name
 from parxl.merge import merge
 from parxl.plan import load_plan
 from parxl.reader import read_return
@@ -31,7 +31,7 @@ PACKAGE = ROOT / "parxl"
 # the shape of a finding code: a string of this shape in the source must be in the catalog
 CODE_SHAPE = re.compile(r"(file|folder|identity|layout|row|value|return|history|receipt)\.[a-z0-9]+(-[a-z0-9]+)*")
 # str methods whose argument is a code compared, not added (f.code.startswith("return.late"))
-RATE, OTHER_RATE, CHANGE = "III.4.2/1", "III.4.3/1", "IV.3/1"   # indicators of Tam Kỳ's workbook
+RATE, OTHER_RATE, CHANGE, DONE = "III.4.2/1", "III.4.3/1", "IV.3/1", "IV.1/1"   # indicators of Tam Kỳ's workbook
 _NOT_ADDING = {"startswith", "endswith", "count", "index", "find", "replace", "get"}
 
 
@@ -205,3 +205,52 @@ def test_an_agency_that_sent_nothing_is_missing(plan, period, issued, returns_di
     missing = {f.agency for f in report.findings if f.code == "return.missing"}
     assert "TAMKY" not in missing and "HOIAN" in missing
     assert missing == set(plan.reporting_agencies()) - {"TAMKY"}
+
+
+def test_the_work_budget_holds_in_process(plan, period, issued, tmp_path, monkeypatch):
+    """A note typed far out (XFD1048576) sends the return down the streaming path, where every XML element
+    counts against the budget: within it the note is only counted as outside; over it (the budget made
+    small here; tests/test_imports_and_slow_files.py builds the real 20 million cells, in a subprocess that
+    measures memory) the file is refused."""
+    from parxl import reader
+    path = fill(issued, plan, "TAMKY", tmp_path / "tamky.xlsx", {RATE: {"numerator": 96, "denominator": 100}})
+    sheet = where(plan, "TAMKY", RATE, "numerator")[0]
+    wb = openpyxl.load_workbook(path)
+    wb[sheet]["XFD1048576"] = "ghi chú"
+    wb.save(path)
+    read = read_return(path)
+    assert read.readable and [(f.code, f.sheet, f.cell) for f in read.findings] == [
+        ("layout.cell-outside", sheet, "XFD1048576")]
+    monkeypatch.setattr(reader, "MAX_WORK", 50)
+    over = read_return(path)
+    assert not over.readable and [f.code for f in over.findings] == ["file.too-much-work"]
+
+
+def test_without_the_key_the_signature_is_not_checked_and_it_says_so(plan, period, issued, tmp_path):
+    path = fill(issued, plan, "TAMKY", tmp_path / "tamky.xlsx", {RATE: {"numerator": 96, "denominator": 100}})
+    c = check_return(read_return(path), plan, period, None)
+    assert [f.code for f in c.findings if f.code.startswith("identity.")] == ["identity.no-key"]
+    assert c.accepted and c.signed is None and c.results[RATE].verdict is Verdict.MET
+
+
+def test_a_date_and_a_number_typed_as_text_are_read_or_refused_at_their_cells(plan, period, issued, tmp_path):
+    """"31/02/2024" is no date (refused); "9.6" in a whole count is Vietnamese for 96 (read, and warned)."""
+    path = fill(issued, plan, "TAMKY", tmp_path / "tamky.xlsx", {
+        DONE: {"status": "Hoàn thành", "evidence": "QĐ 12/QĐ-UBND", "doc_date": "31/02/2024"},
+        RATE: {"numerator": "9.6", "denominator": 100}})
+    c = _checked(path, plan, period)
+    assert _at(c, "value.bad-date") == [(where(plan, "TAMKY", DONE, "doc_date")[0],
+                                         where(plan, "TAMKY", DONE, "doc_date")[1], DONE)]
+    assert _at(c, "value.dot-not-thousands") == [(*where(plan, "TAMKY", RATE, "numerator"), RATE)]
+    assert c.results[RATE].numerator == 96 and c.results[RATE].verdict is Verdict.MET
+
+
+def test_a_header_cleared_is_missing_and_its_column_is_not_read(plan, period, issued, tmp_path):
+    path = fill(issued, plan, "TAMKY", tmp_path / "tamky.xlsx", {RATE: {"numerator": 96, "denominator": 100}})
+    sheet = where(plan, "TAMKY", RATE, "numerator")[0]
+    wb = openpyxl.load_workbook(path)
+    wb[sheet].cell(HEADER_ROW + 1, COL["evidence"] + 1).value = None
+    wb.save(path)
+    c = _checked(path, plan, period)
+    assert [(f.sheet, f.expected) for f in c.findings if f.code == "layout.header-missing"] == [(sheet, "Minh chứng")]
+    assert c.accepted and c.results[RATE].verdict is Verdict.MET
