@@ -93,7 +93,7 @@ def fill(issued: dict, plan, agency: str, dst: Path, values: dict, when: dt.date
 # written to CODES_SEEN (one file per process).  When the whole suite ran and passed, the session fails if a
 # catalog code was never produced: a check no test reaches is a check no test holds.  Runs of a subset
 # (-k, -m, a file, a test id) only record.  The CLI run as a subprocess is not recorded: a code only a
-# subprocess produces counts as never produced.
+# subprocess can produce is named in SUBPROCESS_ONLY with the test that asserts it.
 import tempfile  # noqa: E402
 
 from parxl.findings import CATALOG, Finding  # noqa: E402

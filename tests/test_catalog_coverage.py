@@ -4,7 +4,8 @@ A module that adds findings declares the codes it can add at its top (``EMITS``,
 declare their errors).  Here, read from the source (the syntax tree, not a text search): the codes a module
 adds are exactly the ones it declares, and every catalog code is declared by some module.  That every
 catalog code is also *produced* by some test is held by tests/conftest.py, which records each Finding the
-tests create and fails a whole-suite run that never produced one.
+tests create and fails a whole-suite run that never produced one; the cases at the end produce the codes
+no other test did.
 """
 from __future__ import annotations
 
