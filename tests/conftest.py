@@ -148,7 +148,7 @@ def _whole_suite(session) -> bool:
     if getattr(cfg, "args_source", None) != pytest.Config.ArgsSource.TESTPATHS:
         return False
     if cfg.getoption("keyword") or cfg.getoption("markexpr") or cfg.getoption("deselect", None) \
-            or cfg.getoption("lf", False):
+            or cfg.getoption("lf", False) or cfg.getoption("collectonly", False):
         return False
     return libreoffice.available() or os.environ.get("PARXL_REQUIRE_LIBREOFFICE") == "1"
 
@@ -168,3 +168,5 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("finding codes no test produced", red=True)
         terminalreporter.line("These catalog codes were never produced by a test (see tests/conftest.py): "
                               + ", ".join(never))
+    elif never is not None:
+        terminalreporter.write_line(f"every one of the {len(CATALOG)} finding codes was produced by a test")
