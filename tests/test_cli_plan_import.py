@@ -25,7 +25,8 @@ def test_plan_import_writes_a_draft_that_plan_check_accepts_only_as_a_draft(tmp_
     assert check.stderr.count(".review: ") == n
     draft = cli("--lang", "en", "plan", "check", "--draft", out)
     assert draft.returncode == 0, draft.stderr
-    assert f"a draft: {n} lines to review" in draft.stdout and draft.stdout.count("\n  ") == n
+    reviews = draft.stdout.split("deadlines could not be read")[0]        # the unread deadlines are listed after
+    assert f"a draft: {n} lines to review" in draft.stdout and reviews.count("\n  ") == n
     assert cli("plan", "check", "--draft", out).returncode == 0                # in Vietnamese too
     again = cli("plan", "import", appendix, "--agencies", AGENCIES, "--out", out, "--year", "2024")
     assert again.returncode == 2 and "--force" in again.stderr          # never overwrites silently

@@ -231,7 +231,7 @@ def test_plan_import_xlsx_within_bounds_reads_merged_cells_on_the_safe_path(tmp_
     got = run("plan", "import", src, "--agencies", ROOT / "templates" / "quangnam-2024" / "agencies.toml",
               "--out", tmp_path / "plan.toml", "--year", "2026")
     assert got["rc"] == 0, got["err"]
-    assert "1 sections, 1 tasks" in got["out"], got["out"]
+    assert "1 section, 1 task" in got["out"], got["out"]
 
 
 def _docx(path: Path, body: str, extra: dict[str, bytes] | None = None, document_head: str = "") -> Path:

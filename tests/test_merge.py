@@ -122,7 +122,8 @@ def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quart
                                     "proposals", "carried", "source"}
     assert set(d["indicators"][0]) == {"indicator", "rule", "unit", "target", "value", "numerator", "denominator",
                                        "verdict", "final", "coverage", "previous"}
-    assert set(d["indicators"][0]["coverage"]) == {"required", "returned", "assessed", "not_applicable", "met"}
+    assert set(d["indicators"][0]["coverage"]) == {"required", "returned", "assessed", "not_applicable", "met",
+                                                   "not_due"}
     assert set(d["findings"][0]) == {"code", "severity", "file", "agency", "sheet", "cell", "indicator", "message"}
     tamky = next(r for r in d["results"] if r["agency"] == "TAMKY" and r["indicator"] == "III.4.2/1")
     assert tamky["numerator"] == 960 and tamky["verdict"] == "met"
