@@ -95,7 +95,8 @@ def _translate_params(cmd) -> None:
             p.type = _Int()
 
 
-class _Command(click.Command):
+class _Translated:
+    """What a command and a group share: help, options and the options placeholder in the chosen language."""
     help = _translated_help()
 
     def __init__(self, *args, **kwargs):
@@ -109,6 +110,10 @@ class _Command(click.Command):
     @options_metavar.setter
     def options_metavar(self, value):
         pass
+
+
+class _Command(_Translated, click.Command):
+    pass
 
 
 def _lang_given(args) -> str | None:
@@ -125,21 +130,8 @@ def _lang_given(args) -> str | None:
     return None
 
 
-class _Group(click.Group):
-    help = _translated_help()
+class _Group(_Translated, click.Group):
     group_class = type
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _translate_params(self)
-
-    @property
-    def options_metavar(self):
-        return _("[OPTIONS]")
-
-    @options_metavar.setter
-    def options_metavar(self, value):
-        pass
 
     @property
     def subcommand_metavar(self):
