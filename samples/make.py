@@ -59,10 +59,38 @@ def main():
     dst = simulate.fill_libreoffice(paths["SNV"], returns / "2024-Q3_SNV_libreoffice.xlsx", plan, "SNV", snv)
     simulate.stamp(dst, WHEN + dt.timedelta(days=1))   # keep the return inside the quarter
 
-    merge_to_files(plan, period, returns, HERE / "tong-hop-2024-Q3.xlsx", key, HERE / "report-2024-Q3.json")
+    report = merge_to_files(plan, period, returns, HERE / "tong-hop-2024-Q3.xlsx", key, HERE / "report-2024-Q3.json")
     for p in sorted(HERE.rglob("*.xlsx")):
         print(p.relative_to(HERE))
     pictures()
+    document_pictures(report, key)
+
+
+def document_pictures(report, key):
+    """README's pictures of the documents sent after the merge: the draft report's first page, Hội An's
+    correction sheet and the công văn đôn đốc, written from the samples' report (days overdue counted to 10 days
+    after the due date, so they are the same every run)."""
+    import subprocess
+    import tempfile
+    from parxl.demo import libreoffice
+    from parxl.documents import write_documents
+    if not (libreoffice.soffice() and shutil.which("pdftoppm")):
+        return
+    out = HERE / "pictures"
+    with tempfile.TemporaryDirectory() as tmp:
+        due = report.period.due
+        docs = write_documents(report, Path(tmp), as_of=due + dt.timedelta(days=10), key=key,
+                               fix_by=due + dt.timedelta(days=7), issued=due + dt.timedelta(days=3))
+        by_name = {p.name: p for p in docs}
+        wanted = [(next(p for n, p in by_name.items() if n.startswith("bao-cao-du-thao")), "report-draft"),
+                  (next(p for n, p in by_name.items() if n.startswith("phieu-bo-sung") and "HOIAN" in n),
+                   "correction-sheet"),
+                  (next(p for n, p in by_name.items() if n.startswith("don-doc")), "reminders")]
+        pdfs = libreoffice.convert_many([p for p, _ in wanted], tmp, "pdf")
+        for pdf, (_, name) in zip(pdfs, wanted):
+            subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
+                            str(out / name)], check=True)
+            print((out / f"{name}.png").relative_to(HERE))
 
 
 def pictures():
