@@ -264,8 +264,8 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
                 loser.results = {}   # only the latest return's values are used; keep memory flat
     # an agency is on time when its first valid return came by the due date: a correction sent later (a
     # re-issued workbook, a resubmission) supersedes its values, not the day it reported
-    dated = {id(x): receipts.received_at(received or {}, x.workbook.name) or saved[id(x)][0]
-             for x in seen if id(x) in saved}
+    arrived = {id(x): receipts.received_at(received or {}, x.workbook.name) for x in seen}
+    dated = {id(x): arrived[id(x)] or saved[id(x)][0] for x in seen if id(x) in saved}
     first: dict[str, Checked] = {}
     for x in seen:
         if dated.get(id(x)) is not None and (x.agency not in first or dated[id(x)] < dated[id(first[x.agency])]):
@@ -283,7 +283,7 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
         elif not any(f.rejects for f in c.findings):
             status = SKIPPED
         at, source = saved.get(id(c), (None, None))
-        got = receipts.received_at(received or {}, wb.name)
+        got = arrived[id(c)]
         rivals = candidates[c.agency] - 1 if status == ACCEPTED else 0
         report.returns.append(ReturnEntry(wb.name, wb.sha256, c.agency or c.identity.get("agency") or None, status,
                                           c.identity.get("template_id"), wb.modified, wb.application, newer,
@@ -295,7 +295,7 @@ def build_report(plan: Plan, period: Period, checked: Iterable[Checked], now: dt
             report.findings.append(Finding("return.superseded", file=wb.name, agency=c.agency, expected=newer))
         if status == ACCEPTED:
             f = first.get(c.agency, c)
-            if (late := _late(f, *saved[id(f)], period, receipts.received_at(received or {}, f.workbook.name))):
+            if (late := _late(f, *saved[id(f)], period, arrived[id(f)])):
                 report.findings.append(late)
     for agency in plan.reporting_agencies():
         if agency not in chosen:
