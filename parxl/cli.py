@@ -411,7 +411,7 @@ def plan_show(plan_path, agencies, as_json):
     if as_json:
         click.echo(json.dumps(p.to_dict(), ensure_ascii=False, indent=1))
         return
-    from .plan_diff import measure_word
+    from .plan_import.measure_hooks import measure_word
     click.echo(f"{p.title}\n{p.id} v{p.version}: {_plan_counts(p)}")
     if p.periods:
         click.echo(_("feeds the reports: {periods}").format(periods=p.periods_vi()))
@@ -495,7 +495,7 @@ def plan_import(appendix, agencies, out, plan_id, title, province, year, force):
 def plan_diff(old, new):
     """Show what changed between two plans: tasks added, removed or retitled, deadlines, agencies, targets."""
     from .plan import load_plan
-    from .plan_diff import render_diff
+    from .plan_import.diff import render_diff
     with _operator_errors():
         text = render_diff(load_plan(old), load_plan(new))
     click.echo(text)
@@ -518,7 +518,7 @@ def registry_import(listing, out, registry_id, province, force):
     On today's two-tier map, communes listed in the group "UBND cấp xã" receive their own workbooks;
     a plan phrase naming a level the list does not have (UBND cấp huyện) is a `plan check` error."""
     from .outputs import write_atomic
-    from .registry_import import import_registry
+    from .plan_import.registry import import_registry
     with _operator_errors():
         if out.exists() and not force:
             raise ParxlError(_("{path} already exists; use --force to replace it").format(path=out))

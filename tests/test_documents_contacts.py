@@ -9,7 +9,7 @@ import pytest
 
 from parxl.agencies import Registry
 from parxl.errors import RegistryError
-from parxl.registry_import import import_registry
+from parxl.plan_import.registry import import_registry
 
 REGISTRY = """
 [registry]

@@ -12,7 +12,7 @@ from parxl.agencies import Registry
 from parxl.errors import PlanError
 from parxl.plan import load_plan
 from parxl.plan_import import import_plan, read_appendix, split_agencies
-from parxl.targets import fold
+from parxl.plan_import.targets import fold
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "templates" / "quangnam-2024" / "plan.toml"
@@ -391,7 +391,7 @@ def test_split_agencies(cell, phrases, registry):
 # -- plan diff ---------------------------------------------------------------------------------------------
 
 def test_plan_diff(tmp_path):
-    from parxl.plan_diff import diff_plans, render_diff
+    from parxl.plan_import.diff import diff_plans, render_diff
     text = PLAN.read_text(encoding="utf-8").replace('agencies = "agencies.toml"', f'agencies = "{AGENCIES}"')
     (tmp_path / "old.toml").write_text(text, encoding="utf-8")
     new = (text.replace('target = { op = ">", value = 95, text = "trên 95%" }',

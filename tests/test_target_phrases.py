@@ -2,14 +2,14 @@
 property: "không" before a comparator never yields that comparator.
 
 The readings here are written by hand from what the words mean (the oracle), not copied from
-parxl/targets.py: a phrase whose reading cannot be sure must come with a doubt (a review line in the draft),
+parxl/plan_import/targets.py: a phrase whose reading cannot be sure must come with a doubt (a review line in the draft),
 never with a wrong operator and no word about it."""
 from __future__ import annotations
 
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from parxl.targets import COMPARATORS, Unread, find_targets, fold, parse_target
+from parxl.plan_import.targets import COMPARATORS, Unread, find_targets, fold, parse_target
 
 SURE, REVIEW = "sure", "review"
 
@@ -126,7 +126,7 @@ def test_a_prevention_verb_across_a_comma_is_a_review():
 
 # -- the property ----------------------------------------------------------------------------------------------
 
-# the comparators and what each states alone (written here, not read from parxl.targets)
+# the comparators and what each states alone (written here, not read from parxl.plan_import.targets)
 ALONE = {
     "trên": ">", "hơn": ">", "cao hơn": ">", "lớn hơn": ">", "nhiều hơn": ">", "vượt": ">", "vượt quá": ">",
     "vượt trên": ">", "quá": ">",

@@ -1,4 +1,4 @@
-"""parxl.targets: every phrase shape of the bundled plan, the issue's shapes, text without diacritics."""
+"""parxl.plan_import.targets: every phrase shape of the bundled plan, the issue's shapes, text without diacritics."""
 from __future__ import annotations
 
 import tomllib
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from parxl.targets import Unread, find_targets, fold, parse_target, read_number
+from parxl.plan_import.targets import Unread, find_targets, fold, parse_target, read_number
 
 PLAN = Path(__file__).resolve().parent.parent / "templates" / "quangnam-2024" / "plan.toml"
 

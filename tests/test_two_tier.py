@@ -15,7 +15,7 @@ from parxl.errors import PlanError, RegistryError
 from parxl.merge import merge
 from parxl.periods import Period
 from parxl.plan import load_plan
-from parxl.registry_import import import_registry
+from parxl.plan_import.registry import import_registry
 from parxl.writer import generate
 
 N_DEPTS, N_COMMUNES = 20, 100

@@ -3,17 +3,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .i18n import _, ngettext
-from .plan import Plan
-from .vocab import format_number
+from ..i18n import _, ngettext
+from ..plan import Plan
+from ..vocab import format_number
+from .measure_hooks import describe_target
 
-__all__ = ["Change", "diff_plans", "render_diff", "measure_word"]
-
-
-def measure_word(measure: str) -> str:
-    """A measure's name as the operator reads it (``rate`` → "tỷ lệ" in Vietnamese)."""
-    words = {"rate": _("rate"), "count": _("count"), "change": _("change"), "done": _("done")}
-    return words.get(measure, measure)
+__all__ = ["Change", "diff_plans", "render_diff"]
 
 
 def _kind_count(kind: str, n: int) -> str:
@@ -50,19 +45,6 @@ class Change:
             "target-changed": _("~ {task} target {old} -> {new}"),
         }
         return words[self.kind].format(task=self.task, old=self.old, new=self.new)
-
-
-def _target(i) -> str:
-    t = i.target
-    base = _(" vs {year}").format(year=t.baseline_year) if t.baseline_year else ""
-    if t.op == "done":
-        value = _("done")
-    elif t.op == "between":
-        value = f"{t.value:g}..{t.upper:g}"
-    else:
-        value = f"{t.op} {t.value:g}"
-    unit = "%" if i.measure in ("rate", "change") or i.unit == "%" else f" {i.unit}" if i.unit else ""
-    return f"{measure_word(i.measure)} {value}{unit}{base} ({i.label[:60]})"
 
 
 def _agencies(task, role: str) -> set[str]:
@@ -104,11 +86,11 @@ def diff_plans(old: Plan, new: Plan) -> list[Change]:
             x = oi[k] if k < len(oi) else None
             y = ni[k] if k < len(ni) else None
             if x is None:
-                out.append(Change("target-added", code, new=_target(y)))
+                out.append(Change("target-added", code, new=describe_target(y)))
             elif y is None:
-                out.append(Change("target-removed", code, old=_target(x)))
-            elif _target(x) != _target(y) or x.aggregation != y.aggregation:
-                out.append(Change("target-changed", code, _target(x), _target(y)))
+                out.append(Change("target-removed", code, old=describe_target(x)))
+            elif describe_target(x) != describe_target(y) or x.aggregation != y.aggregation:
+                out.append(Change("target-changed", code, describe_target(x), describe_target(y)))
     order = {c: n for n, c in enumerate([*before, *[c for c in after if c not in before]])}
     return sorted(out, key=lambda c: order.get(c.task, 0))
 

@@ -26,7 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from .i18n import _
+from ..i18n import _
 
 __all__ = ["ParsedTarget", "Unread", "parse_target", "find_targets", "unread_quantities", "fold", "read_number",
            "Comparator", "COMPARATORS", "NEGATIONS"]

@@ -24,11 +24,11 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from .agencies import Contact, Registry
-from .errors import Problem, RegistryError
-from .i18n import _, finding_message
-from .layout import col_letter
-from .reader import MAX_FILE, read_table_file
+from ..agencies import Contact, Registry
+from ..errors import Problem, RegistryError
+from ..i18n import _, finding_message
+from ..layout import col_letter
+from ..reader import MAX_FILE, read_table_file
 from .targets import fold
 
 __all__ = ["import_registry"]
