@@ -22,6 +22,7 @@ _AGENCY_START = ("so ", "ban ", "uy ban", "ubnd", "phong ", "trung tam", "cuc ",
 
 @dataclass
 class AgencyCell:
+    """A lead or coordinator cell, read."""
     phrases: list[str]           # one per agency or group named, as the cell writes it
     unknown: list[str]           # parts that look like names the registry does not know
     says_more: bool              # the cell says more than the names (who monitors, who advises ...)

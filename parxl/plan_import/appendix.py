@@ -32,8 +32,6 @@ class AppendixError(ParxlError):
     """The file holds no table this importer can read (the operator must fix it)."""
 
 
-# -- reading the table ---------------------------------------------------------------------------------
-
 # An appendix is read with the file, zip and XML limits of a return (parxl/reader.py); a sheet within these
 # bounds (a plan has a few hundred rows), a .docx's parts each within MAX_DOCX_PART unpacked (lxml builds a
 # tree ten times a part's size).
@@ -165,6 +163,7 @@ def _cell_text(s: str) -> str:
 
 
 def header_index(rows) -> int | None:
+    """The index of the header row (naming the task and the lead columns at least) among the first 40 rows."""
     for i, row in enumerate(rows[:40]):
         cols = columns(row)
         if cols and {"title", "lead"} <= cols.keys():
@@ -173,6 +172,7 @@ def header_index(rows) -> int | None:
 
 
 def columns(row: list[str]) -> dict[str, int]:
+    """Which column of a header row holds what: "stt", "title", "deadline", "lead", "coordinators", "result"."""
     cols: dict[str, int] = {}
     for j, cell in enumerate(row):
         f = fold(cell).replace("\n", " ")
