@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .errors import KeyFileError
 from .i18n import _, os_reason
+from .sheetnames import IDENTITY_SHEET
 
 KEY_FILE_NAME = "parxl.key"
 _HEADER = "# parxl secretariat key: keep it secret; anyone who has it can sign workbooks.\n"
@@ -23,6 +24,25 @@ FIELDS = ("format", "plan_id", "plan_version", "agency", "period", "template_id"
 # Signed after FIELDS when present (a workbook without them signs exactly as before): ``carried``, the manifest
 # of values prefilled from last period (:mod:`parxl.carryover`).
 OPTIONAL_FIELDS = ("carried", "refill")     # refill: the return a re-issued workbook corrects (parxl.reissue)
+
+
+def find_identity(sheets: dict[str, list[list]]) -> tuple[str, dict[str, str]] | None:
+    """The identity a workbook holds and the sheet holding it, from ``sheets`` (each sheet's rows of values, as
+    read): the sheet named _parxl or, if it was renamed, the first that holds one (a ``signature`` and a
+    ``template_id`` among the key/value pairs of its first 40 rows).  None when no sheet does."""
+    names = [IDENTITY_SHEET] + [n for n in sheets if n != IDENTITY_SHEET]
+    for name in names:
+        rows = sheets.get(name)
+        if rows is None:
+            continue
+        kv = {}
+        for row in rows[:40]:
+            if len(row) >= 2 and isinstance(row[0], str) and row[0] in (*FIELDS, *OPTIONAL_FIELDS, "signature"):
+                v = row[1]
+                kv[row[0]] = v if isinstance(v, str) else "" if v is None else str(v)
+        if "signature" in kv and "template_id" in kv:
+            return name, kv
+    return None
 
 
 def keygen(path: str | Path, force: bool = False) -> Path:

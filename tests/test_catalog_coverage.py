@@ -222,7 +222,7 @@ def test_the_work_budget_holds_in_process(plan, period, issued, tmp_path, monkey
     read = read_return(path)
     assert read.readable and [(f.code, f.sheet, f.cell) for f in read.findings] == [
         ("layout.cell-outside", sheet, "XFD1048576")]
-    monkeypatch.setattr(reader, "MAX_WORK", 50)
+    monkeypatch.setattr(reader.limits, "MAX_WORK", 50)
     over = read_return(path)
     assert not over.readable and [f.code for f in over.findings] == ["file.too-much-work"]
 

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape, quoteattr
 from hypothesis import given, strategies as st
 
 from conftest import ROOT
-from parxl.reader import _esc, _qa
+from parxl.reader.markup import esc, qa
 
 SAMPLE = ROOT / "samples" / "returns" / "2024-Q3_TAMKY_da-dien.xlsx"
 
@@ -65,5 +65,5 @@ def test_check_of_one_return_loads_no_writer(tmp_path):
 
 @given(st.text(alphabet="ab&<>\"'\n\r\t\u1ec7", max_size=12))
 def test_the_readers_xml_escaping_is_the_standard_librarys(text):
-    assert _esc(text) == escape(text)
-    assert _qa(text) == quoteattr(text)
+    assert esc(text) == escape(text)
+    assert qa(text) == quoteattr(text)

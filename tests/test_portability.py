@@ -239,7 +239,7 @@ def test_the_simulated_windows_is_windows_like(windows):
         exec("import select; select.select([a], [], [], 0)", {"__name__": "parxl.probe", "a": a})
         import parxl.pool as pool, parxl.reader as reader
         assert pool.start_method(prefer_fork=True) is None and pool._memory_guard() == "watch"
-        assert reader._OPEN_FLAGS == os.O_RDONLY
+        assert reader.package.OPEN_FLAGS == os.O_RDONLY
         print("ok")
     """)
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr

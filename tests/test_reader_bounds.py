@@ -5,6 +5,7 @@ would write it; each is read in a fresh child process whose peak memory and time
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import json
 import os
@@ -18,10 +19,12 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from parxl import reader
 from parxl.demo import libreoffice
 from parxl.layout import COVER_SHEET, IDENTITY_SHEET
-from parxl.reader import MAX_COLS, MAX_ROWS, _error_scan, _sheet_parts, _timestamp, read_return
+from parxl.reader import MAX_COLS, MAX_ROWS, read_return
+from parxl.reader.metadata import timestamp
+from parxl.reader.scan import error_scan
+from parxl.reader.sheets import sheet_parts
 
 ROOT = Path(__file__).resolve().parent.parent
 MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -62,7 +65,7 @@ def rewrite(src: Path, dst: Path, edits: dict) -> Path:
 
 def part_of(path: Path, sheet: str) -> str:
     z = zipfile.ZipFile(path)
-    return dict(_sheet_parts(z, set(z.namelist())))[sheet]
+    return dict(sheet_parts(z, set(z.namelist())))[sheet]
 
 
 def append_rows(rows: bytes):
@@ -273,7 +276,7 @@ def test_error_cells_with_a_formula_and_no_value_are_scanned_in_linear_time(issu
     for n in (50_000, 200_000):
         xml = _error_sheet(n)
         t = time.perf_counter()
-        assert _error_scan(xml) == {(0, 1): "#DIV/0!"}
+        assert error_scan(xml) == {(0, 1): "#DIV/0!"}
         scan = time.perf_counter() - t
         path = rewrite(issued[AGENCY], tmp_path / f"return_{n}_error_cells.xlsx", {part_of(issued[AGENCY], INPUT):
                        lambda x: x[:x.index(b"<sheetData")] + xml[xml.index(b"<sheetData"):xml.index(b"</worksheet>")]
@@ -317,25 +320,25 @@ def test_bounds_are_keyword_parameters(issued):
 
 
 # -- metadata times -----------------------------------------------------------------------------------
-UTC = reader.dt.timezone.utc
+UTC = dt.timezone.utc
 
 
 @pytest.mark.parametrize("text,expected", [
-    ("2024-09-16T10:00:00.1234567Z", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),   # .NET, 7 digits
-    ("2024-09-16T10:00:00Z", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
-    (" 2024-09-16T10:00:00.5Z\n", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
-    ("2024-09-16T17:00:00+07:00", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
-    ("2024-09-16T05:00:00-05:00", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
-    ("2024-09-16T17:00:00", reader.dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),     # no zone: Vietnam time
-    ("2024-09-16", reader.dt.datetime(2024, 9, 15, 17, 0, tzinfo=UTC)),               # a Vietnam day begins
+    ("2024-09-16T10:00:00.1234567Z", dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),   # .NET, 7 digits
+    ("2024-09-16T10:00:00Z", dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
+    (" 2024-09-16T10:00:00.5Z\n", dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
+    ("2024-09-16T17:00:00+07:00", dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
+    ("2024-09-16T05:00:00-05:00", dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),
+    ("2024-09-16T17:00:00", dt.datetime(2024, 9, 16, 10, 0, tzinfo=UTC)),     # no zone: Vietnam time
+    ("2024-09-16", dt.datetime(2024, 9, 15, 17, 0, tzinfo=UTC)),               # a Vietnam day begins
     ("2024-02-30T00:00:00Z", None), ("garbage", None), ("", None), (None, None), ("2024-09-16T25:00:00Z", None),
     ("2024-09-16T10:00:00+99:00", None), ("9" * 10000, None),
 ])
 def test_metadata_timestamps(text, expected):
-    assert _timestamp(text) == expected
+    assert timestamp(text) == expected
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text())
 def test_timestamp_never_raises(text):
-    _timestamp(text)
+    timestamp(text)

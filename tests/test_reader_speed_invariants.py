@@ -22,7 +22,7 @@ from parxl.reader import MAX_COLS, MAX_ROWS, read_return
 AGENCY = "HOIAN"
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 DTD = b'<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;">]>\n'
-PROLOG_PAST_THE_HEAD = b'<?xml version="1.0"?><!--' + b"x" * 2 * reader._HEAD + b"-->"
+PROLOG_PAST_THE_HEAD = b'<?xml version="1.0"?><!--' + b"x" * 2 * reader.package.HEAD + b"-->"
 CALAMINE = pc.CalamineWorkbook
 
 
@@ -46,7 +46,7 @@ def body(xml: bytes) -> bytes:
 
 def input_part(path: Path) -> str:
     z = zipfile.ZipFile(path)
-    return next(p for n, p in reader._sheet_parts(z, set(z.namelist())) if n not in (*reader._NOT_READ, IDENTITY_SHEET))
+    return next(p for n, p in reader.sheets.sheet_parts(z, set(z.namelist())) if n not in (*reader.sheets.NOT_READ, IDENTITY_SHEET))
 
 
 def findings(wb) -> list[tuple]:
@@ -72,10 +72,10 @@ def calamine_spy(note):
 def parsers_seen(monkeypatch):
     """Every part handed to a parser: the reader's own parsers' parts, and "calamine" for calamine."""
     seen = []
-    tree, expat_parser = reader._tree, reader._expat_parser
-    monkeypatch.setattr(reader, "_tree", lambda parts, name: seen.append(name) or tree(parts, name))
-    monkeypatch.setattr(reader, "_expat_parser", lambda part: seen.append(part) or expat_parser(part))
-    monkeypatch.setattr(reader.pc, "CalamineWorkbook", calamine_spy(lambda package: seen.append("calamine")))
+    tree, expat_parser = reader.package.tree, reader.package.expat_parser
+    monkeypatch.setattr(reader.package, "tree", lambda parts, name: seen.append(name) or tree(parts, name))
+    monkeypatch.setattr(reader.package, "expat_parser", lambda part: seen.append(part) or expat_parser(part))
+    monkeypatch.setattr(pc, "CalamineWorkbook", calamine_spy(lambda package: seen.append("calamine")))
     return seen
 
 
@@ -127,8 +127,8 @@ def test_the_dtd_check_reads_extensions_whatever_their_case(issued, tmp_path):
 # -- each part inflated once; calamine reads what was checked -------------------------------------------
 def test_each_part_is_inflated_at_most_once(issued, monkeypatch):
     inflated, opened = [], []
-    inflate = reader._inflate
-    monkeypatch.setattr(reader, "_inflate", lambda data, info, size: inflated.append(info.filename) or
+    inflate = reader.package._inflate
+    monkeypatch.setattr(reader.package, "_inflate", lambda data, info, size: inflated.append(info.filename) or
                         inflate(data, info, size))
     monkeypatch.setattr(zipfile.ZipFile, "open", lambda self, *a, **k: opened.append(a) or 1 / 0)
     wb = read_return(issued[AGENCY])
@@ -139,7 +139,7 @@ def test_each_part_is_inflated_at_most_once(issued, monkeypatch):
 def test_calamine_reads_the_checked_parts_already_inflated_and_the_same_values(issued, monkeypatch):
     path = issued[AGENCY]
     handed = []
-    monkeypatch.setattr(reader.pc, "CalamineWorkbook", calamine_spy(handed.append))
+    monkeypatch.setattr(pc, "CalamineWorkbook", calamine_spy(handed.append))
     wb = read_return(path)
     monkeypatch.undo()
     original = zipfile.ZipFile(path)
@@ -147,7 +147,7 @@ def test_calamine_reads_the_checked_parts_already_inflated_and_the_same_values(i
     assert given.namelist() == original.namelist()
     for info in given.infolist():
         assert given.read(info) == original.read(info.filename)
-        if reader._read_whole(info.filename):
+        if reader.package.read_whole(info.filename):
             assert info.compress_type == zipfile.ZIP_STORED
     book = CALAMINE.from_path(str(path))
     assert wb.findings == [] and len(wb.sheets) > 5
@@ -167,7 +167,7 @@ def test_calamine_is_handed_the_file_itself_when_a_part_is_compressed_otherwise(
     """zipfile reads bzip2 and lzma; whether calamine does is calamine's to say, as before."""
     path = package(issued[AGENCY], tmp_path / f"return_method_{method}.xlsx", {}, method)
     handed = []
-    monkeypatch.setattr(reader.pc, "CalamineWorkbook", calamine_spy(handed.append))
+    monkeypatch.setattr(pc, "CalamineWorkbook", calamine_spy(handed.append))
     read_return(path)
     assert handed == [path.read_bytes()]
 
@@ -240,8 +240,8 @@ _TAGS = ['<c r="A1">', '<c r="Z999" t="s">', '<c r="AA1">', '<c r="BL2000">', '<
                                                                        (100, 30), (5, 3)]))
 def test_the_quick_proof_of_bounds_accepts_nothing_the_exact_tests_refuse(tags, bounds):
     xml = "".join(tags).encode()
-    if reader._plainly_within(xml, *bounds):
-        assert reader._provably_within(xml, *bounds)
+    if reader.bounds.plainly_within(xml, *bounds):
+        assert reader.bounds.provably_within(xml, *bounds)
 
 
 # -- plan figures and cell numbers, exactly as before ----------------------------------------------------------

@@ -1,0 +1,104 @@
+"""How much of a sheet is read.
+
+python-calamine builds a dense grid up to a sheet's last used cell, so one value at XFD1048576 would cost
+it 512 GiB.  Each sheet is therefore read within max_rows × max_cols: a cheap linear check of the sheet
+XML (:func:`plainly_within`, else :func:`provably_within`) proves a normal workbook is within bounds, and
+calamine reads the package as it is (the fast path); anything it cannot prove goes through the streaming
+parse of parxl.reader.stream (the safe path).
+"""
+from __future__ import annotations
+
+import functools
+import re
+
+from .limits import FAST_AMPLIFY, FAST_PART, FAST_TOTAL, Budget
+from .package import Parts, stored_package
+from .refs import col_number
+from .scan import REF_TAG, error_scan, formula_scan
+from .sheets import NOT_READ, SHOWN, shared_string_parts, sheet_parts
+from .stream import rebuild_xlsx
+
+# -- the fast path: a linear check, at C speed, that calamine can read a sheet as it is --------------
+_CELL_WITHOUT_R = re.compile(rb'<c(?=[\s/>])(?! r=")')      # a cell whose first attribute is not r
+_ROW_WITHOUT_R = re.compile(rb'<row(?=[\s/>])(?! r=")')
+_BAD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]{1,7}")')     # an r that is no cell reference
+_PREFIXED = re.compile(rb"<[^\s<>/!?:]{1,64}:(?:c|row|sheetData|v|is|t|f)[\s/>]")
+_WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+
+
+def _fast_ok(xml: bytes, max_rows: int, max_cols: int) -> bool:
+    """True when every cell and row is provably within bounds: all carry an explicit, well-formed
+    ``r`` as their first attribute, none is namespace-prefixed, none lies beyond the bounds."""
+    return plainly_within(xml, max_rows, max_cols) or provably_within(xml, max_rows, max_cols)
+
+
+def provably_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
+    """The exact tests, for any sheet: each search stops at the first offender."""
+    if any(p.search(xml) for p in (_CELL_WITHOUT_R, _ROW_WITHOUT_R, _BAD_REF, _PREFIXED)):
+        return False
+    letters = set(_WIDE.findall(xml)) if max_cols >= 26 else {c for c, _ in REF_TAG.findall(xml)}
+    if any(col_number(c.decode()) > max_cols for c in letters):
+        return False
+    long_row = re.compile(rb'<(?:c r="[A-Z]{1,3}|row r=")([0-9]{%d,})"' % len(str(max_rows)))
+    return not any(int(r) > max_rows for r in set(long_row.findall(xml)))
+
+
+def plainly_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
+    """The usual sheet, proved within bounds in two quick searches: every cell's ``r`` a single letter
+    and fewer digits than ``max_rows`` has, every row's as many digits, nothing namespace-prefixed.  A
+    sheet that is not (columns past Z, a cell without ``r``...) is left to provably_within, which
+    accepts whatever this accepts."""
+    if max_cols < 26 or max_rows < 10:
+        return False
+    if _not_plain(len(str(max_rows)) - 1).search(xml):
+        return False
+    return not (_PREFIXED_END.search(xml) and _PREFIXED.search(xml))
+
+
+@functools.lru_cache(maxsize=8)
+def _not_plain(digits: int) -> re.Pattern:
+    return re.compile(rb'<(?:c(?=[\s/>])(?! r="[A-Z][0-9]{1,%d}")|row(?=[\s/>])(?! r="[0-9]{1,%d}"))'
+                      % (digits, digits))
+
+
+_PREFIXED_END = re.compile(rb":(?:c|row|sheetData|v|is|t|f)[\s/>]")   # how a _PREFIXED tag ends: rare, found fast
+
+
+def bounded_xlsx(parts: Parts, names, max_rows: int, max_cols: int, fast: bool = True,
+                  budget: Budget | None = None, skip: frozenset = NOT_READ):
+    """(bytes for calamine, {sheet: (error cells, formula cells)}, {sheet: (first outside cell, count)}): on
+    the fast path the package with the parts already inflated stored (see stored_package), otherwise a
+    bounded copy."""
+    sheets = sheet_parts(parts, names)
+    read = [(n, p) for n, p in sheets if n not in skip or n == SHOWN]     # the cover is read too
+    # every worksheet part in the package is checked, not only the ones we resolved
+    extra = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
+                   and n not in {p for _, p in sheets})
+    shared_tables = shared_string_parts(names)
+    total, shared_cells = 0, 0
+    for name, part in read + [(None, p) for p in extra]:
+        if not fast or part is None or parts.zf.getinfo(part).file_size > FAST_PART or total > FAST_TOTAL:
+            fast = False
+            break
+        xml = parts.read(part)
+        total += len(xml)
+        if shared_tables:
+            shared_cells += xml.count(b't="s"')
+        if not _fast_ok(xml, max_rows, max_cols):
+            fast = False
+            break
+    if fast and shared_cells:
+        longest = max(_longest_shared(parts.read(n)) for n in shared_tables)
+        fast = shared_cells * longest <= FAST_AMPLIFY
+    if fast:
+        cells = {}
+        for n, p in read:
+            xml = parts.read(p)
+            cells[n] = (error_scan(xml), formula_scan(xml))
+        return stored_package(parts), cells, {}
+    return rebuild_xlsx(parts, names, sheets, max_rows, max_cols, budget or Budget(), skip)
+
+
+def _longest_shared(sst: bytes) -> int:
+    """A bound on the length of any one shared string (in bytes of XML)."""
+    return max(map(len, sst.split(b"<si"))) if b"<si" in sst else len(sst)

@@ -1,0 +1,83 @@
+"""What calamine does not show of a fast-path sheet, found in its XML by linear scans: the cells holding an
+Excel error (calamine reads them as blank) and the cells holding a formula (calamine gives the cached
+result as if it were typed)."""
+from __future__ import annotations
+
+import re
+
+from .limits import FORMULA_TEXT
+from .refs import col_index, col_number
+
+REF_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_OPEN_C = re.compile(rb"<c [^<>]*>")
+
+
+def error_scan(xml: bytes) -> dict[tuple[int, int], str]:
+    """Cells holding Excel errors (#DIV/0!, #N/A...) in a fast-path sheet: calamine reads them as
+    blank.  Linear: each cell's value is looked for only between its tag and the next cell's."""
+    out: dict[tuple[int, int], str] = {}
+    if b't="e"' not in xml:
+        return out
+    tags = [(m.start(), m.end(), m.group()) for m in _OPEN_C.finditer(xml)]
+    for i, (start, end, tag) in enumerate(tags):
+        if b't="e"' not in tag or tag.endswith(b"/>"):
+            continue
+        limit = tags[i + 1][0] if i + 1 < len(tags) else len(xml)
+        close = xml.find(b"</c>", end, limit)
+        limit = close if close >= 0 else limit
+        v = xml.find(b"<v>", end, limit)
+        if v < 0:
+            continue
+        v_end = xml.find(b"</v>", v, limit)
+        m = REF_TAG.match(tag)
+        if v_end < 0 or not m:
+            continue
+        out[(int(m.group(2)) - 1, col_number(m.group(1).decode()) - 1)] = \
+            xml[v + 3:v_end].decode("utf-8", "replace")
+    return out
+
+
+# A formula element: <f>, <f t="shared" si="0"/> (a namespace-prefixed one, <x:f>, sends its sheet to the
+# safe path, as a prefixed cell or value does: see _PREFIXED).
+_F_TAG = re.compile(rb"<f(?=[\s/>])")
+_ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
+
+
+def formula_scan(xml: bytes) -> dict[tuple[int, int], bytes]:
+    """Cells holding a formula in a fast-path sheet (every cell there opens with ``<c r="..."``), each with
+    the formula's text as it stands in the XML (escaped; :meth:`Sheet.formula` decodes it when asked); a
+    shared formula's follower gets its master's.  Linear: a formula's cell is the tag just before it (as
+    the schema orders a cell's children), else it is looked for back only as far as the previous formula;
+    its text runs to the next tag."""
+    out: dict[tuple[int, int], bytes] = {}
+    shared: dict[bytes, bytes] = {}
+    lo, cell = 0, None
+    find, rfind = xml.find, xml.rfind
+    for m in _F_TAG.finditer(xml):
+        pos = m.start()
+        start = rfind(b"<", lo, pos)
+        if start < 0 or xml[start + 1:start + 2] != b"c" or xml[pos - 2] == 0x2F:
+            start = rfind(b'<c r="', lo, pos)      # not right after its cell's tag: an odd order, or none
+        if start >= 0:             # the cell this formula stands in, unless that cell closed before it
+            ref, end = REF_TAG.match(xml, start), find(b">", start, pos)
+            cell = None
+            if ref and end > 0 and xml[end - 1] != 0x2F and find(b"</c>", end, pos) < 0:
+                cell = (int(ref.group(2)) - 1, col_index(ref.group(1)))
+        elif cell is not None and find(b"</c>", lo, pos) >= 0:
+            cell = None            # a second formula element, after its cell closed
+        lo = pos
+        close = find(b">", m.end())
+        if close < 0:
+            break
+        text = b""
+        if xml[close - 1] != 0x2F:
+            stop = find(b"<", close)
+            text = xml[close + 1:stop if stop >= 0 else len(xml)][:8 * FORMULA_TEXT]
+        if find(b"shared", m.end(), close) >= 0:
+            attrs = dict(_ATTR.findall(xml[m.end():close]))
+            if attrs.get(b"t") == b"shared":
+                si = attrs.get(b"si", b"")
+                text = shared.setdefault(si, text) if text else shared.get(si, b"")
+        if cell is not None and cell not in out:
+            out[cell] = text
+    return out
