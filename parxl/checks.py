@@ -23,7 +23,7 @@ from .findings import Findings
 from .identity import FIELDS, verify
 from .layout import (COLUMNS, COVER_SHEET, HEADER_ROW, IDENTITY_SHEET, LIST_SHEET, REFERENCE_PREFIX,
                      Row, SheetLayout, agency_layout, agency_layout_hash, cell_name, col_letter, column_places)
-from .measures import NUMERIC_KEYS, Inputs, judge, measure_of
+from .measures import Inputs, Rule, rules as compiled_rules
 from .periods import Period
 from .plan import Plan
 from .reader import CellError, Sheet, Workbook
@@ -41,8 +41,8 @@ EMITS = frozenset({
     "layout.sheet-unknown", "row.missing", "row.unknown", "row.duplicate", "row.moved",
     # the values (evaluate, which also adds the parse errors that parxl.values.EMITS declares)
     "value.formula", "value.error-cell", "value.coerced", "value.fraction-for-percent", "value.implausible",
-    "value.date-future", "value.date-outside-window", "value.numerator-gt-denominator", "value.zero-baseline",
-    "value.zero-denominator", "value.evidence-missing", "value.missing",
+    "value.date-future", "value.date-outside-window", "value.missing",
+    # (and why a row is not judged: the measure's reasons, parxl.measures.EMITS)
     # the return as a whole (check_return)
     "return.blank", "return.carried-only", "return.carried-unchanged", "return.reissued-untouched",
 })
@@ -107,11 +107,12 @@ def check_return(wb: Workbook, plan: Plan, period: Period, key: bytes | None) ->
         return out
     values = Findings()
     manifest = carryover.decode(out.identity.get(carryover.FIELD))
+    rules = compiled_rules(plan, period)
     filled = carried = False
     for s in sheets:
         for row in s.rows:
             found = rows.get(row.indicator.code)
-            res = evaluate(row, found, agency, period, wb.name, values, manifest.get(row.indicator.code))
+            res = evaluate(rules[row.indicator.code], found, agency, wb.name, values, manifest.get(row.indicator.code))
             out.results[row.indicator.code] = res
             if found is not None and _holds_input(row, found, skip=res.carried):
                 filled = True
@@ -390,21 +391,23 @@ def _compare_locked(row: Row, fr: FoundRow, F) -> None:
 
 # -- values and results ------------------------------------------------------------------------
 
-def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: str, findings: Findings,
+def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: Findings,
              carried: tuple[tuple[str, ...], str] | None = None) -> Result:
-    """Parse the row's inputs (each problem a finding at its cell), then judge it by the measure's rules.
-    ``carried``: the row's entry in the workbook's carry-over manifest (:mod:`parxl.carryover`), if any."""
-    ind = row.indicator
+    """Parse the row's inputs (each problem a finding at its cell), then judge it by its compiled rule
+    (:class:`~parxl.measures.Rule`).  ``carried``: the row's entry in the workbook's carry-over manifest
+    (:mod:`parxl.carryover`), if any."""
+    ind = rule.indicator
     if fr is None:
         return Result(agency, ind.code, Verdict.MISSING_DATA, file=file)
     loc = dict(file=file, agency=agency, sheet=fr.sheet.name, indicator=ind.code)
-    m = measure_of(ind)
-    keys = m.inputs(ind)
+    keys = rule.inputs
+    whole = dict(rule.numeric)
     inp = Inputs()
     got: dict[str, Any] = {}
+    formulas = fr.sheet.formulas
     for key in keys:
         c = fr.cols.get(key)
-        if (fr.row, c) in fr.sheet.formulas:    # its cached result is not what the agency reported: refused
+        if formulas and (fr.row, c) in formulas:    # its cached result is not what the agency reported: refused
             formula = fr.sheet.formula(fr.row, c)
             findings.add("value.formula", cell=fr.where(key), seen=f"={formula}" if formula else "=…", **loc)
             inp.invalid.add(key)
@@ -416,8 +419,8 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
             findings.add("value.error-cell", cell=fr.where(key), seen=raw.code, **loc)
             inp.invalid.add(key)
             continue
-        if key in NUMERIC_KEYS:
-            p = V.number(raw, whole=m.whole(key))
+        if key in whole:
+            p = V.number(raw, whole=whole[key])
         else:
             p = _PARSE[key](raw)
         if p.note:
@@ -426,7 +429,7 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
         if p.error:
             extra = _error_detail(p, raw)
             findings.add(p.error, cell=fr.where(key), seen=raw, **loc, **extra)
-            if key in NUMERIC_KEYS or key == "status":
+            if key in whole or key == "status":
                 inp.invalid.add(key)
             continue
         if p.warning:
@@ -435,13 +438,23 @@ def evaluate(row: Row, fr: FoundRow | None, agency: str, period: Period, file: s
             got[key] = p.value
     inp.status = got.get("status")
     inp.evidence = got.get("evidence")
-    inp.numbers = {k: got.get(k) for k in keys if k in NUMERIC_KEYS}
-    _rescale_percent(ind, inp, fr, findings, loc)
-    _plausible(ind, inp, fr, findings, loc)
+    inp.numbers = {k: got.get(k) for k in whole}
+    rescaled = rule.rescale(inp)
+    if rescaled:
+        key, typed, read = rescaled
+        findings.add("value.fraction-for-percent", cell=fr.where(key), seen=_num(typed), expected=_num(read), **loc)
+    for key, x in rule.implausible(inp):
+        findings.add("value.implausible", cell=fr.where(key), seen=_num(x), expected=_num(rule.bound), **loc)
     doc_date = got.get("doc_date")
-    _check_dates(period, doc_date, fr, findings, loc)
-    j = judge(ind, inp, period)
-    _explain(j.verdict, ind, inp, keys, fr, findings, loc)
+    _check_dates(rule.period, doc_date, fr, findings, loc)
+    j = rule.judge(inp)
+    for code, key, seen, expected in rule.reasons(j.verdict, inp):
+        extra = {"seen": _num(seen)} if seen is not None else {}
+        if expected is not None:
+            extra["expected"] = _num(expected)
+        elif code == "value.missing":
+            extra["expected"] = _COLUMN_HEADER[key]
+        findings.add(code, cell=fr.where(key), **extra, **loc)
     if inp.status is TaskStatus.DONE and inp.evidence and doc_date is None and "doc_date" not in inp.invalid:
         findings.add("value.missing", cell=fr.where("doc_date"), expected=_COLUMN_HEADER["doc_date"], **loc)
     kept = carried[0] if carried and carryover.unchanged(carried, got) else ()
@@ -471,27 +484,6 @@ def _warning_detail(p: V.Parsed, raw) -> dict:
     return {"seen": str(p.value)[:1]}
 
 
-def _rescale_percent(ind, inp: Inputs, fr: FoundRow, findings: Findings, loc: dict) -> None:
-    """A percentage typed as a fraction (0.42 beside a baseline of 40): read as 42, as the self-check does."""
-    for key, other in (("value", "baseline"), ("baseline", "value")):
-        scaled = measure_of(ind).percent_as_fraction(ind, inp, key, other)
-        if scaled is not None:
-            findings.add("value.fraction-for-percent", cell=fr.where(key), seen=_num(inp.numbers[key]),
-                         expected=_num(scaled), **loc)
-            inp.numbers[key] = scaled
-            return
-
-
-def _plausible(ind, inp: Inputs, fr: FoundRow, findings: Findings, loc: dict) -> None:
-    """A value above the indicator's plausible maximum is kept, and reported at its cell."""
-    bound = ind.bound
-    if bound is None:
-        return
-    for key, x in inp.numbers.items():
-        if x is not None and x > bound:
-            findings.add("value.implausible", cell=fr.where(key), seen=_num(x), expected=_num(bound), **loc)
-
-
 def _check_dates(period: Period, doc_date, fr: FoundRow, findings: Findings, loc: dict) -> None:
     """The document date lies in the period's evidence window (one definition: Period.evidence_window)."""
     if doc_date is None:
@@ -503,27 +495,6 @@ def _check_dates(period: Period, doc_date, fr: FoundRow, findings: Findings, loc
     elif doc_date < start:
         findings.add("value.date-outside-window", cell=fr.where("doc_date"), seen=f"{doc_date:%d/%m/%Y}",
                      expected=f"{start:%d/%m/%Y} – {end:%d/%m/%Y}", **loc)
-
-
-def _explain(verdict: Verdict, ind, inp: Inputs, keys, fr: FoundRow, findings: Findings, loc: dict) -> None:
-    """The finding that says why a row is not judged (the value problems were reported as they were read)."""
-    n, d = inp.n("numerator"), inp.n("denominator")
-    if verdict is Verdict.INVALID and not inp.invalid:
-        if n is not None and d is not None and n > d:
-            findings.add("value.numerator-gt-denominator", cell=fr.where("numerator"), seen=_num(n),
-                         expected=_num(d), **loc)
-        else:
-            findings.add("value.zero-baseline", cell=fr.where("baseline"), **loc)
-    elif verdict is Verdict.NOT_APPLICABLE and inp.status is not TaskStatus.NOT_APPLICABLE:
-        findings.add("value.zero-denominator", cell=fr.where("denominator"), **loc)
-    elif verdict is Verdict.MISSING_EVIDENCE:
-        findings.add("value.evidence-missing", cell=fr.where("evidence"), **loc)
-    elif verdict is Verdict.MISSING_DATA:
-        blank = [k for k in keys if (k in NUMERIC_KEYS and inp.n(k) is None) or (k == "status" and
-                                                                                     measure_of(ind).kind == "done"
-                                                                                     and inp.status is None)]
-        for k in blank:
-            findings.add("value.missing", cell=fr.where(k), expected=_COLUMN_HEADER[k], **loc)
 
 
 _COLUMN_HEADER = {c.key: c.header for c in COLUMNS}

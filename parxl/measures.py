@@ -42,13 +42,22 @@ random inputs and each row must show the merge's verdict word.
 from __future__ import annotations
 
 import math
+import weakref
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Callable, ClassVar
+from typing import TYPE_CHECKING, Callable, ClassVar, NamedTuple
 
 from .deadlines import Due
-from .plan import Indicator, Target, exact
+from .sheetnames import LIST_SHEET, MAX_TEXT
+from .target import Target, exact
 from .vocab import ProvinceVerdict, TaskStatus, Verdict
+
+if TYPE_CHECKING:       # the plan model imports the measures (to validate its indicators), not the other way
+    from .plan import Indicator
+
+# the codes this module adds: why a row is not judged (Measure.reasons; parxl.checks adds them at their cells)
+EMITS = frozenset({"value.numerator-gt-denominator", "value.zero-baseline", "value.zero-denominator",
+                   "value.evidence-missing", "value.missing"})
 
 NUMERIC_KEYS = ("numerator", "denominator", "value", "baseline")
 TEXT_KEYS = ("status", "evidence", "doc_date", "issues", "proposals")
@@ -68,6 +77,14 @@ class Inputs:
         return self.numbers.get(key)
 
 
+class Reason(NamedTuple):
+    """Why a row is not judged, as the finding the merge adds at the input's cell."""
+    code: str
+    key: str                              # the input whose cell it points at
+    seen: Fraction | None = None
+    expected: Fraction | None = None
+
+
 @dataclass(frozen=True)
 class Judgement:
     verdict: Verdict
@@ -83,20 +100,100 @@ class Judgement:
 
 def judge(ind: Indicator, inp: Inputs, period) -> Judgement:
     """The agency's verdict on one indicator in the report of ``period`` (a :class:`~parxl.periods.Period`),
-    by the shared rules and its kind's own."""
-    m = measure_of(ind)
-    if inp.invalid:
-        return Judgement(Verdict.INVALID)
-    if inp.status is TaskStatus.NOT_APPLICABLE:
-        return Judgement(Verdict.NOT_APPLICABLE)
-    early = m.refuse(ind, inp)
-    if early is not None:
-        return Judgement(early)
-    if inp.status is TaskStatus.DONE and not inp.evidence:
-        return Judgement(Verdict.MISSING_EVIDENCE)
-    if m.missing(ind, inp):
-        return Judgement(Verdict.MISSING_DATA)
-    return m.verdict(ind, inp, ind.due.at(period))
+    by the shared rules and its kind's own (:meth:`Rule.judge`; the merge uses the rules compiled once, see
+    :func:`rules`)."""
+    return Rule.of(ind, period).judge(inp)
+
+
+# -- one indicator's rule, compiled once per plan and period ---------------------------------------------
+
+@dataclass(frozen=True, eq=False)
+class Rule:
+    """One indicator's rule in the report of one period, worked out once: its measure, the inputs the agency
+    types (and which are whole numbers), the plausible bound on them, and where the period stands against
+    the task's deadline.  The merge judges every row of every return with it, the writer writes the
+    self-check formula and the validations from it, and the parity test holds the two twins to each other
+    through it."""
+    indicator: Indicator
+    measure: Measure
+    period: object
+    inputs: tuple[str, ...]
+    numeric: tuple[tuple[str, bool], ...]     # (input key, whole number?) of every number typed
+    bound: Fraction | None                     # the largest plausible number (None: nothing numeric)
+    due: Due                                   # where the period stands against the deadline
+
+    @classmethod
+    def of(cls, ind: Indicator, period) -> "Rule":
+        m = MEASURES[ind.measure]
+        keys = m.inputs(ind)
+        return cls(ind, m, period, keys, tuple((k, m.whole(k)) for k in keys if k in NUMERIC_KEYS),
+                   ind.bound, ind.due.at(period))
+
+    # the merge ----------------------------------------------------------------------------------------
+    def judge(self, inp: Inputs) -> Judgement:
+        """The shared rules, in order, around the measure's own (the module's docstring)."""
+        m, ind = self.measure, self.indicator
+        if inp.invalid:
+            return Judgement(Verdict.INVALID)
+        if inp.status is TaskStatus.NOT_APPLICABLE:
+            return Judgement(Verdict.NOT_APPLICABLE)
+        early = m.refuse(ind, inp)
+        if early is not None:
+            return Judgement(early)
+        if inp.status is TaskStatus.DONE and not inp.evidence:
+            return Judgement(Verdict.MISSING_EVIDENCE)
+        if m.missing(ind, inp):
+            return Judgement(Verdict.MISSING_DATA)
+        return m.verdict(ind, inp, self.due)
+
+    def rescale(self, inp: Inputs) -> tuple[str, Fraction, Fraction] | None:
+        """A percentage typed as a fraction (0.42 beside a baseline of 40), read as the self-check reads it:
+        (input key, as typed, as read), after setting it in ``inp``; None when there is none."""
+        for key, other in (("value", "baseline"), ("baseline", "value")):
+            scaled = self.measure.percent_as_fraction(self.indicator, inp, key, other)
+            if scaled is not None:
+                typed, inp.numbers[key] = inp.numbers[key], scaled
+                return key, typed, scaled
+        return None
+
+    def implausible(self, inp: Inputs) -> list[tuple[str, Fraction]]:
+        """The numbers above the indicator's plausible bound (kept, and reported at their cells)."""
+        b = self.bound
+        if b is None:
+            return []
+        return [(k, x) for k, x in inp.numbers.items() if x is not None and x > b]
+
+    def reasons(self, verdict: Verdict, inp: Inputs) -> list[Reason]:
+        """Why a row is not judged, as findings (code, input key, seen, expected): the measure's own reasons
+        (a numerator above its denominator, a zero baseline...) or the shared ones (evidence missing, an input
+        left blank).  The problems with single values were found as they were read."""
+        return self.measure.reasons(self.indicator, verdict, inp)
+
+    # the workbook -------------------------------------------------------------------------------------
+    def formula(self, cell: Callable[[str], str]) -> str:
+        """The self-check formula of the row whose input cells ``cell`` names: :meth:`judge` in Excel."""
+        return _self_check(self, cell)
+
+    def validation(self, key: str, cell: Callable[[str], str]) -> dict:
+        """The Excel validation of the input ``key`` (an xlsxwriter ``data_validation`` dict; the writer fits
+        its messages to Excel's limits): what the merge accepts, said where the agency types."""
+        return self.measure.validation(self.indicator, key, cell, self.period)
+
+    def computed(self, cell: Callable[[str], str]) -> tuple[str, str] | None:
+        """A column the workbook computes for the agency to see (key, formula), if any."""
+        return self.measure.computed_formula(self.indicator, Excel(cell))
+
+
+def rules(plan, period) -> dict[str, Rule]:
+    """Every indicator's :class:`Rule` for the report of ``period``, compiled once per plan and period."""
+    per_plan = _COMPILED.setdefault(plan, {})
+    got = per_plan.get(period)
+    if got is None:
+        got = per_plan[period] = {i.code: Rule.of(i, period) for i in plan.indicators}
+    return got
+
+
+_COMPILED: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
 
 
 class Excel:
@@ -151,15 +248,19 @@ def _word(v: Verdict) -> str:
 
 
 def self_check_formula(ind: Indicator, cell: Callable[[str], str], period) -> str:
-    """The workbook's self-check for one row of the workbook for ``period``: the shared rules, in
-    :func:`judge`'s order, around the kind's."""
-    m = measure_of(ind)
+    """The workbook's self-check for one row of the workbook for ``period`` (:meth:`Rule.formula`)."""
+    return Rule.of(ind, period).formula(cell)
+
+
+def _self_check(rule: Rule, cell: Callable[[str], str]) -> str:
+    """The shared rules, in :meth:`Rule.judge`'s order, around the kind's, as one Excel formula."""
+    m, ind = rule.measure, rule.indicator
     x = Excel(cell)
-    refused = ([f"ISERROR({cell(k)})" for k in m.inputs(ind) if k not in NUMERIC_KEYS] + [x.status_refused()]
-               + [x.refused(k, m.whole(k)) for k in m.inputs(ind) if k in NUMERIC_KEYS])
+    refused = ([f"ISERROR({cell(k)})" for k in rule.inputs if k not in NUMERIC_KEYS] + [x.status_refused()]
+               + [x.refused(k, whole) for k, whole in rule.numeric])
     kind_refused, kind_na = m.refuse_formula(ind, x)
     missing = m.missing_formula(ind, x)
-    body = m.verdict_formula(ind, x, ind.due.at(period))
+    body = m.verdict_formula(ind, x, rule.due)
     parts = [(f"IFERROR(OR({','.join(refused)}),TRUE)", Verdict.INVALID),
              (x.status_is(TaskStatus.NOT_APPLICABLE), Verdict.NOT_APPLICABLE)]
     # AND() evaluates every argument: a blank input's NUMBERVALUE error must not escape
@@ -314,6 +415,57 @@ class Measure:
         """A column the workbook computes for the agency to see (key, formula), if any."""
         return None
 
+    # why a row is not judged -------------------------------------------------------------------------
+    def reasons(self, ind: Indicator, verdict: Verdict, inp: Inputs) -> list[Reason]:
+        """The findings (code, input key, seen, expected) that say why ``verdict`` is not a judgement: the
+        shared ones here, a kind's own refusals in its class."""
+        if verdict is Verdict.MISSING_EVIDENCE:
+            return [Reason("value.evidence-missing", "evidence")]
+        if verdict is Verdict.MISSING_DATA:
+            return [Reason("value.missing", k) for k in self.inputs(ind) if k in NUMERIC_KEYS and inp.n(k) is None]
+        return []
+
+    # the validations the agency meets as it types --------------------------------------------------------
+    def validation(self, ind: Indicator, key: str, cell: Callable[[str], str], period) -> dict:
+        """The Excel validation of input ``key`` (an xlsxwriter ``data_validation`` dict): the shared inputs
+        here, the kind's numbers in :meth:`number_validation`."""
+        if key in NUMERIC_KEYS:
+            return self.number_validation(ind, key, cell)
+        if key == "status":
+            return {"validate": "list", "source": f"={LIST_SHEET}!$A$1:$A${len(TaskStatus)}",
+                    "input_title": "Tình trạng", "input_message": f"Chọn trong danh sách. {_target(ind)}",
+                    "error_message": "Chỉ chọn một tình trạng trong danh sách."}
+        if key == "doc_date":
+            lo, hi = period.evidence_window
+            return {"validate": "date", "criteria": "between", "minimum": lo, "maximum": hi,
+                    "input_title": "Ngày văn bản", "input_message": "Ngày ban hành văn bản minh chứng, dạng dd/mm/yyyy.",
+                    "error_message": f"Ngày phải từ {lo:%d/%m/%Y} đến hạn gửi {hi:%d/%m/%Y}."}
+        title = {"evidence": "Minh chứng", "issues": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}[key]
+        msg = {"evidence": "Số, ký hiệu, ngày của văn bản hoặc đường dẫn minh chứng."}.get(
+            key, "Ghi ngắn gọn, tối đa 2000 ký tự.")
+        return {"validate": "length", "criteria": "<=", "value": MAX_TEXT, "input_title": title,
+                "input_message": msg, "error_message": f"Tối đa {MAX_TEXT} ký tự."}
+
+    def number_validation(self, ind: Indicator, key: str, cell: Callable[[str], str]) -> dict:
+        """The validation of a number the kind asks for ("Kết quả": a whole number for a count)."""
+        if self.whole(key):
+            return {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Kết quả",
+                    "input_message": f"{ind.value_label or ind.label}. Số nguyên ≥ 0. {_target(ind)}",
+                    "error_message": "Kết quả phải là số nguyên không âm."}
+        return {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": "Kết quả",
+                "input_message": f"{ind.value_label or ind.label}. {_target(ind)}",
+                "error_message": "Kết quả phải là số không âm."}
+
+    # the year ----------------------------------------------------------------------------------------
+    numeric: ClassVar[bool] = True          # the agency types a figure (a task's completion is a status)
+    running_total: ClassVar[bool] = False   # its figures count things since the year's start, by default
+
+    def cumulative(self, ind: Indicator) -> bool:
+        """Whether the figures typed are running totals since the year's start, which cannot fall from one
+        period to the next (the plan's ``cumulative``, else the kind's default: counts are, rates are not —
+        a rate's denominator is often a stock such as procedures in force or staff)."""
+        return self.running_total if ind.spec.cumulative is None else ind.spec.cumulative
+
     # province ----------------------------------------------------------------------------------------
     def aggregate(self, ind: Indicator, results: list, returned: int, period) -> ProvinceFigure:
         """The province figure in the report of ``period`` from every reporter's result."""
@@ -329,6 +481,10 @@ class Measure:
     def _not_yet(self, ind: Indicator, period) -> bool:
         """The target waits for a deadline that lies after ``period``."""
         return self.waits(ind) and ind.due.at(period) is Due.NOT_YET
+
+
+def _target(ind: Indicator) -> str:
+    return f"Mục tiêu: {ind.target_vi()}."
 
 
 def _met(t: Target, value: Fraction) -> Judgement:
@@ -396,6 +552,26 @@ class Rate(Measure):
             return Verdict.NOT_APPLICABLE        # nothing arose: 0 cases, so no rate
         return None
 
+    def reasons(self, ind, verdict, inp):
+        n, d = inp.n("numerator"), inp.n("denominator")
+        if verdict is Verdict.INVALID and not inp.invalid:
+            return [Reason("value.numerator-gt-denominator", "numerator", n, d)]
+        if verdict is Verdict.NOT_APPLICABLE and inp.status is not TaskStatus.NOT_APPLICABLE:
+            return [Reason("value.zero-denominator", "denominator")]
+        return super().reasons(ind, verdict, inp)
+
+    def number_validation(self, ind, key, cell):
+        if key == "numerator":
+            c, d = cell("numerator"), cell("denominator")
+            return {"validate": "custom",
+                    "value": f'=AND(ISNUMBER({c}),{c}>=0,{c}=INT({c}),OR(NOT(ISNUMBER({d})),{c}<={d}))',
+                    "input_title": "Tử số",
+                    "input_message": f"{ind.numerator}. Số nguyên ≥ 0, không lớn hơn mẫu số. {_target(ind)}",
+                    "error_message": "Tử số phải là số nguyên không âm và không lớn hơn mẫu số."}
+        return {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Mẫu số",
+                "input_message": f"{ind.denominator}. Số nguyên ≥ 0.",
+                "error_message": "Mẫu số phải là số nguyên không âm."}
+
     def verdict(self, ind, inp, due):
         n, d = inp.n("numerator"), inp.n("denominator")
         j = _met(ind.target, n * 100 / d)
@@ -429,6 +605,7 @@ class Rate(Measure):
 class Count(Measure):
     kind, default_rule = "count", "sum"
     bounds_target = True
+    running_total = True
 
     def example(self, ind, meet, rng):
         t = ind.target
@@ -561,6 +738,19 @@ class Change(Measure):
         b = self._baseline(ind, inp)
         return Verdict.INVALID if b == 0 else None
 
+    def reasons(self, ind, verdict, inp):
+        if verdict is Verdict.INVALID and not inp.invalid:
+            return [Reason("value.zero-baseline", "baseline")]
+        return super().reasons(ind, verdict, inp)
+
+    def number_validation(self, ind, key, cell):
+        if key == "baseline":
+            y = ind.target.baseline_year
+            return {"validate": "decimal", "criteria": ">", "value": 0, "input_title": f"Số liệu năm {y}",
+                    "input_message": f"Số liệu cùng loại của năm {y} (năm gốc), lớn hơn 0.",
+                    "error_message": "Số liệu năm gốc phải là số lớn hơn 0."}
+        return super().number_validation(ind, key, cell)
+
     def verdict(self, ind, inp, due):
         v, b = inp.n("value"), self._baseline(ind, inp)
         j = _met(ind.target, (v - b) * 100 / b)
@@ -611,6 +801,7 @@ class Change(Measure):
 
 class Done(Measure):
     kind, default_rule = "done", "each"
+    numeric = False
 
     def waits(self, ind):
         return True
@@ -631,6 +822,11 @@ class Done(Measure):
 
     def missing_formula(self, ind, x):
         return x.blank("status")
+
+    def reasons(self, ind, verdict, inp):
+        if verdict is Verdict.MISSING_DATA:
+            return [Reason("value.missing", "status")] if inp.status is None else []
+        return super().reasons(ind, verdict, inp)
 
     def verdict(self, ind, inp, due):
         if inp.status is TaskStatus.DONE:

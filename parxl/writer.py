@@ -19,7 +19,7 @@ from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
                      PRINT_SCALE, PRINTED, REFERENCE_COLUMN, REFERENCE_HEADER, REFERENCE_WIDTH,
                      Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, column_places)
-from .measures import NUMERIC_KEYS, Excel, Inputs, judge, measure_of, self_check_formula
+from .measures import NUMERIC_KEYS, Inputs, measure_of, rules as compiled_rules
 from .outputs import atomic_path
 from .periods import Period
 from .plan import Indicator, Plan
@@ -223,6 +223,7 @@ class _Book:
         self.wb, self.plan, self.agency, self.period, self.fields = wb, plan, agency, period, fields
         self.password, self.previous, self.carried, self.refill = password, previous, carried or {}, refill
         self.place = column_places(previous is not None)    # the task text and role move past "Kỳ trước"
+        self.rules = compiled_rules(plan, period)           # each row's rule, compiled once
         created = dt.datetime.combine(dt.date.fromisoformat(fields["issued"]), dt.time(8, 0))
         wb.set_properties({"title": f"{period.label_vi} - {plan.registry.name(agency)}",
                            "subject": plan.title, "author": "parxl", "company": plan.province,
@@ -449,16 +450,17 @@ class _Book:
         for key, text in locked.items():
             ws.write_string(r, self.place[key], text, self.fmt["locked"])
         inputs = set(row.inputs)
-        m = measure_of(ind)
+        rule = self.rules[ind.code]
+        whole = dict(rule.numeric)
         R = lambda k: cell_name(r, COL[k])  # noqa: E731
-        computed = m.computed_formula(ind, Excel(R))
+        computed = rule.computed(R)
         last = None if self.previous is None else self.previous.of(self.agency).get(ind.code)
         carried = self.carried.get(ind.code, {})
         for c in COLUMNS:
             j = COL[c.key]
             if c.key in inputs:
                 fm = ("input_date" if c.key == "doc_date" else "input" if c.key not in NUMERIC_KEYS
-                      else "input_num" if m.whole(c.key) else "input_dec")
+                      else "input_num" if whole[c.key] else "input_dec")
                 x = carried.get(c.key)
                 fix = self.refill.fixes.get((ind.code, c.key)) if self.refill else None
                 if fix:
@@ -475,7 +477,7 @@ class _Book:
                     ws.write_datetime(r, j, dt.datetime.combine(x, dt.time()), self.fmt[fm])
                 else:
                     ws.write_string(r, j, str(x.value if isinstance(x, TaskStatus) else x), self.fmt[fm])
-                self._validate(ws, r, j, c.key, ind)
+                self._validate(ws, r, j, rule.validation(c.key, R))
             elif c.key == "baseline" and ind.target.baseline_value is not None:
                 ws.write_number(r, j, ind.target.baseline_value, self.fmt["locked"])
             elif computed and c.key == computed[0]:
@@ -486,8 +488,7 @@ class _Book:
         # the cached result is the Python twin's verdict on the row as written (blank, or prefilled)
         prefilled = Inputs(carried.get("status"), carried.get("evidence"),
                            {k: v for k, v in carried.items() if k in NUMERIC_KEYS})
-        ws.write_formula(r, COL["self_check"], self_check_formula(ind, R, self.period), self.fmt["formula"],
-                         judge(ind, prefilled, self.period).verdict.vi)
+        ws.write_formula(r, COL["self_check"], rule.formula(R), self.fmt["formula"], rule.judge(prefilled).verdict.vi)
         texts = [(COLUMNS[COL[k]].width, t) for k, t in locked.items()]
         if self.previous is not None:
             ref = reference_text(last, ind)
@@ -495,47 +496,9 @@ class _Book:
             texts.append((REFERENCE_WIDTH, ref))
         ws.set_row(r, max(45, row_height(texts)))
 
-    def _validate(self, ws, r: int, j: int, key: str, ind: Indicator):
-        target = f"Mục tiêu: {ind.target_vi()}."
-        if key == "status":
-            v = {"validate": "list", "source": f"={LIST_SHEET}!$A$1:$A${len(TaskStatus)}",
-                 "input_title": "Tình trạng", "input_message": f"Chọn trong danh sách. {target}",
-                 "error_message": "Chỉ chọn một tình trạng trong danh sách."}
-        elif key == "numerator":
-            d = cell_name(r, COL["denominator"])
-            c = cell_name(r, j)
-            v = {"validate": "custom",
-                 "value": f'=AND(ISNUMBER({c}),{c}>=0,{c}=INT({c}),OR(NOT(ISNUMBER({d})),{c}<={d}))',
-                 "input_title": "Tử số", "input_message": f"{ind.numerator}. Số nguyên ≥ 0, không lớn hơn mẫu số. {target}",
-                 "error_message": "Tử số phải là số nguyên không âm và không lớn hơn mẫu số."}
-        elif key == "denominator":
-            v = {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Mẫu số",
-                 "input_message": f"{ind.denominator}. Số nguyên ≥ 0.",
-                 "error_message": "Mẫu số phải là số nguyên không âm."}
-        elif key == "value" and measure_of(ind).whole("value"):
-            v = {"validate": "integer", "criteria": ">=", "value": 0, "input_title": "Kết quả",
-                 "input_message": f"{ind.value_label or ind.label}. Số nguyên ≥ 0. {target}",
-                 "error_message": "Kết quả phải là số nguyên không âm."}
-        elif key == "value":
-            v = {"validate": "decimal", "criteria": ">=", "value": 0, "input_title": "Kết quả",
-                 "input_message": f"{ind.value_label or ind.label}. {target}",
-                 "error_message": "Kết quả phải là số không âm."}
-        elif key == "baseline":
-            v = {"validate": "decimal", "criteria": ">", "value": 0,
-                 "input_title": f"Số liệu năm {ind.target.baseline_year}",
-                 "input_message": f"Số liệu cùng loại của năm {ind.target.baseline_year} (năm gốc), lớn hơn 0.",
-                 "error_message": "Số liệu năm gốc phải là số lớn hơn 0."}
-        elif key == "doc_date":
-            lo, hi = self.period.evidence_window
-            v = {"validate": "date", "criteria": "between", "minimum": lo, "maximum": hi,
-                 "input_title": "Ngày văn bản", "input_message": "Ngày ban hành văn bản minh chứng, dạng dd/mm/yyyy.",
-                 "error_message": f"Ngày phải từ {lo:%d/%m/%Y} đến hạn gửi {hi:%d/%m/%Y}."}
-        else:
-            title = {"evidence": "Minh chứng", "issues": "Khó khăn, vướng mắc", "proposals": "Đề xuất, kiến nghị"}[key]
-            msg = {"evidence": "Số, ký hiệu, ngày của văn bản hoặc đường dẫn minh chứng."}.get(
-                key, "Ghi ngắn gọn, tối đa 2000 ký tự.")
-            v = {"validate": "length", "criteria": "<=", "value": MAX_TEXT, "input_title": title,
-                 "input_message": msg, "error_message": f"Tối đa {MAX_TEXT} ký tự."}
+    def _validate(self, ws, r: int, j: int, v: dict):
+        """The input's validation (the measure's, :meth:`~parxl.measures.Rule.validation`), its messages fitted
+        to what Excel shows."""
         v.setdefault("error_type", "stop")
         v["error_title"] = "Giá trị không hợp lệ"
         v["input_message"] = _fit(v["input_message"], MAX_MESSAGE)
