@@ -48,12 +48,9 @@ def cumulative_keys(ind) -> tuple[str, ...]:
     """The inputs of ``ind`` that count things since the year's start: whole numbers, not a baseline, of an
     indicator whose figures are running totals (the plan's ``cumulative``; by default counts are, rates are not:
     a rate's denominator is often a stock — procedures in force, staff — that may fall)."""
-    cumulative = ind.spec.cumulative
-    if cumulative is None:
-        cumulative = ind.measure == "count"
-    if not cumulative:
-        return ()
     m = measure_of(ind)
+    if not m.cumulative(ind):
+        return ()
     return tuple(k for k in m.inputs(ind) if k in ("numerator", "denominator", "value") and m.whole(k))
 
 

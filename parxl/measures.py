@@ -48,6 +48,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Callable, ClassVar, NamedTuple
 
 from .deadlines import Due
+from .i18n import _
 from .sheetnames import LIST_SHEET, MAX_TEXT
 from .target import Target, exact
 from .vocab import ProvinceVerdict, TaskStatus, Verdict
@@ -383,7 +384,7 @@ class Measure:
 
     def unit(self, ind: Indicator, rule: str) -> str:
         """The unit of the province figure."""
-        return "%" if rule == "each" else ind.unit
+        return "%" if rule == "each" else self.figure_unit(ind)
 
     # Python twins ------------------------------------------------------------------------------------
     def percent_as_fraction(self, ind: Indicator, inp: Inputs, key: str, other: str) -> Fraction | None:
@@ -466,6 +467,24 @@ class Measure:
         a rate's denominator is often a stock such as procedures in force or staff)."""
         return self.running_total if ind.spec.cumulative is None else ind.spec.cumulative
 
+    # the plan import and the plan diff --------------------------------------------------------------------
+    each_by_agency: ClassVar[bool] = False  # a target set "for each agency" is met agency by agency (rule "each")
+    needs_baseline: ClassVar[bool] = False  # the target compares with a baseline year
+
+    def word(self) -> str:
+        """The kind's name as the operator reads it ("tỷ lệ" in Vietnamese)."""
+        raise NotImplementedError
+
+    def figure_unit(self, ind: Indicator) -> str:
+        """The unit of the figure an agency's inputs make ("%" for a rate or a change)."""
+        return ind.unit
+
+    def draft(self, unit: str, label: str, quantity_unit: str) -> tuple[dict, list[str]]:
+        """The indicator fields (beyond ``measure``) a target phrase of this kind drafts in ``plan import``, in
+        the order the draft writes them, and what a person should review.  ``unit``: the phrase's own unit;
+        ``label``: the row's words, shortened; ``quantity_unit``: the unit the row's words suggest."""
+        return {"unit": unit, "value_label": label}, []
+
     # province ----------------------------------------------------------------------------------------
     def aggregate(self, ind: Indicator, results: list, returned: int, period) -> ProvinceFigure:
         """The province figure in the report of ``period`` from every reporter's result."""
@@ -509,6 +528,16 @@ def _short_formula(x: "Excel", due: Due) -> str:
 
 class Rate(Measure):
     kind, default_rule = "rate", "ratio"
+    each_by_agency = True
+
+    def word(self):
+        return _("rate")
+
+    def figure_unit(self, ind):
+        return "%"
+
+    def draft(self, unit, label, quantity_unit):
+        return {"unit": "%", "numerator": "Số đạt yêu cầu", "denominator": "Tổng số"}, []
 
     def spec_problem(self, spec):
         if not (spec.numerator and spec.denominator):
@@ -540,9 +569,6 @@ class Rate(Measure):
 
     def whole(self, key):
         return key in ("numerator", "denominator")
-
-    def unit(self, ind, rule):
-        return "%"
 
     def refuse(self, ind, inp):
         n, d = inp.n("numerator"), inp.n("denominator")
@@ -606,6 +632,10 @@ class Count(Measure):
     kind, default_rule = "count", "sum"
     bounds_target = True
     running_total = True
+    each_by_agency = True
+
+    def word(self):
+        return _("count")
 
     def example(self, ind, meet, rng):
         t = ind.target
@@ -692,6 +722,17 @@ class Count(Measure):
 
 class Change(Measure):
     kind, default_rule = "change", "sum"
+    needs_baseline = True
+
+    def word(self):
+        return _("change")
+
+    def figure_unit(self, ind):
+        return "%"
+
+    def draft(self, unit, label, quantity_unit):
+        return {"unit": quantity_unit, "value_label": label}, [
+            _("percent change of a quantity whose unit was guessed as {unit!r}").format(unit=quantity_unit or _("none"))]
 
     def spec_problem(self, spec):
         if spec.target.baseline_year is None:
@@ -715,9 +756,6 @@ class Change(Measure):
         if ind.target.baseline_value is not None:
             keys = keys[:-1]          # the plan knows the baseline: prefilled and locked
         return keys
-
-    def unit(self, ind, rule):
-        return "%"
 
     def _baseline(self, ind, inp) -> Fraction | None:
         if ind.target.baseline_value is not None:
@@ -802,6 +840,12 @@ class Change(Measure):
 class Done(Measure):
     kind, default_rule = "done", "each"
     numeric = False
+
+    def word(self):
+        return _("done")
+
+    def draft(self, unit, label, quantity_unit):
+        return {"unit": "%"}, []
 
     def waits(self, ind):
         return True

@@ -91,11 +91,10 @@ def _branches_on_measure(tree: ast.AST) -> list[int]:
     return out
 
 
-def test_no_room_of_the_plan_import_but_measure_hooks_branches_on_the_measure():
+def test_no_room_of_the_plan_import_branches_on_the_measure():
     # targets.py guesses a measure from the words (classification of text, not a measure's rule)
     rooms = sorted((ROOT / "parxl" / "plan_import").glob("*.py"))
     found = {p.name: _branches_on_measure(ast.parse(p.read_text(encoding="utf-8"))) for p in rooms
-             if p.name not in ("measure_hooks.py", "targets.py")}
+             if p.name != "targets.py"}
     assert {name: lines for name, lines in found.items() if lines} == {}
-    assert _branches_on_measure(ast.parse((ROOT / "parxl/plan_import/measure_hooks.py").read_text(encoding="utf-8")))
     assert _branches_on_measure(ast.parse('if x.measure == "rate": pass\nif m in ("count", "done"): pass')) == [1, 2]

@@ -283,7 +283,7 @@ def _results(doc, report: Report, states: list[TaskState]) -> None:
         form.para(doc, f"Trong {N(len(figs))} chỉ tiêu của lĩnh vực: {', '.join(parts)}.")
         for f in figs:
             ind = plan.indicator(f.indicator)
-            if ind.measure == "done":
+            if not measure_of(ind).numeric:      # a task: told above, with the section's tasks
                 continue
             form.bullet(doc, f"{indicator_words(ind)} (mục tiêu: {ind.target_vi()}): {figure_words(report, f)}"
                              f"{previous_words(report, f)}.")

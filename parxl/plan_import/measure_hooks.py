@@ -1,13 +1,12 @@
-"""What the plan import and the plan diff know of each measure, in one place until the measures own it.
+"""What the plan import and the plan diff ask of a measure: how a target phrase becomes an indicator
+(:func:`spec_from_phrase`), how a diff describes an indicator's target (:func:`describe_target`), and the
+measure's name as an operator reads it (:func:`measure_word`).
 
-A measure ("rate", "count", "change", "done") owns its rules end to end, in :mod:`parxl.measures`; two of
-them still live here because the importer and the diff were written before: how a target phrase becomes an
-indicator of the measure (:func:`spec_from_phrase`) and how a diff describes an indicator's target
-(:func:`describe_target`), with the measure's name as an operator reads it (:func:`measure_word`).  Each is
-one function with a plain signature, so that it can move onto the measure classes as it stands
-(``measure.spec_from_phrase(parsed, clause, ...)``, ``measure.describe_target(indicator)``,
-``measure.word``) and the callers (:mod:`parxl.plan_import.indicators`, :mod:`parxl.plan_import.diff`,
-``parxl plan show``) change one line each.  No other module of the plan import branches on the measure.
+The measure's part of each is the measure's own (:mod:`parxl.measures`: ``Measure.draft``,
+``Measure.needs_baseline``, ``Measure.each_by_agency``, ``Measure.figure_unit``, ``Measure.word``); this module
+reads the phrase's words around it (the baseline year a row names, the unit its nouns suggest) and does not
+branch on the kind, nor does any other room of the plan import but :mod:`.targets`, which guesses a kind from
+the words.
 """
 from __future__ import annotations
 
@@ -15,6 +14,7 @@ import re
 from typing import Sequence
 
 from ..i18n import _
+from ..measures import MEASURES
 from .targets import ParsedTarget, baseline_doubts, fold
 
 __all__ = ["spec_from_phrase", "describe_target", "measure_word"]
@@ -36,39 +36,27 @@ def spec_from_phrase(parsed: ParsedTarget, clause: str, *, per_agency: bool = Fa
     - ``"reviews"``: what a person should check: the reader's doubts still open, then the measure's own;
     - ``"notes"``: what the importer decided for sure, for the task's note line.
     """
+    m = MEASURES[parsed.measure]
     reviews = list(parsed.doubts)
     notes: list[str] = []
-    indicator: dict = {"measure": parsed.measure}
     target: dict = {"op": parsed.op, "value": parsed.value}
     if parsed.op == "between":
         target["upper"] = parsed.upper
     baseline = parsed.baseline_year
-    if parsed.measure == "change":
-        if baseline is None and len(years_named) == 1:
+    if m.needs_baseline and baseline is None:
+        reviews = [r for r in reviews if r not in baseline_doubts()]
+        if len(years_named) == 1:
             baseline = years_named[0]
-            reviews = [r for r in reviews if r not in baseline_doubts()]
             notes.append(_("baseline year {year} read from the row's 'so với năm {year}'").format(year=baseline))
-        elif baseline is None:
+        else:
             baseline = (plan_year - 1) if plan_year else 2000
-            reviews = [r for r in reviews if r not in baseline_doubts()]
             reviews.append(_("no baseline year stated; {year} assumed").format(year=baseline))
-        unit = _quantity_unit(clause)
-        reviews.append(_("percent change of a quantity whose unit was guessed as {unit!r}").format(
-            unit=unit or _("none")))
-        indicator["unit"] = unit
-        indicator["value_label"] = _short(clause, 120)
-    elif parsed.measure == "rate":
-        indicator["unit"] = "%"
-        indicator["numerator"] = "Số đạt yêu cầu"
-        indicator["denominator"] = "Tổng số"
-    elif parsed.measure == "done":
-        indicator["unit"] = "%"
-    else:
-        indicator["unit"] = parsed.unit
-        indicator["value_label"] = _short(clause, 120)
+    fields, review = m.draft(parsed.unit, _short(clause, 120), _quantity_unit(clause))
+    indicator = {"measure": parsed.measure, **fields}
+    reviews += review
     if baseline is not None:
         target["baseline_year"] = baseline
-    aggregate = "each" if per_agency and parsed.measure in ("rate", "count") else None
+    aggregate = "each" if per_agency and m.each_by_agency else None
     return {"indicator": indicator, "target": target, "aggregate": aggregate, "reviews": reviews, "notes": notes}
 
 
@@ -79,21 +67,20 @@ def describe_target(indicator) -> str:
     same target."""
     t = indicator.target
     base = _(" vs {year}").format(year=t.baseline_year) if t.baseline_year else ""
-    if t.op == "done":
+    if t.value is None:              # a task's target: done by its deadline
         value = _("done")
     elif t.op == "between":
         value = f"{t.value:g}..{t.upper:g}"
     else:
         value = f"{t.op} {t.value:g}"
-    unit = "%" if indicator.measure in ("rate", "change") or indicator.unit == "%" else \
-        f" {indicator.unit}" if indicator.unit else ""
+    u = MEASURES[indicator.measure].figure_unit(indicator)
+    unit = "%" if u == "%" else f" {u}" if u else ""
     return f"{measure_word(indicator.measure)} {value}{unit}{base} ({indicator.label[:60]})"
 
 
 def measure_word(measure: str) -> str:
     """A measure's name as the operator reads it (``rate`` → "tỷ lệ" in Vietnamese)."""
-    words = {"rate": _("rate"), "count": _("count"), "change": _("change"), "done": _("done")}
-    return words.get(measure, measure)
+    return MEASURES[measure].word() if measure in MEASURES else measure
 
 
 def _quantity_unit(clause: str) -> str:
