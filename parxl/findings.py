@@ -235,6 +235,39 @@ _CODES = [
 
 CATALOG: dict[str, Code] = {c.code: c for c in _CODES}
 
+# What an Amount counts, in Vietnamese and in English ({n}: the number); "more than" the same way.
+UNITS = {
+    "bytes": ("{n} B", "{n} B"),
+    "unpacked": ("{n} B khi giải nén", "{n} B unpacked"),
+    "entries": ("{n} mục trong tệp nén", "{n} zip entries"),
+    "ratio": ("tỉ lệ nén {n}:1", "ratio {n}:1"),
+    "sheets": ("{n} sheet", "{n} sheets"),
+    "characters": ("{n} ký tự", "{n} characters"),
+    "shared-strings": ("{n} chuỗi dùng chung", "{n} shared strings"),
+    "xml-elements": ("{n} phần tử XML", "{n} XML elements"),
+}
+_MORE_THAN = ("hơn {amount}", "more than {amount}")
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A quantity a finding reports as its ``seen`` or ``expected`` (a limit, what passed it): data, worded by
+    :data:`UNITS` in the message's language.  ``more``: more than ``count`` (counting stopped there);
+    ``part``: the package part it concerns."""
+    count: int
+    unit: str
+    more: bool = False
+    part: str | None = None
+
+    def words(self, vi: bool) -> str:
+        text = UNITS[self.unit][0 if vi else 1].format(n=self.count)
+        if self.more:
+            text = _MORE_THAN[0 if vi else 1].format(amount=text)
+        return f"{self.part}: {text}" if self.part else text
+
+    def __str__(self) -> str:
+        return self.words(vi=False)
+
 
 @dataclass(frozen=True)
 class Finding:
@@ -259,19 +292,19 @@ class Finding:
     def rejects(self) -> bool:
         return CATALOG[self.code].rejects
 
-    def _render(self, template: str) -> str:
+    def _render(self, template: str, vi: bool) -> str:
         room = CATALOG[self.code].room
-        return template.format(seen=_show(self.seen, room), expected=_show(self.expected, room),
+        return template.format(seen=_show(self.seen, room, vi), expected=_show(self.expected, room, vi),
                                indicator=self.indicator or "", cell_name=self.cell or "")
 
     @property
     def message(self) -> str:
         """The Vietnamese message, for the people who read the workbooks."""
-        return self._render(CATALOG[self.code].vi)
+        return self._render(CATALOG[self.code].vi, vi=True)
 
     @property
     def message_en(self) -> str:
-        return self._render(CATALOG[self.code].en)
+        return self._render(CATALOG[self.code].en, vi=False)
 
     def where(self) -> str:
         parts = [p for p in (self.file, self.sheet and f"'{self.sheet}'", self.cell) if p]
@@ -283,10 +316,10 @@ class Finding:
                 "indicator": self.indicator, "message": self.message}
 
 
-def _show(v: Any, room: int = 80) -> str:
+def _show(v: Any, room: int = 80, vi: bool = True) -> str:
     if v is None:
         return ""
-    s = str(v)
+    s = v.words(vi) if isinstance(v, Amount) else str(v)
     return s if len(s) <= room else s[:room - 3] + "..."
 
 

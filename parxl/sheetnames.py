@@ -11,4 +11,5 @@ LIST_SHEET = "DanhMuc"
 IDENTITY_SHEET = "_parxl"
 FORMAT = "parxl-return/1"
 
-MAX_TEXT = 2000         # characters an input cell accepts (the writer's validation, the reader's cut)
+MAX_INPUT_TEXT = 2000   # characters an input cell accepts (the writer's validation, the reader's cut)
+MAX_TEXT = MAX_INPUT_TEXT  # its older name, still imported through layout (not tablesheet.MAX_TEXT, Excel's own limit)

@@ -41,7 +41,7 @@ t = time.time()
 wb = read_return(sys.argv[1])
 print(json.dumps({"seconds": time.time() - t, "sheets": {n: s.rows[:3] for n, s in wb.sheets.items()},
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
-                  "findings": [[f.code, f.sheet, f.cell, f.seen] for f in wb.findings]}))
+                  "findings": [[f.code, f.sheet, f.cell, f.seen] for f in wb.findings]}, default=str))
 """
 
 

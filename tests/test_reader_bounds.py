@@ -39,7 +39,7 @@ wb = read_return(sys.argv[1])
 print(json.dumps({"seconds": time.time() - t,
                   "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
                   "identity": wb.identity_sheet is not None, "sheets": sorted(wb.sheets),
-                  "findings": [[f.code, f.sheet, f.cell, f.seen] for f in wb.findings]}))
+                  "findings": [[f.code, f.sheet, f.cell, f.seen] for f in wb.findings]}, default=str))
 """
 
 

@@ -5,6 +5,9 @@ A limit passed is a finding, never an allocation: :class:`TooLarge` becomes ``fi
 """
 from __future__ import annotations
 
+from ..findings import Amount
+from ..sheetnames import MAX_INPUT_TEXT
+
 # Limits checked on the zip directory before anything is unpacked.
 MAX_FILE = 50 * 1024 * 1024
 MAX_ENTRIES = 2000
@@ -23,19 +26,24 @@ MUCH_WORK = MAX_WORK // 4           # beyond this much work a file is noted as c
 FAST_PART = 4 * 1024 * 1024         # a sheet part larger than this always takes the safe path
 FAST_TOTAL = 16 * 1024 * 1024       # nor do sheets beyond this much XML in all
 FAST_AMPLIFY = 64 * 1024 * 1024     # shared-string cells × longest shared string, per workbook
+KEPT_TEXT = MAX_INPUT_TEXT + 1      # characters of a cell's text the safe path keeps: enough to flag it too long
 FORMULA_TEXT = 256                  # characters of a formula's text kept (it is shown, never evaluated)
 
 
-class TooMuchWork(Exception):
-    """The safe path processed more than MAX_WORK elements: the file gets ``file.too-much-work``."""
+class LimitPassed(Exception):
+    """A limit was passed: what was seen, and the limit (data; the finding's catalog entry words them)."""
+
+    def __init__(self, seen: Amount, expected: Amount | int):
+        super().__init__(str(seen))
+        self.seen, self.expected = seen, expected
 
 
-class TooLarge(Exception):
+class TooLarge(LimitPassed):
     """A bound of the safe path was passed: the file gets ``file.too-large``."""
 
-    def __init__(self, seen: str, expected: str):
-        super().__init__(seen)
-        self.seen, self.expected = seen, expected
+
+class TooMuchWork(LimitPassed):
+    """The streaming parses processed more than MAX_WORK elements: the file gets ``file.too-much-work``."""
 
 
 class Budget:
@@ -46,9 +54,9 @@ class Budget:
     def step(self) -> None:
         self.elements += 1
         if self.elements > MAX_WORK:
-            raise TooMuchWork(f"hơn {MAX_WORK} phần tử XML")
+            raise TooMuchWork(Amount(MAX_WORK, "xml-elements", more=True), MAX_WORK)
 
     def take(self, n: int) -> None:
         self.chars += n
         if self.chars > MAX_CELL_TEXT:
-            raise TooLarge(f"hơn {MAX_CELL_TEXT} ký tự", f"{MAX_CELL_TEXT} ký tự")
+            raise TooLarge(Amount(MAX_CELL_TEXT, "characters", more=True), Amount(MAX_CELL_TEXT, "characters"))

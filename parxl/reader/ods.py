@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import zipfile
 
+from ..findings import Amount
 from . import package
 from .limits import FORMULA_TEXT, MAX_SHEETS, Budget, TooLarge
 from .markup import esc, local, qa
@@ -50,7 +51,7 @@ class _OdsScan:
         elif tag == "table:table":
             self.tables += 1
             if self.tables > MAX_SHEETS:
-                raise TooLarge(f"hơn {MAX_SHEETS} sheets", f"{MAX_SHEETS}")
+                raise TooLarge(Amount(MAX_SHEETS, "sheets", more=True), MAX_SHEETS)
             self.table, self.row = attrs.get("table:name", ""), 0
         elif tag == "table:table-row" and self.table is not None:
             rep = _repeat(attrs.get("table:number-rows-repeated"))

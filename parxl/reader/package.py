@@ -15,7 +15,7 @@ from pathlib import Path
 from xml.etree.ElementTree import Element, TreeBuilder, XMLParser
 from xml.parsers import expat
 
-from ..findings import Finding
+from ..findings import Amount, Finding
 from .limits import FAST_PART, FAST_TOTAL, MAX_ENTRIES, MAX_FILE, MAX_PART, MAX_RATIO, MAX_UNPACKED
 
 # the codes this module adds (tests/test_catalog_coverage.py holds it to what the code does)
@@ -46,14 +46,14 @@ def check_package(path: str | Path, *, max_part: int = MAX_PART) -> tuple[bytes 
     except OSError as e:
         return None, Finding("file.unreadable", file=name, seen=e.strerror or type(e).__name__)
     if data is None:
-        return None, Finding("file.too-large", file=name, seen=f"{size} B", expected=f"{MAX_FILE} B")
+        return None, Finding("file.too-large", file=name, seen=Amount(size, "bytes"), expected=Amount(MAX_FILE, "bytes"))
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
         problem = check_zip(infos)
         big = next((i for i in infos if i.file_size > max_part), None)
         if problem is None and big is not None:
-            problem = (f"{big.filename}: {big.file_size} B", f"{max_part} B")
+            problem = (Amount(big.file_size, "bytes", part=big.filename), Amount(max_part, "bytes"))
         if problem:
             return None, Finding("file.too-large", file=name, seen=problem[0], expected=problem[1])
         parts = Parts(zf, data)
@@ -93,18 +93,19 @@ def read_fd(fd: int) -> tuple[bytes | None, int, str]:
     return (b"".join(chunks) if chunks is not None else None), size, h.hexdigest()
 
 
-def check_zip(infos) -> tuple[str, str] | None:
+def check_zip(infos) -> tuple[Amount, Amount | int] | None:
+    """What of the zip directory passes a limit, and the limit; None when nothing does."""
     if len(infos) > MAX_ENTRIES:
-        return f"{len(infos)} entries", f"{MAX_ENTRIES}"
+        return Amount(len(infos), "entries"), MAX_ENTRIES
     total = 0
     for i in infos:
         total += i.file_size
         if i.file_size > MAX_PART:
-            return f"{i.filename}: {i.file_size} B", f"{MAX_PART} B"
+            return Amount(i.file_size, "bytes", part=i.filename), Amount(MAX_PART, "bytes")
         if i.compress_size and i.file_size / i.compress_size > MAX_RATIO and i.file_size > 1 << 20:
-            return f"{i.filename}: ratio {i.file_size // i.compress_size}:1", f"{MAX_RATIO}:1"
+            return Amount(i.file_size // i.compress_size, "ratio", part=i.filename), Amount(MAX_RATIO, "ratio")
     if total > MAX_UNPACKED:
-        return f"{total} B unpacked", f"{MAX_UNPACKED} B"
+        return Amount(total, "unpacked"), Amount(MAX_UNPACKED, "bytes")
     return None
 
 

@@ -13,7 +13,7 @@ from xml.etree.ElementTree import ParseError
 
 import python_calamine as pc
 
-from ..findings import Finding
+from ..findings import Amount, Finding
 from ..identity import find_identity
 from .bounds import bounded_xlsx
 from .limits import MAX_COLS, MAX_FILE, MAX_ROWS, MAX_SHEETS, MAX_WORK, MUCH_WORK, Budget, TooLarge, TooMuchWork
@@ -66,7 +66,7 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
     if wb.size == 0:
         return bad("file.empty")
     if data is None:
-        return bad("file.too-large", seen=f"{wb.size} B", expected=f"{MAX_FILE} B")
+        return bad("file.too-large", seen=Amount(wb.size, "bytes"), expected=Amount(MAX_FILE, "bytes"))
     try:
         _parse(wb, data, bad, max_rows, max_cols, fast, frozenset() if every_sheet else NOT_READ)
     except TooLarge as e:
@@ -74,7 +74,7 @@ def read_return(path: str | Path, name: str | None = None, *, max_rows: int = MA
         return bad("file.too-large", seen=e.seen, expected=e.expected)
     except TooMuchWork as e:
         wb.sheets.clear()
-        return bad("file.too-much-work", seen=str(e), expected=f"{MAX_WORK}")
+        return bad("file.too-much-work", seen=e.seen, expected=e.expected)
     except DtdDeclared as e:
         wb.sheets.clear()
         return bad("file.xml-entities", seen=e.part)
@@ -144,7 +144,7 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
     book = pc.CalamineWorkbook.from_filelike(io.BytesIO(source))
     metas = book.sheets_metadata
     if len(metas) > MAX_SHEETS:
-        raise TooLarge(f"{len(metas)} sheets", f"{MAX_SHEETS}")
+        raise TooLarge(Amount(len(metas), "sheets"), MAX_SHEETS)
     for meta in metas:
         if meta.name in skip and meta.name != SHOWN:
             continue

@@ -1,6 +1,7 @@
 """Which sheets a workbook has, where calamine finds each one's part, which the reader reads."""
 from __future__ import annotations
 
+from ..findings import Amount
 from ..sheetnames import COVER_SHEET, LIST_SHEET
 from . import package
 from .limits import MAX_SHEETS, TooLarge
@@ -38,7 +39,7 @@ def sheet_parts(parts: Parts, names) -> list[tuple[str, str | None]]:
     for s in (sheets if sheets is not None else []):
         out.append((s.get("name", ""), _calamine_part(rels.get(s.get(f"{NS_REL}id"), ""), names)))
     if len(out) > MAX_SHEETS:
-        raise TooLarge(f"{len(out)} sheets", f"{MAX_SHEETS}")
+        raise TooLarge(Amount(len(out), "sheets"), MAX_SHEETS)
     return out
 
 

@@ -6,9 +6,9 @@ import io
 import re
 import zipfile
 
-from ..sheetnames import MAX_TEXT
+from ..findings import Amount
 from . import package
-from .limits import FORMULA_TEXT, MAX_MERGES, MAX_SHARED, Budget, TooLarge
+from .limits import FORMULA_TEXT, KEPT_TEXT, MAX_MERGES, MAX_SHARED, Budget, TooLarge
 from .markup import esc, local, qa
 from .package import Parts
 from .refs import CELL_REF, a1, col_number
@@ -26,7 +26,7 @@ def _feed(parser, parts: Parts, part: str) -> None:
 
 
 def _shared_strings(parts: Parts, names, budget: Budget) -> list[str]:
-    """The shared-string table, each string cut to MAX_TEXT + 1 characters (enough to be flagged
+    """The shared-string table, each string cut to KEPT_TEXT characters (enough to be flagged
     as too long); rich-text runs are joined, phonetic guides (rPh) left out, as calamine does."""
     table = shared_string_parts(names)
     if not table:
@@ -34,7 +34,7 @@ def _shared_strings(parts: Parts, names, budget: Budget) -> list[str]:
     out: list[str] = []
     buf: list[str] = []
     state = {"rph": 0, "t": 0, "len": 0}
-    cap = MAX_TEXT + 1
+    cap = KEPT_TEXT
 
     def start(tag, attrs):
         budget.step()
@@ -51,7 +51,7 @@ def _shared_strings(parts: Parts, names, budget: Budget) -> list[str]:
         t = local(tag)
         if t == "si":
             if len(out) >= MAX_SHARED:
-                raise TooLarge(f"hơn {MAX_SHARED} chuỗi dùng chung", f"{MAX_SHARED}")
+                raise TooLarge(Amount(MAX_SHARED, "shared-strings", more=True), MAX_SHARED)
             s = "".join(buf)[:cap]
             budget.take(len(s) // 4)     # the table itself counts a little: it is read once
             out.append(s)
@@ -139,7 +139,7 @@ class _SheetScan:
                 self.formula.append(text[:FORMULA_TEXT])
             return
         if self.cell is not None and (self.in_v or (self.has_is and self.in_t and not self.rph)):
-            room = MAX_TEXT + 1 - self.text_len
+            room = KEPT_TEXT - self.text_len
             if room > 0:
                 self.text.append(text[:room])
                 self.text_len += min(len(text), room)
