@@ -310,7 +310,14 @@ def stored_package(parts: Parts) -> bytes:
     """The package as calamine is to read it: every entry, in order, each part the reader inflated
     (and checked) stored as it was inflated, any other copied as it lies.  So calamine reads what
     was checked, and inflates nothing a second time.  The original bytes when an entry cannot be
-    copied faithfully, or when entries overlap (a copy must not grow past the file)."""
+    copied faithfully, or when entries overlap (a copy must not grow past the file).
+
+    Kept because it pays: reading 280 returns takes 0.92× the time it takes when calamine is handed the
+    file's own bytes (CPU 0.921 [0.913-0.926], wall 0.914 [0.885-0.937], n=7; ``python3 bench/repack.py``).
+    Besides, calamine's zip reader then sees one directory, zipfile's, so the two cannot read the package
+    differently; but that is no barrier the reader relies on: in any unusual case (a flag, a local header
+    that disagrees, another method) calamine is handed the original bytes, and the limits and the DTD
+    search cover every part zipfile lists either way."""
     infos = parts.zf.infolist()
     if sum(i.compress_size for i in infos) > len(parts.data):
         return parts.data
