@@ -47,6 +47,9 @@ class TooMuchWork(LimitPassed):
 
 
 class Budget:
+    """The work the streaming parses have done on one file: XML elements (within MAX_WORK) and characters of
+    cell text kept (within MAX_CELL_TEXT)."""
+
     def __init__(self):
         self.chars = 0
         self.elements = 0          # XML elements processed by the streaming parses (MAX_WORK)

@@ -97,6 +97,9 @@ def read_table_file(path: str | Path, *, max_rows: int, max_cols: int) -> tuple[
 
 def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: bool,
            skip: frozenset = NOT_READ) -> None:
+    """The file's bytes read into ``wb``: the container checked, its metadata, each sheet within bounds, the
+    values, the identity sheet; each problem reported through ``bad``.  A limit passed or a DTD found deeper
+    in is raised (LimitPassed, DtdDeclared) for read_return to report."""
     if data.startswith(_OLE):
         bad("file.encrypted" if _ENCRYPTED in data else "file.legacy-xls")
         return
