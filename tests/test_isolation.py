@@ -5,6 +5,9 @@ each takes (context, job) like the merge's ``_check_job``.
 """
 from __future__ import annotations
 
+import pickle
+from fractions import Fraction
+
 import faulthandler
 import multiprocessing
 import os
@@ -327,7 +330,23 @@ def test_real_returns_read_the_same_in_workers_under_the_default_memory_limit(pl
     from parxl.merge import _check_job
     key = bytes.fromhex("11" * 32)
     jobs = [(p, p.name) for p in sorted(issued.values())[:6]]
-    here = [_check_job((plan, period, key), job) for job in jobs]
-    there = [c for _, c in isolated_map(_check_job, jobs, (plan, period, key), 2, memory_limit=DEFAULT_MEMORY_LIMIT)]
+    from parxl.checks import check_return
+    from parxl.reader import read_return
+    here = [check_return(read_return(*job), plan, period, key) for job in jobs]
+    there = [pickle.loads(c) for _, c in isolated_map(_check_job, jobs, (plan, period, key), 2,
+                                                      memory_limit=DEFAULT_MEMORY_LIMIT)]
     assert [(c.agency, c.accepted, [f.code for f in c.findings]) for c in there] == \
            [(c.agency, c.accepted, [f.code for f in c.findings]) for c in here]
+    # packed for the trip (figures as ints, words by name) and unpacked: every field the same, of the same type
+    fields = lambda c: [(k, [(f, getattr(r, f), type(getattr(r, f))) for f in r.__dataclass_fields__])  # noqa: E731
+                        for k, r in sorted(c.results.items())]
+    assert [fields(c) for c in there] == [fields(c) for c in here]
+    # a figure that is not whole, a whole one, a verdict, a status and a read value cross as they were
+    from parxl.checks import Checked, Result
+    from parxl.merge import _packed
+    from parxl.vocab import TaskStatus, Verdict
+    r = Result("TAMKY", "I.1/1", Verdict.NOT_MET, Fraction(95), Fraction(100), Fraction(191, 2), gap=Fraction(1, 3),
+               reported_status=TaskStatus.DONE, read=(("numerator", Fraction(95)), ("evidence", "Số 12/QĐ")))
+    back = pickle.loads(_packed(Checked(here[0].workbook, "TAMKY", results={"I.1/1": r}))).results["I.1/1"]
+    assert back == r and back.verdict is Verdict.NOT_MET and back.reported_status is TaskStatus.DONE
+    assert [type(getattr(back, f)) for f in ("numerator", "value", "gap")] == [Fraction] * 3
