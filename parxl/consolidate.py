@@ -16,8 +16,12 @@ import xlsxwriter
 
 from .layout import row_height
 from .outputs import atomic_path, gc_paused
+from .periods import Period
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
+from .style import (BOLD_CELL, MET_COLOUR, MET_PROVISIONAL_COLOUR, NOT_RETURNED_COLOUR, PERIOD_COLOURS,
+                    RETURNED_COLOUR, SIZE, TITLE_SIZE, UPRIGHT_HEADER, consolidated_formats, figure_format, ok,
+                    toned_figure_formats)
 from .tablesheet import TableSheet
 from .textfit import fit_height, font_of, text_points, width_for
 from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format_time, vietnam_time
@@ -56,21 +60,8 @@ CARRIED_VI = {"status": "Tình trạng", "evidence": "Minh chứng", "doc_date":
               "baseline": "Số liệu năm gốc"}
 
 
-def _ok(ret, what):
-    if ret not in (0, None):
-        raise RuntimeError(f"xlsxwriter returned {ret} for {what}")
-
-
 def _n(x: Fraction | None):
     return None if x is None else (int(x) if x.denominator == 1 else round(float(x), 2))
-
-
-def _unit_format(unit: str | None, value) -> str:
-    """The format key of a figure in ``unit``: a rate (%) with two decimals, a count whole (two decimals only
-    when it is not whole, as a sum in tỷ đồng may be)."""
-    if unit == "%":
-        return "p"
-    return "n" if value is None or Fraction(value).denominator == 1 else "p"
 
 
 def write_consolidated(report: Report, path: str | Path) -> Path:
@@ -103,38 +94,9 @@ class _Consolidated:
                            "created": dt.datetime.combine(per.due, dt.time(17, 0))})
         # marks the workbook as ours (a later merge skips it if it is dropped among the returns) and
         # pairs it with the JSON report of the same run
-        _ok(wb.set_custom_property("parxl_output", "consolidated"), "custom property")
-        _ok(wb.set_custom_property("parxl_inputs", report.inputs_digest()), "custom property")
-        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
-        f = wb.add_format
-        self.f = {
-            # titles and lines above a table wrap within its width (see _line)
-            "title": f({"font_name": "Times New Roman", "bold": True, "font_size": 14, "text_wrap": True,
-                        "valign": "top"}),
-            "sub": f({"font_name": "Times New Roman", "italic": True, "text_wrap": True, "valign": "top"}),
-            "heading": f({"font_name": "Times New Roman", "bold": True, "font_size": 14}),   # one cell, no wrap
-            "h": f({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "align": "center",
-                    "valign": "vcenter"}),
-            # [$-42A]: Vietnamese notation (1.234,5) whatever the reader's locale
-            "t": f(base), "n": f({**base, "num_format": "[$-42A]#,##0"}),
-            "x": f({**base, "num_format": "[$-42A]General"}), "p": f({**base, "num_format": "[$-42A]#,##0.00"}),
-            # one format per unit: counts whole ("n"), an indicator's rate with two decimals ("p"), a share of
-            # indicators or of data with one ("r"), a change in points with its sign ("dp")
-            "r": f({**base, "num_format": "[$-42A]#,##0.0"}),
-            "dp": f({**base, "num_format": "[$-42A]+#,##0.00;-#,##0.00;0"}),
-            "dn": f({**base, "num_format": "[$-42A]+#,##0;-#,##0;0"}),
-            "dr": f({**base, "num_format": "[$-42A]+#,##0.0;-#,##0.0;0"}),
-            "d": f({**base, "num_format": "dd/mm/yyyy hh:mm"}), "day": f({**base, "num_format": "dd/mm/yyyy"}),
-            "small": f({**base, "align": "center"}),
-            "note": f({"font_name": "Times New Roman", "italic": True, "text_wrap": True, "valign": "top"}),
-            "lead": f({"font_name": "Times New Roman", "bold": True, "font_size": 12, "text_wrap": True,
-                       "valign": "top"}),
-        }
-        tones = {"good": ("#C6EFCE", "#006100"), "bad": ("#FFC7CE", "#9C0006"), "warn": ("#FFEB9C", "#9C5700"),
-                 "part": ("#E2EFDA", "#375623"), "none": ("#D9D9D9", "#000000")}
-        for k, (bg, fg) in tones.items():
-            self.f[k] = f({**base, "bg_color": bg, "font_color": fg})
-            self.f["small_" + k] = f({**base, "align": "center", "bg_color": bg, "font_color": fg})
+        ok(wb.set_custom_property("parxl_output", "consolidated"), "custom property")
+        ok(wb.set_custom_property("parxl_inputs", report.inputs_digest()), "custom property")
+        self.f = {k: wb.add_format(p) for k, p in consolidated_formats().items()}
         self.res_by_agency = defaultdict(list)
         for x in report.results:
             self.res_by_agency[x.agency].append(x)
@@ -211,7 +173,7 @@ class _Consolidated:
         if key_cols:            # a column band on a page of its own still says whose row it is
             ws.repeat_columns(0, key_cols - 1)
         # the footer is scaled with the page too: 11 pt prints at 8.25 pt or more
-        _ok(ws.set_footer(f"&L&11{self.r.period.label_vi} — tổng hợp&C&11{ws.name}&R&11Trang &P/&N"), "footer")
+        ok(ws.set_footer(f"&L&11{self.r.period.label_vi} — tổng hợp&C&11{ws.name}&R&11Trang &P/&N"), "footer")
 
     def _screen_only(self, ws, last_col: int, what: str) -> None:
         """A sheet read on screen (long tables): its printout is the heading and a line saying so."""
@@ -376,16 +338,16 @@ class _Consolidated:
             at += 1
         share_col = 3 + len(order)
         chart = self.wb.add_chart({"type": "column"})
-        for col, name, color in ((share_col, "Đạt (%)", "#2E75B6"),
-                                 (share_col + 1, "Đạt, kể cả tạm tính (%)", "#9DC3E6")):
+        for col, name, color in ((share_col, "Đạt (%)", MET_COLOUR),
+                                 (share_col + 1, "Đạt, kể cả tạm tính (%)", MET_PROVISIONAL_COLOUR)):
             chart.add_series({"name": name, "categories": ["Tổng hợp", 4, 0, 3 + len(secs), 0],
                               "values": ["Tổng hợp", 4, col, 3 + len(secs), col], "fill": {"color": color},
-                              "data_labels": {"value": True, "num_format": "0", "font": {"size": 11}}})
-        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực", "name_font": {"size": 14}})
-        chart.set_y_axis({"min": 0, "max": 100, "major_unit": 20, "name": "%", "num_font": {"size": 11},
-                          "name_font": {"size": 11}})
-        chart.set_x_axis({"num_font": {"size": 11}})
-        chart.set_legend({"position": "bottom", "font": {"size": 11}})
+                              "data_labels": {"value": True, "num_format": "0", "font": {"size": SIZE}}})
+        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực", "name_font": {"size": TITLE_SIZE}})
+        chart.set_y_axis({"min": 0, "max": 100, "major_unit": 20, "name": "%", "num_font": {"size": SIZE},
+                          "name_font": {"size": SIZE}})
+        chart.set_x_axis({"num_font": {"size": SIZE}})
+        chart.set_legend({"position": "bottom", "font": {"size": SIZE}})
         at = self._notes(ws, at + 1, len(heads))
         chart_at = at           # right under the notes: a blank row here could spill to a page of its own
         ws.insert_chart(chart_at, 0, chart, {"x_scale": 2.0, "y_scale": 1.0})   # two labels a section, apart
@@ -435,19 +397,19 @@ class _Consolidated:
         for fig in r.indicators:
             i = plan.indicator(fig.indicator)
             unit = measure_of(i).unit(i, fig.rule)
-            fmt = _unit_format(unit, fig.value)
+            fmt = figure_format(unit, fig.value)
             row = [i.code, i.label, i.target_vi(), RULE_VI[fig.rule] + (f" ({unit})" if unit else ""),
-                   (_n(fig.value), fmt), (_n(fig.numerator), _unit_format(None, fig.numerator)),
-                   (_n(fig.denominator), _unit_format(None, fig.denominator)),
+                   (_n(fig.value), fmt), (_n(fig.numerator), figure_format(None, fig.numerator)),
+                   (_n(fig.denominator), figure_format(None, fig.denominator)),
                    (fig.verdict_vi(), PROVINCE_TONE.get(fig.verdict, "t")),
                    f"{fig.assessed + fig.not_applicable + fig.not_due}/{fig.required}", fig.not_applicable, fig.met]
             if prev:
                 p = r.previous.get(fig.indicator)
                 old = p.value if p is not None else None
-                row += [(_n(old), _unit_format(unit, old)) if old is not None else
+                row += [(_n(old), figure_format(unit, old)) if old is not None else
                         (p.verdict.vi if p is not None else None),
                         None if old is None or fig.value is None else
-                        (_n(fig.value - old), "d" + _unit_format(unit, fig.value - old))]
+                        (_n(fig.value - old), "d" + figure_format(unit, fig.value - old))]
             rows.append(row)
         self._rows(ws, rows, ["t", "t", "t", "t", "p", "n", "n", "t", "small", "n", "n"] + (["t", "t"] if prev else []))
         end = self._notes(ws, 4 + len(rows) + 1, len(heads))
@@ -495,14 +457,14 @@ class _Consolidated:
             ws.write_number(base + 1 + k, 2, got, self.f["n"])
             ws.write_number(base + 1 + k, 3, len(members) - got, self.f["n"])
         chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-        for col, name, color in ((2, "Đã nộp", "#70AD47"), (3, "Chưa nộp", "#C00000")):
+        for col, name, color in ((2, "Đã nộp", RETURNED_COLOUR), (3, "Chưa nộp", NOT_RETURNED_COLOUR)):
             chart.add_series({"name": name, "categories": ["Cơ quan", base + 1, 1, base + len(groups), 1],
                               "values": ["Cơ quan", base + 1, col, base + len(groups), col],
                               "fill": {"color": color}})
-        chart.set_title({"name": "Báo cáo đã nhận theo nhóm cơ quan", "name_font": {"size": 14}})
-        chart.set_x_axis({"num_font": {"size": 11}})
-        chart.set_y_axis({"num_font": {"size": 11}})
-        chart.set_legend({"font": {"size": 11}})
+        chart.set_title({"name": "Báo cáo đã nhận theo nhóm cơ quan", "name_font": {"size": TITLE_SIZE}})
+        chart.set_x_axis({"num_font": {"size": SIZE}})
+        chart.set_y_axis({"num_font": {"size": SIZE}})
+        chart.set_legend({"font": {"size": SIZE}})
         ws.insert_chart(base + len(groups) + 2, 1, chart, {"x_scale": 1.4})
 
     def _matrix(self, section):
@@ -519,8 +481,7 @@ class _Consolidated:
         self._line(ws, 2, "Đ: đạt; C: chưa đạt; Q: chưa đạt (quá hạn); T: đang thực hiện (chưa đến hạn); X: chưa thực "
                           "hiện (chưa đến hạn); G: đã ghi nhận vào tổng tỉnh; K: không phát sinh; ?: thiếu số liệu; "
                           "M: thiếu minh chứng; !: số liệu chưa hợp lệ; –: chưa nộp; ô xám: không giao", self.f["sub"])
-        vert = self.wb.add_format({"rotation": 90, "font_name": "Times New Roman", "font_size": 11, "border": 1,
-                                   "bold": True, "align": "center", "bg_color": "#1F4E78", "font_color": "#FFFFFF"})
+        vert = self.wb.add_format(UPRIGHT_HEADER)
         for k, i in enumerate(inds):
             ws.write_string(3, 2 + k, i.code, vert)
         # the codes stand upright: the row is as tall as the longest, with a margin
@@ -592,10 +553,8 @@ class _Consolidated:
                 for (a, name, *marks), (_a, cells) in zip(rows, t.rows)]
         self._rows(ws, body, ["t", "t", *["small"] * n])
         at, total = 4 + len(body), rows[-1]
-        bold = self.wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top",
-                                   "text_wrap": True, "border": 1, "bold": True})
-        bold_centre = self.wb.add_format({"font_name": "Times New Roman", "font_size": 11, "valign": "top",
-                                          "text_wrap": True, "border": 1, "bold": True, "align": "center"})
+        bold = self.wb.add_format(BOLD_CELL)
+        bold_centre = self.wb.add_format({**BOLD_CELL, "align": "center"})
         ws.write_blank(at, 0, None, bold)
         ws.write_string(at, 1, total[1], bold)
         for c, text in enumerate(total[2:], 2):
@@ -685,15 +644,15 @@ class _Consolidated:
                 self._cell(ws, 4 + i, c, v, "r" if c >= 4 else "t")
             ws.set_row(4 + i, row_height([(widths[1], row[1]), (widths[2], row[2])]))
         chart = self.wb.add_chart({"type": "column"})
-        colors = ["#A5A5A5", "#9DC3E6", "#2E75B6", "#1F4E78", "#70AD47", "#C55A11"]
+        colors = PERIOD_COLOURS
         for k, c in enumerate(codes):
             chart.add_series({"name": ["Diễn biến", 3, 4 + k], "categories": ["Diễn biến", 4, 0, 3 + len(rows), 0],
                               "values": ["Diễn biến", 4, 4 + k, 3 + len(rows), 4 + k],
                               "fill": {"color": colors[k % len(colors)]}})
-        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực qua các kỳ (%)", "name_font": {"size": 14}})
-        chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"size": 11}, "name_font": {"size": 11}})
-        chart.set_x_axis({"num_font": {"size": 11}})
-        chart.set_legend({"position": "bottom", "font": {"size": 11}})
+        chart.set_title({"name": "Tỷ lệ chỉ tiêu đạt theo lĩnh vực qua các kỳ (%)", "name_font": {"size": TITLE_SIZE}})
+        chart.set_y_axis({"min": 0, "max": 100, "name": "%", "num_font": {"size": SIZE}, "name_font": {"size": SIZE}})
+        chart.set_x_axis({"num_font": {"size": SIZE}})
+        chart.set_legend({"position": "bottom", "font": {"size": SIZE}})
         end = 4 + len(rows) + 1
         ws.insert_chart(end, 0, chart, {"x_scale": 1.6, "y_scale": 0.9})
         top = end + 16
@@ -701,14 +660,8 @@ class _Consolidated:
         for c, h in enumerate(heads):
             ws.write_string(top, c, h, self.f["h"])
         ws.set_row(top, fit_height([(w, h, font_of(self.f["h"])) for w, h in zip(widths, heads)], least=32))
-        tone_fmt = {}
-        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
-        tones = {"good": ("#C6EFCE", "#006100"), "bad": ("#FFC7CE", "#9C0006"), "warn": ("#FFEB9C", "#9C5700"),
-                 "part": ("#E2EFDA", "#375623"), "none": ("#D9D9D9", "#000000")}
-        for k, (bg, fg) in tones.items():       # one number format per unit, as on Chỉ tiêu
-            for key, num in (("p", "[$-42A]#,##0.00"), ("n", "[$-42A]#,##0")):
-                tone_fmt[k, key] = self.wb.add_format({**base, "bg_color": bg, "font_color": fg, "num_format": num})
-            tone_fmt[k, "each"] = self.wb.add_format({**base, "bg_color": bg, "font_color": fg, "align": "right"})
+        # one number format per unit, as on Chỉ tiêu, in the verdict's tone
+        tone_fmt = {k: self.wb.add_format(p) for k, p in toned_figure_formats().items()}
         for n, ind in enumerate(plan.indicators):
             at = top + 1 + n
             now = series[r.period.code].get(ind.code)
@@ -731,7 +684,7 @@ class _Consolidated:
                                     tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), "each"])
                 else:
                     ws.write_number(at, col, _n(f.value),
-                                    tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), _unit_format(unit, f.value)])
+                                    tone_fmt[PROVINCE_TONE.get(f.verdict, "none"), figure_format(unit, f.value)])
             ws.set_row(at, row_height(texts))
         ws.repeat_rows(top)
 
@@ -750,9 +703,6 @@ class _Consolidated:
         self._rows(ws, rows, ["t", "t", "t", "t", "x", "x", "t", "t", "t"])
 
 
-_PERIOD_SHORT = {1: "Quý I", 2: "6 tháng", 3: "Quý III", 4: "Năm"}
-
-
 def carried_vi(keys: tuple[str, ...]) -> str | None:
     """The inputs a row still holds as generate prefilled them, named as the columns of "Dữ liệu"."""
     names = [CARRIED_VI[k] for k in CARRIED_VI if k in keys] + [k for k in keys if k not in CARRIED_VI]
@@ -761,8 +711,7 @@ def carried_vi(keys: tuple[str, ...]) -> str | None:
 
 def period_short(code: str) -> str:
     """``2024-Q2`` → ``6 tháng 2024``: a period as a column heading."""
-    year, q = code.split("-Q")
-    return f"{_PERIOD_SHORT[int(q)]} {year}"
+    return Period.parse(code).heading_vi
 
 
 def _unused_files(returns) -> Callable[[str], list]:

@@ -8,6 +8,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from .a1 import cell_name, col_letter  # noqa: F401 (re-exported: the checks name cells without xlsxwriter)
 from .measures import measure_of
 from .plan import Indicator, Plan
 from .sheetnames import COVER_SHEET, FORMAT, IDENTITY_SHEET, LIST_SHEET, MAX_TEXT  # noqa: F401 (re-exported)
@@ -139,16 +140,3 @@ def row_height(texts, font=None) -> float:
     LibreOffice does not grow rows by itself in files it did not write, so every writer sets them."""
     return fit_height(((c[0], c[1], c[2] if len(c) > 2 else font or BODY) for c in texts))
 
-
-def col_letter(idx: int) -> str:
-    s = ""
-    idx += 1
-    while idx:
-        idx, r = divmod(idx - 1, 26)
-        s = chr(65 + r) + s
-    return s
-
-
-def cell_name(row: int, col: int) -> str:
-    """Zero-based row and column to an A1 reference."""
-    return f"{col_letter(col)}{row + 1}"

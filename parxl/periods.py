@@ -24,7 +24,9 @@ _BARE = re.compile(r"^(\d{4})\s*[-/.]\s*0?([1-4])$")         # 2024-3: a quarter
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 DEFAULT_DUE_DAYS = 6  # returns are due on the 20th of the quarter's last month by default
 
-_KIND_VI = {1: "Báo cáo quý I", 2: "Báo cáo 6 tháng", 3: "Báo cáo quý III", 4: "Báo cáo năm"}
+# what each quarter's report is called: Q2's is the six-month report, Q4's the annual report.  The one table of
+# period names: titles, sentences and column headings are built from it (Period.label_vi, words_vi, heading_vi).
+REPORT_VI = {1: "quý I", 2: "6 tháng", 3: "quý III", 4: "năm"}
 
 
 @dataclass(frozen=True)
@@ -69,8 +71,19 @@ class Period:
     @property
     def label_vi(self) -> str:
         """"Báo cáo quý I năm 2024", "Báo cáo 6 tháng năm 2024", … "Báo cáo năm 2024" (not "năm năm")."""
-        kind = _KIND_VI[self.quarter]
-        return f"{kind} {self.year}" if kind.endswith(" năm") else f"{kind} năm {self.year}"
+        return f"Báo cáo {self.words_vi}"
+
+    @property
+    def words_vi(self) -> str:
+        """"quý III năm 2024", "6 tháng năm 2024", "năm 2024": the period as a title or a sentence says it."""
+        kind = REPORT_VI[self.quarter]
+        return f"{kind} {self.year}" if kind == "năm" else f"{kind} năm {self.year}"
+
+    @property
+    def heading_vi(self) -> str:
+        """"Quý III 2024", "6 tháng 2024", "Năm 2024": the period as a column heading."""
+        kind = REPORT_VI[self.quarter]
+        return f"{kind[0].upper()}{kind[1:]} {self.year}"
 
     def window_vi(self) -> str:
         a, b = self.window

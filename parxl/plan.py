@@ -22,6 +22,7 @@ from .deadlines import Deadline, deadline as read_deadline
 from .errors import PlanError, Problem, RegistryError, validation_problems
 from .i18n import _, ngettext, os_reason
 from .measures import MEASURES
+from .periods import REPORT_VI
 from .target import Op, Target, exact, fmt_number  # noqa: F401 (re-exported: the plan's targets)
 from .vocab import Role
 
@@ -257,8 +258,7 @@ class Plan:
 
     def periods_vi(self) -> str:
         """The reports the plan feeds, as the workbooks name them ("quý III, năm"); empty when every period."""
-        names = {1: "quý I", 2: "6 tháng", 3: "quý III", 4: "năm"}
-        return ", ".join(names[q] for q in self.periods)
+        return ", ".join(REPORT_VI[q] for q in self.periods)
 
     def reporting_agencies(self) -> list[str]:
         codes = {r.agency for i in self.indicators for r in i.reporters}

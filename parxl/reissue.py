@@ -14,14 +14,16 @@ import datetime as dt
 from pathlib import Path
 from typing import Iterable
 
+from xlsxwriter.utility import xl_col_to_name
+
 from .checks import Result
 from .findings import Finding, Severity
-from .layout import COL, col_letter
+from .layout import COL
 from .periods import Period
 from .plan import Plan
 from .writer import Issue, Refill, workbook_name, write_workbook
 
-_KEY_OF_COLUMN = {col_letter(j): k for k, j in COL.items()}
+_KEY_OF_COLUMN = {xl_col_to_name(j): k for k, j in COL.items()}
 
 
 def refill_of(results: Iterable[Result], findings: Iterable[Finding], source: str) -> Refill:

@@ -36,6 +36,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable, Sequence
 
+from .style import FONT, SIZE
+
 MAX_ROW = 409.0          # the tallest row Excel allows (points)
 SAFETY = 1.03            # text measured this much wider than the glyph table says
 PADDING = 4.5            # points of a column's width that text does not use
@@ -47,8 +49,8 @@ UNKNOWN = 1000.0         # a character the table lacks is taken as an em wide (t
 
 @dataclass(frozen=True)
 class Font:
-    family: str = "Times New Roman"
-    size: float = 11
+    family: str = FONT
+    size: float = SIZE
     bold: bool = False
     italic: bool = False
 

@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell as cell_name
 
 from . import __version__, carryover
 from .identity import FIELDS, sign, template_id
 from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
                      PRINT_SCALE, PRINTED, REFERENCE_COLUMN, REFERENCE_HEADER, REFERENCE_WIDTH,
-                     Row, SheetLayout, agency_layout, row_height, agency_layout_hash, cell_name, column_places)
+                     Row, SheetLayout, agency_layout, row_height, agency_layout_hash, column_places)
 from .measures import NUMERIC_KEYS, Inputs, measure_of, rules as compiled_rules
 from .outputs import atomic_path
 from .periods import Period
 from .plan import Indicator, Plan
+from .style import WriterBug, agency_formats, ok as _ok, tone
 from .vocab import TaskStatus, Verdict, format_number
 from .pool import ordered_map
 from .textfit import fit_height, font_of
@@ -47,16 +49,6 @@ TYPING_STEP = (
     "• Ngày: gõ năm-tháng-ngày, ví dụ 2024-08-15 — đúng ở mọi cài đặt (máy cài đặt kiểu Việt Nam nhận cả "
     "15/08/2024).\n"
     "Nếu ô báo \"Giá trị không hợp lệ\" hoặc Tự kiểm tra báo \"Số liệu chưa hợp lệ\", hãy gõ lại theo cách trên.")
-
-
-class WriterBug(RuntimeError):
-    """xlsxwriter refused something we asked of it."""
-
-
-def _ok(ret, what: str):
-    if ret not in (0, None):
-        raise WriterBug(f"xlsxwriter returned {ret} for {what}")
-    return ret
 
 
 @dataclass(frozen=True)
@@ -230,43 +222,9 @@ class _Book:
                            "created": created, "comments": f"Template {fields['template_id']}"})
         for k in (*FIELDS, "signature"):
             _ok(wb.set_custom_property(f"parxl_{k}", str(fields[k])), f"custom property {k}")
-        base = {"font_name": "Times New Roman", "font_size": 11, "valign": "top", "text_wrap": True, "border": 1}
-        f = wb.add_format
-        self.fmt = {
-            "header": f({**base, "bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "align": "center",
-                         "valign": "vcenter"}),
-            "locked": f({**base, "bg_color": "#F2F2F2"}),
-            "na": f({**base, "bg_color": "#BFBFBF"}),
-            "input": f({**base, "locked": False, "bg_color": "#FFFFFF"}),
-            "input_num": f({**base, "locked": False, "num_format": "[$-42A]#,##0"}),
-            "input_dec": f({**base, "locked": False, "num_format": "[$-42A]General"}),
-            "input_date": f({**base, "locked": False, "num_format": "dd/mm/yyyy"}),
-            "formula": f({**base, "bg_color": "#DDEBF7", "num_format": "[$-42A]#,##0.00"}),
-            # an input prefilled from last period: still editable, in its own colour and italics until changed
-            **{f"{k}_carried": f({**base, "locked": False, "bg_color": CARRIED_FILL, "italic": True,
-                                  **({"num_format": nf} if nf else {})})
-               for k, nf in (("input", None), ("input_num", "[$-42A]#,##0"), ("input_dec", "[$-42A]General"),
-                             ("input_date", "dd/mm/yyyy"))},
-            # an input a correction asks to fix (re-issued workbooks): red, with a note saying why
-            **{f"{k}_fix": f({**base, "locked": False, "bg_color": FIX_FILL, "border": 2, "border_color": "#C00000",
-                              **({"num_format": nf} if nf else {})})
-               for k, nf in (("input", None), ("input_num", "[$-42A]#,##0"), ("input_dec", "[$-42A]General"),
-                             ("input_date", "dd/mm/yyyy"))},
-            "bold": f({"font_name": "Times New Roman", "bold": True, "text_wrap": True, "valign": "top"}),
-            "text": f({"font_name": "Times New Roman", "text_wrap": True, "valign": "top"}),
-            # titles wrap inside their merged range (over the key columns on input sheets, repeated on both
-            # pages across); set at the bottom of a row tall enough for a capital's stacked marks (Ấ, Ễ)
-            "title_wrap": f({"font_name": "Times New Roman", "bold": True, "font_size": 14, "text_wrap": True,
-                             "valign": "bottom"}),
-            "sub_wrap": f({"font_name": "Times New Roman", "italic": True, "font_size": 11, "text_wrap": True,
-                           "valign": "top"}),
-            "sign": f({"font_name": "Times New Roman", "bold": True, "align": "center", "valign": "bottom"}),
-            "sign_note": f({"font_name": "Times New Roman", "italic": True, "align": "center", "valign": "top"}),
-            "date_line": f({"font_name": "Times New Roman", "italic": True, "align": "right", "valign": "bottom"}),
-        }
-        self.ok_fmt = f({"bg_color": "#C6EFCE", "font_color": "#006100"})
-        self.bad_fmt = f({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
-        self.miss_fmt = f({"bg_color": "#FFEB9C", "font_color": "#9C5700"})
+        self.fmt = {k: wb.add_format(p) for k, p in agency_formats().items()}
+        # the self-check's verdict in its tone (conditional formats): met, not met, data missing or invalid
+        self.ok_fmt, self.bad_fmt, self.miss_fmt = (wb.add_format(tone(t)) for t in ("good", "bad", "warn"))
 
     def write(self, sheets: list[SheetLayout]):
         self._cover(sheets)
@@ -538,8 +496,6 @@ class _Book:
 
 # -- last period (generate --ledger) ------------------------------------------------------------------
 
-CARRIED_FILL = "#FFF2CC"      # inputs prefilled from last period
-FIX_FILL = "#FFC7CE"          # inputs a correction asks to fix
 REFERENCE_EVIDENCE = 200     # characters of last period's evidence quoted in the reference column
 
 

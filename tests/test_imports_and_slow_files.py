@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from xlsxwriter.utility import xl_rowcol_to_cell
 
 from conftest import ROOT
 from parxl.layout import IDENTITY_SHEET
@@ -62,18 +63,9 @@ def _esc(s: str) -> str:
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _col(j: int) -> str:
-    s = ""
-    j += 1
-    while j:
-        j, rem = divmod(j - 1, 26)
-        s = chr(65 + rem) + s
-    return s
-
-
 def sheet_xml(rows: list[list[str]], extra: str = "", head: str = "") -> bytes:
     body = "".join(f'<row r="{i + 1}">' + "".join(
-        f'<c r="{_col(j)}{i + 1}" t="inlineStr"><is><t>{_esc(v)}</t></is></c>' for j, v in enumerate(r) if v)
+        f'<c r="{xl_rowcol_to_cell(i, j)}" t="inlineStr"><is><t>{_esc(v)}</t></is></c>' for j, v in enumerate(r) if v)
         + "</row>" for i, r in enumerate(rows))
     return f'{head}<worksheet xmlns="{MAIN}"><sheetData>{body}{extra}</sheetData></worksheet>'.encode()
 

@@ -242,7 +242,7 @@ def _cell(wb, plan, agency, code, key):
 def test_carried_values_are_coloured_apart_and_named_in_the_signed_identity(plan, q2):
     from parxl import carryover
     from parxl.identity import verify
-    from parxl.writer import CARRIED_FILL
+    from parxl.style import CARRIED_FILL
     _, _, _, out = q2
     wb = openpyxl.load_workbook(out["with"]["TAMKY"].path)
     fill = lambda c: c.fill.fgColor.rgb[-6:]   # noqa: E731

@@ -23,7 +23,8 @@ from parxl.merge import merge_to_files
 from parxl.periods import Period
 from parxl.reader import read_return
 from parxl.reissue import refill_of, reissue
-from parxl.writer import CARRIED_FILL, FIX_FILL, generate
+from parxl.style import CARRIED_FILL, FIX_FILL
+from parxl.writer import generate
 
 PERIOD = Period.parse("2024-Q3")
 A = "HOIAN"

@@ -17,8 +17,10 @@ import zipfile
 from fractions import Fraction
 from pathlib import Path
 
+from xlsxwriter.utility import xl_rowcol_to_cell
+
 from ..errors import ParxlError
-from ..layout import COL, agency_layout, cell_name
+from ..layout import COL, agency_layout
 from ..measures import measure_of
 from ..periods import Period
 from ..plan import Plan
@@ -148,7 +150,7 @@ def fill_xml(src: str | Path, dst: str | Path, plan: Plan, agency: str, values: 
     for code, ans in values.items():
         sheet, row = where[code]
         for key, v in ans.items():
-            edits.setdefault(sheet, {})[cell_name(row, COL[key])] = v
+            edits.setdefault(sheet, {})[xl_rowcol_to_cell(row, COL[key])] = v
     src_zip = zipfile.ZipFile(src)
     part_of = _sheet_parts(src_zip)
     by_part = {part_of[sheet]: cells for sheet, cells in edits.items()}

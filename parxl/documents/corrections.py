@@ -17,7 +17,6 @@ from ..findings import Finding, Severity
 from ..report import Report
 from ..vocab import ReturnStatus, format_time
 from . import form
-from .schedule import period_words
 
 NOT_THE_AGENCYS = frozenset({"return.late", "return.late-file-time", "return.clock-future",
                              "return.clock-before-issue", "return.file-clock-future", "return.no-save-time",
@@ -72,7 +71,7 @@ def write_correction(report: Report, c: Correction, path: str | Path, fix_by: dt
                      reissued: str | None = None) -> Path:
     """One agency's correction sheet (.docx)."""
     plan, reg = report.plan, report.plan.registry
-    words = period_words(report.period)
+    words = report.period.words_vi
     name = reg.name(c.agency)
     doc = form.new_document(f"Phiếu đề nghị bổ sung, chỉnh sửa báo cáo {words} — {name}")
     form.header(doc, reg, plan.province, "PBS")

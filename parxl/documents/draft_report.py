@@ -28,7 +28,7 @@ from ..vocab import ProvinceVerdict as PV, Verdict, format_number
 from . import form
 from .collection import Standing, collection
 from .timeliness import Timeliness
-from .schedule import due_by, due_in, next_period, ongoing as recurs, period_words
+from .schedule import due_by, due_in, next_period, ongoing as recurs
 
 _ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV"}
 _DONE = (PV.MET, PV.PROVISIONAL_MET, PV.NOT_APPLICABLE)
@@ -132,7 +132,7 @@ def previous_words(report: Report, f: ProvinceFigure) -> str:
         return ""
     unit = _unit(report, f)
     from ..periods import Period
-    words = period_words(Period.parse(report.previous_period))
+    words = Period.parse(report.previous_period).words_vi
     trend = "tăng" if f.value > p.value else "giảm" if f.value < p.value else "không đổi"
     shown = N(p.value, "%" if unit == "%" else "")
     if _agencies_met(f) is not None:
@@ -189,7 +189,7 @@ def write_draft_report(report: Report, path: str | Path, *, as_of: dt.date | Non
     """Write the draft report (.docx) of ``report`` to ``path``; ``as_of`` dates the days overdue (default:
     today in Vietnam); ``timeliness`` (parxl.documents.timeliness.year_timeliness) adds the year's table."""
     plan, period = report.plan, report.period
-    words = period_words(period)
+    words = period.words_vi
     doc = form.new_document(f"Báo cáo kết quả thực hiện {plan.title} {words}")
     form.header(doc, plan.registry, plan.province, "BC")
     form.title(doc, "BÁO CÁO", [f"Kết quả thực hiện {_lower_first(plan.title)}", words])
@@ -351,7 +351,7 @@ def _next(doc, report: Report, states: list[TaskState]) -> None:
     nxt = next_period(period)
     form.heading(doc, f"V. NHIỆM VỤ TRỌNG TÂM QUÝ {_ROMAN[nxt.quarter]} NĂM {nxt.year}")
     if nxt.year != plan.year:
-        form.para(doc, f"Các nhiệm vụ của {period_words(nxt)} theo kế hoạch cải cách hành chính năm {nxt.year} "
+        form.para(doc, f"Các nhiệm vụ của {nxt.words_vi} theo kế hoạch cải cách hành chính năm {nxt.year} "
                        f"{form.BLANK}.")
     todo = [x for x in states if not x.completed and (due_in(x.task, nxt) or x.due)]
     ongoing = [x for x in todo if recurs(x.task)]
@@ -387,7 +387,7 @@ def _appendix_title(doc, number: str, title: str, report: Report) -> None:
 def _appendix_indicators(doc, report: Report) -> None:
     plan = report.plan
     _landscape(doc)
-    _appendix_title(doc, "Phụ lục I", f"KẾT QUẢ CÁC CHỈ TIÊU {period_words(report.period).upper()}", report)
+    _appendix_title(doc, "Phụ lục I", f"KẾT QUẢ CÁC CHỈ TIÊU {report.period.words_vi.upper()}", report)
     rows = []
     for f in report.indicators:
         ind = plan.indicator(f.indicator)

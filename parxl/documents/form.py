@@ -27,9 +27,9 @@ from docx.shared import Cm, Mm, Pt
 
 from ..agencies import Registry
 from ..outputs import write_atomic
+from ..style import FONT
 
 BLANK = "[…]"                     # a field the officer fills in
-FONT = "Times New Roman"
 BODY_PT = 14
 SMALL_PT = 12                     # tables, nơi nhận heading
 MARGINS_MM = {"top": 20, "bottom": 20, "left": 30, "right": 15}

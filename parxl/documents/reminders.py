@@ -13,7 +13,6 @@ from ..outputs import write_atomic
 from ..report import Report
 from . import form
 from .collection import AgencyReturn, Standing, collection, today_vietnam
-from .schedule import period_words
 
 ORDER = (Standing.MISSING, Standing.REFUSED, Standing.LATE)
 CSV_FIELDS = ("MaCoQuan", "TenCoQuan", "Nhom", "TinhTrang", "SoNgayQuaHan", "TepKhongDungDuoc", "DauMoi", "ChucVu",
@@ -53,7 +52,7 @@ def reminders_csv(report: Report, as_of: dt.date | None = None) -> bytes:
     w.writerow(CSV_FIELDS)
     for x in to_remind(report, as_of):
         w.writerow([x.agency, reg.name(x.agency), reg.group_of(x.agency).name, status_vi(x), x.days_late,
-                    "; ".join(x.files), *_contact(report, x.agency), period_words(report.period),
+                    "; ".join(x.files), *_contact(report, x.agency), report.period.words_vi,
                     f"{report.period.due:%d/%m/%Y}"])
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
@@ -62,7 +61,7 @@ def write_reminder_letter(report: Report, path: str | Path, as_of: dt.date | Non
     """The draft công văn đôn đốc (.docx) with the list attached."""
     as_of = as_of or today_vietnam()
     plan, reg = report.plan, report.plan.registry
-    words = period_words(report.period)
+    words = report.period.words_vi
     todo = to_remind(report, as_of)
     missing = [x for x in todo if x.standing is Standing.MISSING]
     refused = [x for x in todo if x.standing is Standing.REFUSED]

@@ -39,9 +39,3 @@ def next_period(period: Period) -> Period:
 def previous_period(period: Period) -> Period:
     q, y = (period.quarter - 2) % 4 + 1, period.year - (period.quarter == 1)
     return Period.parse(f"{y}-Q{q}")
-
-
-def period_words(period: Period) -> str:
-    """"quý III năm 2024", "6 tháng năm 2024", "năm 2024": the period as a title or a sentence says it."""
-    label = period.label_vi
-    return label[len("Báo cáo "):] if label.startswith("Báo cáo ") else label

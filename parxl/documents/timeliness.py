@@ -17,9 +17,6 @@ from ..plan import Plan
 from . import form
 from .collection import AgencyReturn, Standing, standing
 
-_SHORT = {1: "Quý I", 2: "6 tháng", 3: "Quý III", 4: "Năm"}
-
-
 @dataclass(frozen=True)
 class Timeliness:
     year: int
@@ -85,7 +82,7 @@ def cell_vi(x: AgencyReturn | None) -> str:
 def timeliness_table(t: Timeliness, plan: Plan) -> tuple[list[str], list[list[str]]]:
     """The table as text, for the consolidated workbook: headers, then one row per agency (code, name, each
     period), then the row of on-time returns per period ("40/46")."""
-    heads = ["Mã", "Cơ quan"] + [f"{_SHORT[Period.parse(p).quarter]} {Period.parse(p).year}" for p in t.periods]
+    heads = ["Mã", "Cơ quan"] + [Period.parse(p).heading_vi for p in t.periods]
     reg = plan.registry
     rows = [[a, reg.name(a) if a in reg.agencies else a, *[cell_vi(x) for x in cells]] for a, cells in t.rows]
     totals = ["", "Số báo cáo đúng hạn / phải nộp"]
