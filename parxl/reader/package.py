@@ -121,6 +121,14 @@ _DTD_OVERLAP = 32
 HEAD = 4096                  # how much of each XML part is looked at for a DTD
 
 
+def _declares(data: bytes) -> bool:
+    """Whether ``<!DOCTYPE`` or ``<!ENTITY`` (UTF-8 or UTF-16) stands in ``data``: the regex, after a look for
+    what each of its matches begins with ("<!" in UTF-8, "<\\0!" in UTF-16 of either byte order), which most
+    parts hold nowhere; a substring search runs far faster than the regex's (280 returns' parts: 0.34 s of
+    regex search under a profile before, a few ms after)."""
+    return (b"<!" in data or b"<\x00!" in data) and _DTD_ANYWHERE.search(data) is not None
+
+
 class DtdDeclared(Exception):
     """A part declares a DTD: the file gets ``file.xml-entities``."""
 
@@ -201,14 +209,14 @@ class Parts:
         head = self.head(info)
         whole = self.kept.get(info)
         if whole is not None or len(head) >= info.file_size:
-            return bool(_DTD_ANYWHERE.search(whole if whole is not None else head))
-        if _DTD_ANYWHERE.search(head):
+            return _declares(whole if whole is not None else head)
+        if _declares(head):
             return True
         tail, seen = b"", 0
         for piece in self._pieces(info):
             seen += len(piece)
-            if _DTD_ANYWHERE.search(tail + piece) or seen > MAX_PART:
-                return bool(_DTD_ANYWHERE.search(tail + piece))
+            if _declares(tail + piece) or seen > MAX_PART:
+                return _declares(tail + piece)
             tail = piece[-_DTD_OVERLAP:]
         return False
 

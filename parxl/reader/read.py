@@ -151,9 +151,10 @@ def _parse(wb: Workbook, data: bytes, bad, max_rows: int, max_cols: int, fast: b
     for meta in metas:
         if meta.name in skip and meta.name != SHOWN:
             continue
-        rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        sheet = Sheet(meta.name, str(meta.visible).endswith("Visible"), rows, *cells.get(meta.name, ()))
-        sheet.merged = list(book.get_sheet_by_name(meta.name).merged_cell_ranges or [])
+        got = book.get_sheet_by_name(meta.name)     # calamine parses the sheet here: once
+        sheet = Sheet(meta.name, str(meta.visible).endswith("Visible"), got.to_python(skip_empty_area=False),
+                      *cells.get(meta.name, ()))
+        sheet.merged = list(got.merged_cell_ranges or [])
         if meta.name == SHOWN and skip:
             wb.cover = sheet
         else:
