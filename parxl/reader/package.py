@@ -122,11 +122,22 @@ HEAD = 4096                  # how much of each XML part is looked at for a DTD
 
 
 def _declares(data: bytes) -> bool:
-    """Whether ``<!DOCTYPE`` or ``<!ENTITY`` (UTF-8 or UTF-16) stands in ``data``: the regex, after a look for
-    what each of its matches begins with ("<!" in UTF-8, "<\\0!" in UTF-16 of either byte order), which most
-    parts hold nowhere; a substring search runs far faster than the regex's (280 returns' parts: 0.34 s of
-    regex search under a profile before, a few ms after)."""
+    """Whether ``<!DOCTYPE`` or ``<!ENTITY`` (UTF-8 or UTF-16) stands in ``data``: the regex, where an "!"
+    follows a "<" ("<!" in UTF-8, "<\\0!" in UTF-16 of either byte order).  The "!"s are found by a one-byte
+    search (a memchr; a part holds a few, in references such as DanhMuc!$A$1), where the regex, or a search
+    for "<!", stops at every "<" of the markup (280 returns' parts: 0.34 s of regex under a profile, then
+    0.14 s searching for "<!", now a few ms).  Past a few dozen "!"s the two-byte searches decide."""
+    i = data.find(b"!")
+    for _ in range(_BANGS):
+        if i < 0:
+            return False
+        if i and (data[i - 1] == 0x3C or (data[i - 1] == 0 and i > 1 and data[i - 2] == 0x3C)):
+            return _DTD_ANYWHERE.search(data) is not None
+        i = data.find(b"!", i + 1)
     return (b"<!" in data or b"<\x00!" in data) and _DTD_ANYWHERE.search(data) is not None
+
+
+_BANGS = 64
 
 
 class DtdDeclared(Exception):
