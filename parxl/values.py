@@ -117,6 +117,7 @@ def _cell_fraction(x: int | float) -> Fraction:
 # The largest amount the rules accept: the self-check's arithmetic (n × 100, the target × d) must not
 # overflow a double (1.8e308) into an error where the merge, exact, would still judge.
 MAX_NUMBER = Fraction(10) ** 300
+_MAX_WHOLE = 10 ** 300
 _DOUBLE_MAX = Fraction(sys.float_info.max)
 _DOUBLE_MIN = Fraction(sys.float_info.min)     # below it LibreOffice's NUMBERVALUE underflows to an error
 _TEXT_NUMBER = re.compile(r"([+-]?)([0-9.]*)(?:,([0-9]*))?(?:[eE]([+-]?[0-9]+))?")
@@ -177,7 +178,7 @@ def comma_readings(text: str) -> tuple[Fraction, Fraction] | None:
 def _range(v: Fraction, whole: bool, note: tuple[str, str] | None) -> Parsed:
     if v.numerator < 0:         # a fraction's sign is its numerator's
         return Parsed(error="value.negative", note=note)
-    if v > MAX_NUMBER:
+    if v.numerator > _MAX_WHOLE * v.denominator:      # v > MAX_NUMBER, in ints (a Fraction compares slowly)
         return Parsed(error="value.not-a-number", note=note)
     if whole and v.denominator != 1:
         return Parsed(error="value.not-whole", note=note)
