@@ -20,7 +20,7 @@ from .periods import Period
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
 from .style import (BOLD_CELL, MET_COLOUR, MET_PROVISIONAL_COLOUR, NOT_RETURNED_COLOUR, PERIOD_COLOURS,
-                    RETURNED_COLOUR, SIZE, TITLE_SIZE, UPRIGHT_HEADER, consolidated_formats, figure_format, ok,
+                    RETURNED_COLOUR, SIZE, TITLE_SIZE, UPRIGHT_HEADER, WORKBOOK_OPTIONS, consolidated_formats, figure_format, ok,
                     toned_figure_formats)
 from .tablesheet import TableSheet
 from .textfit import fit_height, font_of, text_points, width_for
@@ -74,8 +74,7 @@ def write_consolidated(report: Report, path: str | Path) -> Path:
 def render_consolidated(report: Report, path: Path) -> None:
     """Write the consolidated workbook to ``path`` as it is (the caller makes it atomic)."""
     with gc_paused():
-        wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                             "strings_to_numbers": False})
+        wb = xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS)
         _Consolidated(wb, report).write()
         wb.close()
 

@@ -1,15 +1,19 @@
-"""How parxl's workbooks look: the font, the colours, the number format of each unit, and the xlsxwriter
-format properties built from them, for the agency's workbook (:mod:`parxl.writer`, re-issued by
-:mod:`parxl.reissue`) and the consolidated one (:mod:`parxl.consolidate`); the documents
-(:mod:`parxl.documents.form`) and the text measurer (:mod:`parxl.textfit`) take the font from here.
+"""How parxl writes its workbooks: their look (the font, the colours, the number format of each unit, and the
+xlsxwriter format properties built from them), the options every workbook is opened with, and the one check
+of what xlsxwriter returns; for the agency's workbook (:mod:`parxl.writer`, re-issued by :mod:`parxl.reissue`)
+and the consolidated one (:mod:`parxl.consolidate`).  The documents (:mod:`parxl.documents.form`) and the
+text measurer (:mod:`parxl.textfit`) take the font from here.
 
-Plain data and the one check of what xlsxwriter returns: importing it loads nothing (the reader's side
-imports :mod:`parxl.textfit`, which takes its default font from here), and a writer turns a property dict
-into a format with ``wb.add_format``.
+Plain data: importing it loads neither xlsxwriter nor any other module of parxl (the checks' side imports
+:mod:`parxl.textfit`, which takes its default font from here); a writer turns a property dict into a format
+with ``wb.add_format``.
 """
 from __future__ import annotations
 
 from fractions import Fraction
+
+# text stays text: a plan's or an agency's "=…" is never a formula, "http://…" never a link, "0123" never a number
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 # -- font ------------------------------------------------------------------------------------------------
 FONT = "Times New Roman"   # every workbook and document: the font of Vietnamese administrative texts

@@ -24,7 +24,7 @@ from .measures import NUMERIC_KEYS, Inputs, measure_of, rules as compiled_rules
 from .outputs import atomic_path
 from .periods import Period
 from .plan import Indicator, Plan
-from .style import WriterBug, agency_formats, ok as _ok, tone
+from .style import WORKBOOK_OPTIONS, WriterBug, agency_formats, ok as _ok, tone
 from .vocab import TaskStatus, Verdict, format_number
 from .pool import ordered_map
 from .textfit import fit_height, font_of
@@ -153,8 +153,7 @@ def write_workbook(plan: Plan, agency: str, period: Period, path: Path, key: byt
     issue = Issue(agency, path, fields["template_id"], fields["layout_hash"], previous=shown)
     try:
         with atomic_path(path) as tmp:
-            wb = xlsxwriter.Workbook(str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                "strings_to_numbers": False})
+            wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
             _Book(wb, plan, agency, period, fields, password, previous, carried, refill).write(sheets)
             wb.close()
             if not force and os.path.lexists(path) and not _same_file(tmp, path):
