@@ -20,8 +20,8 @@ from .periods import Period
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally
 from .style import (BOLD_CELL, MET_COLOUR, MET_PROVISIONAL_COLOUR, NOT_RETURNED_COLOUR, PERIOD_COLOURS,
-                    RETURNED_COLOUR, SIZE, TITLE_SIZE, UPRIGHT_HEADER, WORKBOOK_OPTIONS, consolidated_formats, figure_format, ok,
-                    toned_figure_formats)
+                    RETURNED_COLOUR, SIZE, TITLE_SIZE, UPRIGHT_HEADER, WORKBOOK_OPTIONS, consolidated_formats,
+                    figure_format, ok, toned_figure_formats)
 from .tablesheet import TableSheet
 from .textfit import fit_height, font_of, text_points, width_for
 from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format_time, vietnam_time
