@@ -95,9 +95,19 @@ def column_points(width: float | Sequence[float]) -> float:
     """The width (points) a column of Excel width ``width`` (or a merged range: its columns' widths) prints,
     the narrower of Excel's and LibreOffice's."""
     if isinstance(width, (int, float)):
-        width = (width,)
-    px = sum(0 if w <= 0 else (int(w * 12 + 0.5) if w < 1 else int(w * 7 + 0.5) + 5) for w in width)
+        got = _ONE_COLUMN.get(width)
+        if got is None:
+            got = _ONE_COLUMN[width] = _points((width,))
+        return got
+    return _points(width)
+
+
+def _points(widths) -> float:
+    px = sum(0 if w <= 0 else (int(w * 12 + 0.5) if w < 1 else int(w * 7 + 0.5) + 5) for w in widths)
     return px * 0.75
+
+
+_ONE_COLUMN: dict[float, float] = {}      # a workbook has a few dozen column widths, and many rows
 
 
 WIDEST = 1000.0          # no glyph of the table is wider than an em (thousandths): a bound for short texts
@@ -160,14 +170,16 @@ def row_points(lines: int, size: float = 11, stacked: bool = False) -> float:
 def fit_height(cells: Iterable[tuple], stacked: bool = False, least: float = 0) -> float:
     """A row's height (points) that shows every cell's text whole: ``cells`` are ``(width, text)`` or
     ``(width, text, Font)`` (width: Excel width, or a merged range's widths).  ``stacked``: a title row."""
-    best = least
+    most: dict[float, int] = {}      # the most lines at each font size (a row's height grows with them)
     for cell in cells:
         width, text = cell[0], cell[1]
         font = cell[2] if len(cell) > 2 and cell[2] is not None else BODY
-        if text is None or text == "":
-            h = row_points(1, font.size, stacked)
-        else:
-            h = row_points(line_count(str(text), width, font), font.size, stacked)
+        n = 1 if text is None or text == "" else line_count(str(text), width, font)
+        if n > most.get(font.size, 0):
+            most[font.size] = n
+    best = least
+    for size, n in most.items():
+        h = row_points(n, size, stacked)
         if h > best:
             best = h
     return min(MAX_ROW, best or row_points(1))
