@@ -798,7 +798,7 @@ def demo(out_dir, plan_path, seed, no_libreoffice, whole_year):
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 def history(ledger_path, agency, indicator, all_runs, as_json):
     """Every period's value, verdict and source file for an agency and/or an indicator, from the ledger."""
-    from .ledger import history_text
+    from .history import history_text
     with _operator_errors():
         here = _here()
         if ledger_path is None:

@@ -689,7 +689,8 @@ class _Consolidated:
 
     def _resubmissions(self):
         """Nộp lại: what each agency changed, cell by cell, when its return replaced an earlier one."""
-        from .ledger import FIELD_VI, display
+        from .resubmissions import display
+        from .vocab import FIELD_VI
         plan = self.r.plan
         ws = self._sheet("Nộp lại", "NỘI DUNG THAY ĐỔI KHI CƠ QUAN NỘP LẠI BÁO CÁO",
                          ["Mã", "Cơ quan", "Mã chỉ tiêu", "Nội dung", "Giá trị cũ", "Giá trị mới", "Ô (tệp mới)",

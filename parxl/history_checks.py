@@ -151,7 +151,6 @@ def add_to_report(report, led, key: bytes | None) -> None:
     """The merge's hook: the warnings on every result of ``report`` against the open ledger ``led`` (before
     this run is recorded), added to ``report.findings``.  Never raises: a ledger that cannot be read here
     is said in ``report.ledger_notice``."""
-    from .ledger import _notice
     agencies = {r.agency for r in report.results if r.sheet}
     before = len(led.unreadable)
     try:
@@ -161,7 +160,7 @@ def add_to_report(report, led, key: bytes | None) -> None:
         return
     report.findings.extend(history_findings(report.plan, report.period, report.results, earlier))
     if len(led.unreadable) > before:
-        report.ledger_notice = _notice(led)
+        report.ledger_notice = led.operator_notice()
 
 
 def add_to_checked(checked: list[Checked], plan: Plan, period: Period | None, ledger: str | Path,

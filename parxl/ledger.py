@@ -1,4 +1,4 @@
-"""The reporting year's memory: every merge recorded in an embedded SQLite ledger.
+"""The reporting year's memory: every merge recorded in an embedded SQLite ledger — the store, and only that.
 
 A secretariat reports four times a year (Quý I, 6 tháng, Quý III, năm) and each report is read
 against the last.  The ledger (one SQLite file, stdlib :mod:`sqlite3`, WAL where the drive allows it, else a
@@ -7,15 +7,20 @@ the run (time, plan, period, options, the inputs' fingerprint), every file seen 
 status, which file superseded it), every agency's values with their provenance (file, sheet, cell),
 the province figures with their coverage, and what an agency changed when it resubmitted.
 
+This module is the schema and its migrations, opening (locks, journal, damage), recording a run, reading
+back what was recorded, and the trust checks on what is read back (a record that is not what a merge
+writes, or not sealed with the secretariat's key, is left out and described).  What uses it lives beside
+its use: :mod:`parxl.merge_ledger` (a merge's bookkeeping), :mod:`parxl.resubmissions` (what a resubmitted
+return changed, with or without a ledger), :mod:`parxl.history` (``parxl history``'s output),
+:mod:`parxl.docs` (README's tables, from :data:`MIGRATIONS`).
+
 * Re-running the same merge (the same ``Report.inputs_digest()``) adds nothing.  A re-merge after a late
   return is a new run: it becomes the period's current run, and the earlier run is kept.
 * :meth:`Ledger.previous_figures`, :meth:`Ledger.year_figures` and :meth:`Ledger.history` read the
-  current run of each period; :func:`resubmission_changes` / :meth:`Ledger.changes` say, cell by cell,
-  what an agency's winning return changed against the one it replaced.
+  current run of each period; :meth:`Ledger.earlier_return` gives an agency's return in the run a merge is
+  compared with; :meth:`Ledger.last_period` what carries into the next workbooks.
 * A ledger that cannot be used (locked by another program, corrupt, made by a newer parxl, not a parxl
-  ledger) raises :class:`LedgerError` with a message that says so; :func:`prepare` and :func:`finish`,
-  which ``merge_to_files`` calls, never raise: the consolidated workbook is written whatever the ledger's
-  state, and the problem is put in ``Report.ledger_problem`` for the caller to print.
+  ledger) raises :class:`LedgerError` with a message that says so.
 
 Numbers are stored exactly, as the text of a fraction (``"96"``, ``"286/3"``): the ledger says what the
 report said, to the last digit.  Times are UTC, ISO 8601.
@@ -33,11 +38,11 @@ from dataclasses import dataclass
 from enum import Enum
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
 from .checks import Result
 from .errors import LedgerError
-from .i18n import language
+from .i18n import _
 from .measures import ProvinceFigure
 from .periods import Period
 from .report import ACCEPTED, SUPERSEDED, Change, Report
@@ -48,7 +53,8 @@ APPLICATION_ID = 0x50415258          # "PARX" in PRAGMA application_id: a parxl 
 LOCK_TIMEOUT = 10.0                  # seconds to wait for another program's write to finish
 LEDGER_FILE_NAME = "parxl-ledger.sqlite"
 
-# One entry per schema version; never edit an entry once released, append the next one.
+# One entry per schema version; never edit an entry once released, append the next one (and say what a new
+# column holds in parxl.docs.LEDGER_DOC: README's tables are generated from both).
 MIGRATIONS: list[str] = [
     """
     CREATE TABLE runs (
@@ -150,93 +156,22 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-# What each table and column holds: README's "Ledger" section is generated from the live schema and
-# these words (``python -m parxl.docs README.md``); a test fails when a column is undescribed.
-DOC: dict[str, tuple[str, dict[str, str]]] = {
-    "runs": ("One row per merge recorded (the same inputs are recorded once).", {
-        "id": "run number, in the order recorded",
-        "at": "when it was recorded (UTC, ISO 8601)",
-        "plan_id": "the plan's id", "plan_version": "the plan's version",
-        "period": "the period merged (`2024-Q3`)", "year": "its year", "quarter": "its quarter (1–4)",
-        "options": "the merge's options (JSON: returns folder, signed or not, allow_empty)",
-        "inputs": "the inputs' fingerprint (`inputs` of the JSON report, `parxl_inputs` of the workbook); unique",
-        "province": "the plan's province (a ledger holding another province's runs is refused); empty before schema 2",
-    }),
-    "periods": ("The current run of each plan × period: the latest merge recorded (or re-run) for it.", {
-        "plan_id": "the plan's id", "period": "the period", "year": "its year", "quarter": "its quarter",
-        "current_run": "the run whose values and figures are the period's (earlier runs are kept)",
-    }),
-    "files": ("Every file a run saw in the returns folder.", {
-        "id": "row number", "run": "the run", "path": "the file, relative to the returns folder",
-        "sha256": "its SHA-256 (empty when it could not be read)",
-        "agency": "the agency it claims to be from (its identity), when readable",
-        "period": "the period it was accepted for (accepted and superseded files)",
-        "template_id": "the template id in its identity",
-        "status": "`accepted`, `superseded`, `rejected` or `skipped`",
-        "superseded_by": "the newer return of the same agency that won over it",
-        "saved_at": "the save time that decided which return is newest (UTC)",
-        "saved_time_from": "`document` (the workbook's own record) or `file` (the file's time)",
-    }),
-    "agency_values": ("Every agency × indicator of a run: what was typed, the verdict, and where it came from.", {
-        "run": "the run", "period": "the period", "agency": "the agency", "indicator": "the indicator code",
-        "verdict": "the agency's verdict (`met`, `not_met`, `overdue`, `in_progress_not_due`, … `not_returned`)",
-        "status": "the task status typed (`Hoàn thành`, …)",
-        "numerator": "rate: numerator (exact)", "denominator": "rate: denominator (exact)",
-        "value": "the rate (%), the count or the percent change (exact)",
-        "current": "change: this year's figure (exact)", "baseline": "change: the baseline year's figure (exact)",
-        "gap": "how far the value is from meeting the target (exact; 0 when met)",
-        "evidence": "the evidence typed", "doc_date": "the document date (ISO)",
-        "issues": "difficulties typed", "proposals": "proposals typed",
-        "file": "provenance: the file", "sheet": "provenance: the sheet",
-        "cell": "provenance: the row's `Mã chỉ tiêu` cell",
-        "cells": "provenance: every input's cell (JSON: input key → A1 cell)",
-        "seal": "HMAC-SHA256, with the secretariat's key, of the run's plan and period, the agency, the indicator "
-                "and the fields above: `generate --ledger` carries over only sealed values",
-    }),
-    "figures": ("Every province figure of a run, with its coverage.", {
-        "run": "the run", "period": "the period", "indicator": "the indicator code",
-        "rule": "`ratio`, `sum` or `each`",
-        "verdict": "`met`, `not_met`, `provisional_met`, `provisional_not_met`, `not_applicable`, `not_assessable`, "
-                   "`not_due`",
-        "final": "1 when the verdict cannot change with more returns",
-        "value": "the province figure (exact)", "numerator": "Σ numerators, Σ this year, or agencies meeting",
-        "denominator": "Σ denominators, Σ baselines, or agencies it applies to",
-        "required": "agencies that must report it", "returned": "… whose valid return was merged",
-        "assessed": "… whose data counted", "not_applicable": "… that declared Không phát sinh",
-        "met": "… that met it on their own",
-    }),
-    "changes": ("What an agency's winning return changed against the return it replaced, field by field.", {
-        "run": "the run", "period": "the period", "agency": "the agency", "indicator": "the indicator code",
-        "field": "`status`, `numerator`, `denominator`, `value`, `current`, `baseline`, `evidence`, "
-                 "`doc_date`, `issues`, `proposals` or `verdict`",
-        "old": "the replaced return's value (as stored in `agency_values`)", "new": "the winning return's value",
-        "old_file": "the replaced return", "new_file": "the winning return",
-        "cell": "the field's cell in the winning return",
-        "old_run": "the earlier run the old value was recorded in; empty when both returns lay in this run's folder",
-    }),
-}
-
-# Fields compared between a return and the one it replaced: (field, Result attribute, Vietnamese label).
-FIELDS: tuple[tuple[str, str, str], ...] = (
-    ("status", "reported_status", "Tình trạng"),
-    ("numerator", "numerator", "Tử số"),
-    ("denominator", "denominator", "Mẫu số"),
-    ("current", "current", "Kết quả (năm nay)"),
-    ("baseline", "baseline", "Số liệu năm gốc"),
-    ("value", "value", "Giá trị đánh giá"),
-    ("evidence", "evidence", "Minh chứng"),
-    ("doc_date", "doc_date", "Ngày văn bản"),
-    ("issues", "issues", "Khó khăn, vướng mắc"),
-    ("proposals", "proposals", "Đề xuất, kiến nghị"),
-    ("verdict", "verdict", "Đánh giá"),
+# The fields of an agency value that are stored, sealed and compared on resubmission: (field, Result attribute).
+# How people name them is vocabulary (:data:`parxl.vocab.FIELD_VI`).
+FIELDS: tuple[tuple[str, str], ...] = (
+    ("status", "reported_status"),
+    ("numerator", "numerator"),
+    ("denominator", "denominator"),
+    ("current", "current"),
+    ("baseline", "baseline"),
+    ("value", "value"),
+    ("evidence", "evidence"),
+    ("doc_date", "doc_date"),
+    ("issues", "issues"),
+    ("proposals", "proposals"),
+    ("verdict", "verdict"),
 )
-FIELD_VI = {f: vi for f, _, vi in FIELDS}
 _NUMERIC = {"numerator", "denominator", "value", "current", "baseline", "gap"}
-
-
-def _say(en: str, vi: str, **kw) -> str:
-    """A ledger message in the language the CLI speaks (both kept here, like the finding catalog)."""
-    return (vi if language() == "vi" else en).format(**kw)
 
 
 def default_path(key_path: Path | str) -> Path:
@@ -265,8 +200,9 @@ def frac(s: str | None) -> Fraction | None:
     return None if s is None else Fraction(s)
 
 
-def display(field: str, text: str | None) -> Any:
-    """A stored value as a person reads it: a number, a date, a Vietnamese word, or the text."""
+def decode(field: str, text: str | None) -> Any:
+    """A stored field as the value it was: a number exactly, a date, a task status or a verdict, else the text
+    (the inverse of :func:`enc`, for a record already found sound)."""
     if text is None:
         return None
     if field in _NUMERIC:
@@ -274,27 +210,21 @@ def display(field: str, text: str | None) -> Any:
     if field == "doc_date":
         return dt.date.fromisoformat(text)
     if field == "status":
-        try:
-            return TaskStatus(text).vi
-        except ValueError:
-            return text
+        return TaskStatus(text)
     if field == "verdict":
-        try:
-            return Verdict(text).vi
-        except ValueError:
-            return text
+        return Verdict(text)
     return text
 
 
 def result_fields(r: Result) -> dict[str, str | None]:
     """A result's compared fields, encoded as the ledger stores them."""
-    return {f: enc(getattr(r, attr)) for f, attr, _ in FIELDS}
+    return {f: enc(getattr(r, attr)) for f, attr in FIELDS}
 
 
 def seal(key: bytes, plan_id: str, period: str, agency: str, indicator: str, fields: dict) -> str:
     """The seal of one agency value: HMAC-SHA256 with the secretariat's key over where it belongs and every
     field of :data:`FIELDS` as stored."""
-    msg = json.dumps([plan_id, period, agency, indicator, [fields.get(f) for f, _, _ in FIELDS]],
+    msg = json.dumps([plan_id, period, agency, indicator, [fields.get(f) for f, _ in FIELDS]],
                      ensure_ascii=False, separators=(",", ":"))
     return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).hexdigest()
 
@@ -399,13 +329,11 @@ class Ledger:
         made by a newer parxl, or not a parxl ledger."""
         path = Path(path)
         if not path.exists() and not create:
-            raise LedgerError(_say("no ledger at {path}: a ledger is made by the first merge given --ledger",
-                                   "không có sổ theo dõi tại {path}: sổ được tạo ở lần tổng hợp đầu tiên có --ledger",
-                                   path=path))
+            raise LedgerError(_("no ledger at {path}: a ledger is made by the first merge given --ledger")
+                              .format(path=path))
         if path.is_dir():
-            raise LedgerError(_say("the ledger {path} is a folder; give a file name, e.g. {name}",
-                                   "sổ theo dõi {path} là một thư mục; hãy cho tên tệp, ví dụ {name}",
-                                   path=path, name=LEDGER_FILE_NAME))
+            raise LedgerError(_("the ledger {path} is a folder; give a file name, e.g. {name}")
+                              .format(path=path, name=LEDGER_FILE_NAME))
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(str(path), timeout=LOCK_TIMEOUT if timeout is None else timeout,
@@ -438,15 +366,12 @@ class Ledger:
         version = db.execute("PRAGMA user_version").fetchone()[0]
         tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
         if app != APPLICATION_ID and (app != 0 or tables or version):
-            raise LedgerError(_say("{path} is an SQLite database but not a parxl ledger; give another file",
-                                   "{path} là cơ sở dữ liệu SQLite nhưng không phải sổ theo dõi của parxl; hãy chọn tệp khác",
-                                   path=self.path))
+            raise LedgerError(_("{path} is an SQLite database but not a parxl ledger; give another file")
+                              .format(path=self.path))
         if version > SCHEMA_VERSION:
-            raise LedgerError(_say("the ledger {path} was written by a newer parxl (schema {found}; this parxl "
-                                   "knows up to {known}): upgrade parxl, or give another ledger",
-                                   "sổ theo dõi {path} do phiên bản parxl mới hơn ghi (lược đồ {found}; bản này chỉ "
-                                   "biết đến {known}): hãy nâng cấp parxl hoặc dùng sổ khác",
-                                   path=self.path, found=version, known=SCHEMA_VERSION))
+            raise LedgerError(_("the ledger {path} was written by a newer parxl (schema {found}; this parxl "
+                                "knows up to {known}): upgrade parxl, or give another ledger")
+                              .format(path=self.path, found=version, known=SCHEMA_VERSION))
         self._journal()
         if version < SCHEMA_VERSION:
             db.execute("BEGIN IMMEDIATE")     # another process may be migrating the same new file right now:
@@ -464,10 +389,8 @@ class Ledger:
                 raise
         check = db.execute("PRAGMA quick_check(1)").fetchone()[0]
         if check != "ok":
-            raise LedgerError(_say("the ledger {path} is damaged ({error}); restore it from a backup, or move it "
-                                   "away to start a new one",
-                                   "sổ theo dõi {path} bị hỏng ({error}); hãy khôi phục từ bản sao lưu, hoặc chuyển "
-                                   "tệp đi nơi khác để bắt đầu sổ mới", path=self.path, error=check))
+            raise LedgerError(_("the ledger {path} is damaged ({error}); restore it from a backup, or move it "
+                                "away to start a new one").format(path=self.path, error=check))
 
     def _journal(self) -> None:
         """WAL where the drive allows it; else (a network share whose file system cannot share SQLite's WAL
@@ -492,12 +415,9 @@ class Ledger:
                 return      # the other run made it WAL meanwhile
         if mode != "wal":
             db.execute("PRAGMA journal_mode = DELETE").fetchone()
-            self.notice = _say("the ledger {path} is on a drive that does not allow SQLite's WAL journal (a network "
-                               "share?): it is written with a rollback journal instead; let one parxl run at a time "
-                               "write it",
-                               "sổ theo dõi {path} nằm trên ổ đĩa không cho dùng nhật ký WAL của SQLite (ổ mạng?): "
-                               "sổ được ghi với nhật ký khôi phục (rollback journal) thay thế; mỗi lúc chỉ để một lượt "
-                               "parxl ghi vào sổ", path=self.path)
+            self.notice = _("the ledger {path} is on a drive that does not allow SQLite's WAL journal (a network "
+                            "share?): it is written with a rollback journal instead; let one parxl run at a time "
+                            "write it").format(path=self.path)
 
     def close(self) -> None:
         self.db.close()
@@ -619,6 +539,17 @@ class Ledger:
                                                  r["returned"], r["assessed"], r["not_applicable"], r["met"], r["rule"])
         return out
 
+    def operator_notice(self) -> str | None:
+        """What the operator should know although the ledger was used: its journal (:attr:`notice`), and the
+        records left out (:attr:`unreadable`, the first three named)."""
+        parts = [self.notice] if self.notice else []
+        if self.unreadable:
+            n = len(self.unreadable)
+            shown = "; ".join(self.unreadable[:3]) + ("; …" if n > 3 else "")
+            parts.append(_("{n} record(s) of the ledger {path} could not be used and were left out ({shown})")
+                         .format(n=n, path=self.path, shown=shown))
+        return "\n".join(parts) or None
+
     def _unreadable(self, table: str, period: str, run: int, what: str, why: str) -> None:
         self.unreadable.append(f"{table}: {period} (#{run}) {what}: {why}")
 
@@ -627,12 +558,9 @@ class Ledger:
         as this province's, matched by indicator code, and this run recorded into its year."""
         for r in self._q("SELECT DISTINCT province, plan_id FROM runs WHERE province IS NOT NULL"):
             if not _same_province(r["province"], province):
-                raise LedgerError(_say(
-                    "the ledger {path} belongs to another province ({other}, plan {plan}), not {province}: give this "
-                    "plan's ledger (--ledger) or a new file",
-                    "sổ theo dõi {path} là của tỉnh/thành phố khác ({other}, kế hoạch {plan}), không phải {province}: "
-                    "hãy dùng sổ của kế hoạch này (--ledger) hoặc một tệp mới",
-                    path=self.path, other=r["province"], plan=r["plan_id"], province=province))
+                raise LedgerError(_("the ledger {path} belongs to another province ({other}, plan {plan}), not "
+                                    "{province}: give this plan's ledger (--ledger) or a new file")
+                                  .format(path=self.path, other=r["province"], plan=r["plan_id"], province=province))
 
     def previous_figures(self, plan_id: str, period: Period) -> tuple[str, dict[str, ProvinceFigure]] | None:
         """The previous period's figures (its current run): Q(n-1) of the same plan, or, for Q1, the previous
@@ -664,12 +592,11 @@ class Ledger:
         version = self._q("SELECT plan_version FROM runs WHERE id = ?", (run,))[0][0]
         values: dict[str, dict[str, dict[str, str | None]]] = {}
         for r in self._q("SELECT * FROM agency_values WHERE run = ? ORDER BY agency, indicator", (run,)):
-            fields = {f: r[f] for f, _, _ in FIELDS}
+            fields = {f: r[f] for f, _ in FIELDS}
             bad = _bad_field(r, _VALUE_NUMERIC, _VALUE_WORDS)
             if bad is None and key is not None and not hmac.compare_digest(
                     r["seal"] or "", seal(key, plan_id, code, r["agency"], r["indicator"], fields)):
-                bad = _say("no seal of this secretariat's key (not written by a merge with it)",
-                           "không có dấu xác thực bằng khóa của Sở Nội vụ (không do lần tổng hợp nào ghi)")
+                bad = _("no seal of this secretariat's key (not written by a merge with it)")
             if bad:
                 self._unreadable("agency_values", code, run, f"{r['agency']} {r['indicator']}", bad)
                 continue
@@ -746,12 +673,11 @@ class Ledger:
         for r in self._q(sql + " ORDER BY r.year, r.quarter, r.id, v.rowid", args):
             if wanted is not None and r["agency"] not in wanted:
                 continue
-            fields = {f: r[f] for f, _, _ in FIELDS}
+            fields = {f: r[f] for f, _ in FIELDS}
             bad = _bad_field(r, _VALUE_NUMERIC, _VALUE_WORDS)
             if bad is None and key is not None and not hmac.compare_digest(
                     r["seal"] or "", seal(key, r["plan_id"], r["period"], r["agency"], r["indicator"], fields)):
-                bad = _say("no seal of this secretariat's key (not written by a merge with it)",
-                           "không có dấu xác thực bằng khóa của Sở Nội vụ (không do lần tổng hợp nào ghi)")
+                bad = _("no seal of this secretariat's key (not written by a merge with it)")
             cells: dict = {}
             if bad is None and r["cells"]:
                 try:
@@ -781,8 +707,8 @@ class Ledger:
         return self._q(sql, args)[0][0]
 
     def earlier_return(self, report: Report) -> Callable[[str], tuple[str, str, dict, int] | None]:
-        """For :func:`resubmission_changes`: an agency's accepted return in the run this merge is compared with
-        (file, sha256, indicator → fields, run)."""
+        """For :func:`parxl.resubmissions.resubmission_changes`: an agency's accepted return in the run this
+        merge is compared with (file, sha256, indicator → fields, run)."""
         base = self._base_run(report)
 
         def earlier(agency: str):
@@ -798,15 +724,9 @@ class Ledger:
                 if bad:
                     self._unreadable("agency_values", r["period"], base, f"{agency} {r['indicator']}", bad)
                 else:
-                    vals[r["indicator"]] = {k: r[k] for k, _, _ in FIELDS}
+                    vals[r["indicator"]] = {k: r[k] for k, _ in FIELDS}
             return f[0]["path"], f[0]["sha256"], vals, base
         return earlier
-
-    def changes(self, report: Report, reread: Callable[[str], dict[str, Result] | None] | None = None) -> list[Change]:
-        """What each agency's winning return changed, cell by cell, against the return it replaced: the one the
-        ledger recorded for it in the period's previous run, else the latest superseded one in this folder
-        (read again through ``reread(file)``)."""
-        return resubmission_changes(report, reread, self.earlier_return(report))
 
 
 def _locked(e: sqlite3.Error) -> bool:
@@ -845,220 +765,9 @@ def _problem(path: Path, e: BaseException) -> LedgerError:
     text = str(e)
     low = text.lower()
     if "locked" in low or "busy" in low:
-        return LedgerError(_say("the ledger {path} is locked by another program (another parxl run, or a "
-                                "database tool holding it open); close it and run again",
-                                "sổ theo dõi {path} đang bị chương trình khác khóa (một lượt parxl khác hoặc công cụ "
-                                "cơ sở dữ liệu đang mở); hãy đóng lại rồi chạy lại", path=path))
+        return LedgerError(_("the ledger {path} is locked by another program (another parxl run, or a "
+                             "database tool holding it open); close it and run again").format(path=path))
     if "not a database" in low or "malformed" in low or "corrupt" in low:
-        return LedgerError(_say("the ledger {path} is damaged ({error}); restore it from a backup, or move it "
-                                "away to start a new one",
-                                "sổ theo dõi {path} bị hỏng ({error}); hãy khôi phục từ bản sao lưu, hoặc chuyển tệp "
-                                "đi nơi khác để bắt đầu sổ mới", path=path, error=text))
-    return LedgerError(_say("the ledger {path} cannot be used ({error})",
-                            "không dùng được sổ theo dõi {path} ({error})", path=path, error=text))
-
-
-# -- what changed on resubmission -------------------------------------------------------------------
-
-def resubmission_changes(report: Report, reread: Callable[[str], dict[str, Result] | None] | None = None,
-                         earlier: Callable[[str], tuple[str, str, dict, int] | None] | None = None) -> list[Change]:
-    """For each agency whose return replaced another, every field that differs (indicator, field, old, new,
-    old and new file, the field's cell in the new file), in the plan's order.
-
-    The replaced return is the one ``earlier(agency)`` gives (the ledger's previous run) when its hash
-    differs from the winner's, else the latest superseded return of the agency in this folder, whose values
-    ``reread(file)`` gives (the merge drops a superseded return's values to keep memory flat)."""
-    order = {i.code: k for k, i in enumerate(report.plan.indicators)}
-    new_by_agency: dict[str, list[Result]] = {}
-    for r in report.results:
-        new_by_agency.setdefault(r.agency, []).append(r)
-    superseded: dict[str, list] = {}
-    for s in report.returns:
-        if s.status is SUPERSEDED:
-            superseded.setdefault(s.agency, []).append(s)
-    out: list[Change] = []
-    for e in report.returns:
-        if e.status is not ACCEPTED or not e.agency:
-            continue
-        old = earlier(e.agency) if earlier else None
-        old_file, old_vals, old_run = None, None, None
-        if old and old[1] == e.sha256:
-            continue              # the same file as last time: nothing was resubmitted since
-        if old:
-            old_file, _, old_vals, old_run = old
-        else:
-            rivals = superseded.get(e.agency, [])
-            if rivals and reread:
-                last = max(rivals, key=lambda s: (s.saved_at or dt.datetime.min.replace(tzinfo=dt.timezone.utc),
-                                                  s.file))
-                got = reread(last.file)
-                if got:
-                    old_file = last.file
-                    old_vals = {code: result_fields(r) for code, r in got.items()}
-        if old_vals is None:
-            continue
-        for r in sorted(new_by_agency.get(e.agency, []), key=lambda r: order.get(r.indicator, 0)):
-            before = old_vals.get(r.indicator)
-            if before is None:
-                continue
-            cells = dict(r.cells)
-            for f, new in result_fields(r).items():
-                if before.get(f) != new:
-                    cell = cells.get(f) or (cells.get("value") if f == "current" else None)
-                    out.append(Change(e.agency, r.indicator, f, before.get(f), new, old_file, e.file, cell, old_run))
-    return out
-
-
-# -- what merge_to_files calls: never raises -------------------------------------------------------
-
-def prepare(report: Report, ledger: Path | None,
-            reread: Callable[[str], dict[str, Result] | None] | None = None) -> Ledger | None:
-    """Before the outputs are written: the changes on resubmission (same folder, and against the ledger), the
-    previous period's figures and the year so far, put on ``report``.  Returns the open ledger to record into
-    (None without one, or when it cannot be used: ``report.ledger_problem`` then says why).  Never raises for
-    the ledger's sake: the consolidated workbook must not depend on it."""
-    led = None
-    if ledger is not None:
-        try:
-            led = Ledger.open(ledger)
-            led.refuse_other_province(report.plan.province)
-            report.changes = led.changes(report, reread)
-            prev = led.previous_figures(report.plan.id, report.period)
-            report.previous_period, report.previous = prev if prev else (None, {})
-            trend = {p: f for p, f in led.year_figures(report.plan.id, report.period.year).items()
-                     if p < report.period.code}
-            last = led.current_run(None, f"{report.period.year - 1}-Q{report.period.quarter}")
-            if last is not None:
-                trend = {f"{report.period.year - 1}-Q{report.period.quarter}": led.figures(last), **trend}
-            report.trend = trend
-            report.year_returns = {p: v for p, v in led.year_returns(report.plan.id, report.period.year).items()
-                                   if p < report.period.code}
-            report.ledger_notice = _notice(led)
-            return led
-        except LedgerError as e:
-            report.ledger_problem = str(e)
-            report.trend = report.year_returns = None
-            report.previous_period, report.previous = None, {}
-            if led is not None:
-                led.close()
-    report.changes = resubmission_changes(report, reread)
-    return None
-
-
-def _notice(led: Ledger) -> str | None:
-    """What the operator should know although the ledger was used: its journal, and the records left out."""
-    parts = [led.notice] if led.notice else []
-    if led.unreadable:
-        n = len(led.unreadable)
-        shown = "; ".join(led.unreadable[:3]) + ("; …" if n > 3 else "")
-        parts.append(_say("{n} record(s) of the ledger {path} could not be used and were left out ({shown})",
-                          "{n} bản ghi của sổ theo dõi {path} không dùng được nên đã bỏ qua ({shown})",
-                          n=n, path=led.path, shown=shown))
-    return "\n".join(parts) or None
-
-
-def finish(report: Report, led: Ledger | None, options: dict | None = None, key: bytes | None = None) -> None:
-    """After the outputs are published: record the run (its agency values sealed with ``key``).  A problem
-    goes to ``report.ledger_problem``: the run is then not recorded, which the operator must be told."""
-    if led is None:
-        return
-    try:
-        run, added = led.record(report, options=options, key=key)
-        report.ledger_run = run
-    except LedgerError as e:
-        report.ledger_problem = str(e)
-    finally:
-        led.close()
-
-
-# -- history for the CLI ---------------------------------------------------------------------------
-
-def history_text(ledger: str | Path, agency: str | None = None, indicator: str | None = None,
-                 as_json: bool = False, all_runs: bool = False, units: dict[str, str] | None = None) -> str:
-    """What ``parxl history`` prints: for an agency and/or an indicator, every recorded period's value, verdict
-    and source (file, sheet, cell), oldest first — the period's current run, or every run with ``all_runs``.
-
-    ``as_json``: a JSON document ``{"ledger", "agency", "indicator", "rows": [{"period", "run", "run_at",
-    "current", "agency", "indicator", "verdict", "status", "numerator", "denominator", "value", "current_value",
-    "baseline", "evidence", "doc_date", "source": {"file", "sheet", "cell", "cells"}}]}`` with exact numbers as
-    JSON numbers (integers stay integers).  Raises :class:`LedgerError` when the ledger is missing or cannot
-    be used, and :class:`~parxl.errors.UsageError` when neither an agency nor an indicator is given.
-    ``units``: each indicator's unit ("%", "văn bản"), written after its value in the text."""
-    from .errors import UsageError
-    from .vocab import format_number
-    if not agency and not indicator:
-        raise UsageError(_say("give an agency (--agency) and/or an indicator (--indicator)",
-                              "hãy cho một cơ quan (--agency) và/hoặc một chỉ tiêu (--indicator)"))
-    with Ledger.open(ledger, create=False) as led:
-        rows = led.history(agency, indicator, all_runs)
-        left_out = _notice(led) if led.unreadable else None
-    if as_json:
-        def n(s):
-            x = frac(s)
-            return None if x is None else (int(x) if x.denominator == 1 else float(x))
-        doc = {"ledger": str(ledger), "agency": agency.upper() if agency else None, "indicator": indicator,
-               "rows": [{"period": r["period"], "run": r["run_id"], "run_at": r["run_at"],
-                         "current": bool(r["is_current"]), "agency": r["agency"], "indicator": r["indicator"],
-                         "verdict": r["verdict"], "status": r["status"], "numerator": n(r["numerator"]),
-                         "denominator": n(r["denominator"]), "value": n(r["value"]),
-                         "current_value": n(r["current"]), "baseline": n(r["baseline"]),
-                         "evidence": r["evidence"], "doc_date": r["doc_date"],
-                         "source": {"file": r["file"], "sheet": r["sheet"], "cell": r["cell"],
-                                    "cells": json.loads(r["cells"]) if r["cells"] else {}}
-                         if r["file"] else None} for r in rows],
-               "left_out": list(led.unreadable)}
-        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-    if not rows:
-        return _say("nothing recorded for {what}", "chưa có số liệu nào của {what}",
-                    what=" / ".join(x for x in (agency and agency.upper(), indicator) if x)) + "\n"
-    vi = language() == "vi"
-    head = (("Kỳ", "Cơ quan", "Chỉ tiêu", "Đánh giá", "Giá trị", "Tử số/Mẫu số", "Nguồn") if vi else
-            ("Period", "Agency", "Indicator", "Verdict", "Value", "Num/Den", "Source"))
-    lines = []
-    for r in rows:
-        verdict = Verdict(r["verdict"])
-        value = frac(r["value"])
-        nd = "" if r["numerator"] is None else f"{format_number(frac(r['numerator']))}/{format_number(frac(r['denominator']))}"
-        where = f"{r['file']} · {r['sheet']}!{r['cell']}" if r["file"] else "—"
-        period = r["period"] + ("" if r["is_current"] else f" (#{r['run_id']})")
-        lines.append((period, r["agency"], r["indicator"], verdict.vi if vi else verdict.value.replace("_", " "),
-                      "" if value is None else _with_unit(format_number(value, 2), (units or {}).get(r["indicator"])),
-                      nd, where))
-    widths = [max(len(str(x[k])) for x in [head, *lines]) for k in range(len(head))]
-    out = ["  ".join(str(x).ljust(w) for x, w in zip(row, widths)).rstrip() for row in [head, *lines]]
-    return "\n".join(out + ([left_out] if left_out else [])) + "\n"
-
-
-def _with_unit(value: str, unit: str | None) -> str:
-    return value if not unit else f"{value}%" if unit == "%" else f"{value} {unit}"
-
-
-# -- README: the tables, from the live schema -------------------------------------------------------
-
-def schema_columns() -> Iterator[tuple[str, list[tuple[str, str, bool, str]]]]:
-    """Each table of a freshly migrated ledger: (name, [(column, type, not null, key)])."""
-    db = sqlite3.connect(":memory:")
-    try:
-        for stmt in "".join(MIGRATIONS).split(";"):
-            if stmt.strip():
-                db.execute(stmt)
-        names = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY rowid")]
-        for name in names:
-            fks = {r[3]: f"→ {r[2]}.{r[4]}" for r in db.execute(f"PRAGMA foreign_key_list({name})")}
-            cols = [(r[1], r[2], bool(r[3]), "PK" if r[5] else fks.get(r[1], ""))
-                    for r in db.execute(f"PRAGMA table_info({name})")]
-            yield name, cols
-    finally:
-        db.close()
-
-
-def schema_markdown() -> str:
-    """README's ledger tables, generated from the migrations and :data:`DOC`."""
-    out = [f"Schema version {SCHEMA_VERSION} (`PRAGMA user_version`; `PRAGMA application_id` = "
-           f"{APPLICATION_ID:#x}). Numbers are exact fractions as text (`\"96\"`, `\"286/3\"`); times UTC, ISO 8601."]
-    for name, cols in schema_columns():
-        doc, words = DOC[name]
-        out.append(f"\n**`{name}`** — {doc}\n\n| column | type | key | meaning |\n|---|---|---|---|")
-        for col, typ, notnull, key in cols:
-            out.append(f"| `{col}` | {typ}{' not null' if notnull else ''} | {key} | {words[col]} |")
-    return "\n".join(out)
+        return LedgerError(_("the ledger {path} is damaged ({error}); restore it from a backup, or move it "
+                             "away to start a new one").format(path=path, error=text))
+    return LedgerError(_("the ledger {path} cannot be used ({error})").format(path=path, error=text))

@@ -357,7 +357,7 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
     the workbook and the report are written all the same, without its history, and ``report.ledger_problem``
     says why, for the caller to print.  A return superseded in the folder is read again to show what
     its successor changed (sheet "Nộp lại"), with or without a ledger."""
-    from . import history_checks, ledger as ledger_mod
+    from . import history_checks, merge_ledger
     from .consolidate import render_consolidated
     returns_dir = Path(returns_dir)
     out = Path(out)
@@ -386,7 +386,7 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
 
     with OutputLock(out):
         report = merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty)
-        led = ledger_mod.prepare(report, Path(ledger) if ledger is not None else None, reread)
+        led = merge_ledger.prepare(report, Path(ledger) if ledger is not None else None, reread)
         if led is not None:       # the agencies' figures against their own year so far, before this run is recorded
             history_checks.add_to_report(report, led, key)
         report.ledger_problem = report.ledger_problem or ledger_problem
@@ -400,8 +400,8 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
             if led is not None:
                 led.close()
             raise
-        ledger_mod.finish(report, led, {"returns": str(returns_dir), "signed": key is not None,
-                                        "allow_empty": allow_empty}, key)
+        merge_ledger.finish(report, led, {"returns": str(returns_dir), "signed": key is not None,
+                                          "allow_empty": allow_empty}, key)
     return report
 
 

@@ -63,7 +63,7 @@ class Report:
     results: list[Result] = field(default_factory=list)
     indicators: list[ProvinceFigure] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
-    # what the ledger adds (parxl.ledger.prepare): the previous period's figures, the year so far, the changes
+    # what the ledger adds (parxl.merge_ledger.prepare): the previous period's figures, the year so far, the changes
     # on resubmission; None/empty without a ledger.  ledger_problem: why the ledger could not be used.
     previous_period: str | None = None
     previous: dict[str, ProvinceFigure] = field(default_factory=dict)

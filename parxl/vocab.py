@@ -144,6 +144,22 @@ def format_number(x: Fraction | float | int | None, decimals: int = 2, unit: str
     return f"{s} {unit}" if unit else s
 
 
+#: An agency value's fields (parxl.ledger.FIELDS) as people name them: the columns of its workbook.
+FIELD_VI = {
+    "status": "Tình trạng",
+    "numerator": "Tử số",
+    "denominator": "Mẫu số",
+    "current": "Kết quả (năm nay)",
+    "baseline": "Số liệu năm gốc",
+    "value": "Giá trị đánh giá",
+    "evidence": "Minh chứng",
+    "doc_date": "Ngày văn bản",
+    "issues": "Khó khăn, vướng mắc",
+    "proposals": "Đề xuất, kiến nghị",
+    "verdict": "Đánh giá",
+}
+
+
 # -- time, as people here read it ----------------------------------------------------------------------
 #: Vietnam time (Asia/Ho_Chi_Minh): UTC+7 all year, no daylight saving.  A fixed offset, not a tz database
 #: zone, so a Windows PC without tzdata reads it the same.

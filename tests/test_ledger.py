@@ -28,6 +28,8 @@ import pytest
 
 from conftest import KEY
 from parxl import ledger as L
+from parxl.docs import LEDGER_DOC, ledger_columns
+from parxl.history import history_text
 from parxl.demo import simulate
 from parxl.errors import LedgerError, UsageError
 from parxl.layout import COL, agency_layout, cell_name
@@ -215,15 +217,15 @@ def test_history(year):
         ("2024-Q3", "495", "hoian_lan2.xlsx"), ("2024-Q4", "499", "hoian_sua.xlsx")]
     every = L.Ledger.open(year.ledger).history("HOIAN", RATE, all_runs=True)
     assert len(every) == 7      # Q2 and Q4 twice each
-    doc = json.loads(L.history_text(year.ledger, agency="hoian", indicator=RATE, as_json=True))
+    doc = json.loads(history_text(year.ledger, agency="hoian", indicator=RATE, as_json=True))
     assert [(r["period"], r["value"], r["verdict"]) for r in doc["rows"]][-1] == ("2024-Q4", 99.8, "met")
     assert doc["rows"][-1]["source"]["cells"]["numerator"]
-    text = L.history_text(year.ledger, indicator=RATE)
+    text = history_text(year.ledger, indicator=RATE)
     assert "hoian_sua.xlsx" in text and "2023-Q4" in text
     with pytest.raises(UsageError):
-        L.history_text(year.ledger)
+        history_text(year.ledger)
     with pytest.raises(LedgerError):
-        L.history_text(year.root / "nowhere.sqlite", agency="HOIAN")
+        history_text(year.root / "nowhere.sqlite", agency="HOIAN")
 
 
 # -- the trend sheet, against the hand-computed figures ---------------------------------------
@@ -373,9 +375,9 @@ def test_a_new_ledger_is_created(plan, q3):
 # -- README ---------------------------------------------------------------------------------------
 
 def test_every_ledger_column_is_described():
-    for name, cols in L.schema_columns():
-        assert name in L.DOC, name
-        assert {c[0] for c in cols} == set(L.DOC[name][1]), name
+    for name, cols in ledger_columns():
+        assert name in LEDGER_DOC, name
+        assert {c[0] for c in cols} == set(LEDGER_DOC[name][1]), name
 
 
 # -- the demo's year -------------------------------------------------------------------------------
@@ -398,5 +400,5 @@ def test_readme_documents_the_ledgers_tables():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "<!-- ledger:start -->" in readme
     assert render(readme) == readme, "run: python -m parxl.docs README.md"
-    for name, _ in L.schema_columns():
+    for name, _ in ledger_columns():
         assert f"**`{name}`**" in readme

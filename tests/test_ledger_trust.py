@@ -129,7 +129,7 @@ def test_a_row_sealed_with_another_key_is_not_carried_either(plan, year):
     db.row_factory = sqlite3.Row
     row = dict(db.execute("SELECT * FROM agency_values WHERE agency = 'TAMKY' AND indicator = 'IV.1/1'").fetchone())
     from parxl.ledger import FIELDS
-    forged = seal(b"\x22" * 32, plan.id, "2024-Q1", "TAMKY", DONE, {f: row[f] for f, _, _ in FIELDS})
+    forged = seal(b"\x22" * 32, plan.id, "2024-Q1", "TAMKY", DONE, {f: row[f] for f, _ in FIELDS})
     db.execute("UPDATE agency_values SET seal = ? WHERE agency = 'TAMKY' AND indicator = 'IV.1/1'", (forged,))
     db.commit()
     db.close()

@@ -50,7 +50,8 @@ def documents_from_returns(plan: Plan, period: Period, returns_dir: str | Path, 
     only gives the previous period's figures and the year's timeliness) and write the documents ``kinds``.
     Raises :class:`~parxl.errors.LedgerError` when ``ledger`` is given but is not there (a typo would otherwise
     leave the year's timeliness out without a word)."""
-    from ..ledger import Ledger, prepare
+    from ..ledger import Ledger
+    from ..merge_ledger import prepare
     from ..merge import merge
     if ledger is not None and not Path(ledger).is_file():
         Ledger.open(ledger, create=False).close()       # a ledger named but not there: refused, saying why
