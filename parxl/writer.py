@@ -17,7 +17,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell as cell_name
 
 from . import __version__, carryover
 from .identity import FIELDS, sign, template_id
-from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET, MAX_TEXT,
+from .layout import (COL, COLUMNS, COVER_SHEET, FORMAT, HEADER_ROW, IDENTITY_SHEET, KEY_COLUMNS, LIST_SHEET,
                      PRINT_SCALE, PRINTED, REFERENCE_COLUMN, REFERENCE_HEADER, REFERENCE_WIDTH,
                      Row, SheetLayout, agency_layout, row_height, agency_layout_hash, column_places)
 from .measures import NUMERIC_KEYS, Inputs, measure_of, rules as compiled_rules
@@ -503,18 +503,7 @@ def carried_over(previous, ind: Indicator, last: dict | None) -> dict:
     fields of the agency's row, see :class:`~parxl.ledger.LastPeriod` for the rule): input key → value."""
     if previous is None or not last:
         return {}
-    inputs = measure_of(ind).inputs(ind)
-    out: dict = {}
-    base = last.get("baseline")
-    # the baseline only under the same plan version: a new version may move the baseline year (2021 → 2023)
-    if "baseline" in inputs and base is not None and Fraction(base) > 0 and previous.same_plan_version:
-        out["baseline"] = Fraction(base)
-    if (previous.same_year and ind.measure == "done" and last.get("status") == TaskStatus.DONE.value
-            and last.get("evidence")):
-        out["status"], out["evidence"] = TaskStatus.DONE, last["evidence"]
-        if last.get("doc_date"):
-            out["doc_date"] = dt.date.fromisoformat(last["doc_date"])
-    return out
+    return measure_of(ind).carried_over(ind, last, previous.same_year, previous.same_plan_version)
 
 
 def send_to(sec) -> str:
@@ -549,7 +538,7 @@ def reference_text(last: dict | None, ind: Indicator | None = None) -> str:
         rate = f" ({n('value')}%)" if n("value") is not None else ""
         parts.append(f"Tử số {n('numerator') or '—'} / Mẫu số {n('denominator') or '—'}{rate}")
     elif (n("current") is not None or n("baseline") is not None) and (
-            measure_of(ind).kind == "change" if ind is not None else n("baseline") is not None):
+            measure_of(ind).needs_baseline if ind is not None else n("baseline") is not None):
         change = f" ({n('value')}%)" if n("value") is not None else ""
         parts.append(f"Kết quả {n('current') or '—'} / Năm gốc {n('baseline') or '—'}{change}")
     elif n("current") is not None or n("value") is not None:     # a count: in its unit
