@@ -327,11 +327,10 @@ class ProvinceFigure:
         return f"{self.assessed + self.not_due}/{self.required - self.not_applicable}"
 
     def verdict_vi(self) -> str:
-        if self.verdict in (ProvinceVerdict.PROVISIONAL_MET, ProvinceVerdict.PROVISIONAL_NOT_MET):
-            return f"{self.verdict.vi[:-1]}, {self.coverage})"
-        if self.verdict is ProvinceVerdict.NOT_DUE and self.rule == "each":
-            return f"{self.verdict.vi} ({self.met}/{self.required - self.not_applicable} đã hoàn thành)"
-        return self.verdict.vi
+        """The verdict with what it counts (:meth:`~parxl.vocab.ProvinceVerdict.vi_counted`): a share of
+        agencies not yet due says how many are done."""
+        done = f"{self.met}/{self.required - self.not_applicable}" if self.rule == "each" else ""
+        return self.verdict.vi_counted(self.coverage, done)
 
 
 # The largest plausible value of an agency's input, when the plan gives no ``max`` for the

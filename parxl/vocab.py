@@ -84,6 +84,15 @@ class ProvinceVerdict(str, enum.Enum):
     def vi(self) -> str:
         return _PROVINCE_VI[self]
 
+    def vi_counted(self, coverage: str, done: str) -> str:
+        """The verdict as a province figure shows it, with what it counts: a provisional one with its coverage
+        ("Đạt (tạm tính, 34/38)"), a share of tasks not yet due with how many are done ("Chưa đến hạn (12/38 đã
+        hoàn thành)", when ``done`` is given); any other as it is."""
+        words = _PROVINCE_COUNTED.get(self)
+        if words is None or (self is ProvinceVerdict.NOT_DUE and not done):
+            return self.vi
+        return words.format(coverage=coverage, done=done)
+
     @property
     def final(self) -> bool:
         """Cannot change with more returns: met or not met for good, or every required agency returned and
@@ -99,6 +108,11 @@ _PROVINCE_VI = {
     ProvinceVerdict.NOT_APPLICABLE: "Không phát sinh",
     ProvinceVerdict.NOT_ASSESSABLE: "Không đánh giá được",
     ProvinceVerdict.NOT_DUE: "Chưa đến hạn",
+}
+_PROVINCE_COUNTED = {
+    ProvinceVerdict.PROVISIONAL_MET: "Đạt (tạm tính, {coverage})",
+    ProvinceVerdict.PROVISIONAL_NOT_MET: "Chưa đạt (tạm tính, {coverage})",
+    ProvinceVerdict.NOT_DUE: "Chưa đến hạn ({done} đã hoàn thành)",
 }
 
 
