@@ -20,11 +20,14 @@ PLACE = {
     "parxl.workfolder": 70,
     "parxl.documents": 60,                                    # after the merge: what the secretariat sends
     "parxl.merge": 50, "parxl.reissue": 50,                   # the stages: merge, re-issue ...
+    "parxl.merge_ledger": 48,                                 # ... the merge's bookkeeping in the ledger
     "parxl.consolidate": 45, "parxl.history_checks": 45,     # ... what the merge writes and checks
+    "parxl.history": 45,                                      # ... what `parxl history` prints
     "parxl.writer": 45, "parxl.plan_import": 45,              # ... generate, next year's plan
     # what the consolidated workbook and the documents both tell (collected, on time): below both
     "parxl.documents.collection": 42, "parxl.documents.timeliness": 42, "parxl.documents.form": 42,
     "parxl.documents.schedule": 42,
+    "parxl.resubmissions": 41,                                # what a resubmitted return changed
     "parxl.ledger": 40,                                       # the year's store
     "parxl.report": 35,                                       # one period's results
     "parxl.checks": 30,                                       # checking one return
