@@ -18,7 +18,7 @@ return changed, with or without a ledger), :mod:`parxl.history` (``parxl history
   return is a new run: it becomes the period's current run, and the earlier run is kept.
 * :meth:`Ledger.previous_figures`, :meth:`Ledger.year_figures` and :meth:`Ledger.history` read the
   current run of each period; :meth:`Ledger.earlier_return` gives an agency's return in the run a merge is
-  compared with; :meth:`Ledger.last_period` what carries into the next workbooks.
+  compared with; :meth:`Ledger.last_period` (:func:`last_period_of`) what carries into the next workbooks.
 * A ledger that cannot be used (locked by another program, corrupt, made by a newer parxl, not a parxl
   ledger) raises :class:`LedgerError` with a message that says so.
 
@@ -727,6 +727,18 @@ class Ledger:
                     vals[r["indicator"]] = {k: r[k] for k, _ in FIELDS}
             return f[0]["path"], f[0]["sha256"], vals, base
         return earlier
+
+
+def last_period_of(path: str | Path, plan_id: str, plan_version: str, province: str, period: Period,
+                   key: bytes | None = None) -> tuple[LastPeriod | None, tuple[str, ...]]:
+    """For the workbooks of ``period`` (``generate --ledger``): the period before it as the ledger at ``path``
+    recorded it (:meth:`Ledger.last_period`), and the records left out (unreadable, or not sealed with
+    ``key``), each described.  Raises :class:`LedgerError` when the ledger is missing, cannot be used or holds
+    another province's runs."""
+    with Ledger.open(path, create=False) as led:
+        led.refuse_other_province(province)
+        last = led.last_period(plan_id, plan_version, period, key)
+        return last, tuple(led.unreadable)
 
 
 def _locked(e: sqlite3.Error) -> bool:

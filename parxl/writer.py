@@ -104,11 +104,8 @@ def generate(plan: Plan, period: Period, out_dir: str | Path, key: bytes, agenci
     issued = issued or period.window[1]
     last, left_out = None, ()
     if ledger is not None:
-        from .ledger import Ledger
-        with Ledger.open(ledger, create=False) as led:
-            led.refuse_other_province(plan.province)
-            last = led.last_period(plan.id, plan.version, period, key)
-            left_out = tuple(led.unreadable)
+        from .ledger import last_period_of
+        last, left_out = last_period_of(ledger, plan.id, plan.version, plan.province, period, key)
     out_dir.mkdir(parents=True, exist_ok=True)
     jobs = [(a, out_dir / workbook_name(period, a),
              None if last is None else replace(last, values={a: last.of(a)})) for a in codes]
