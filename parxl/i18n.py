@@ -18,8 +18,11 @@ calls in click's modules (``from gettext import gettext as _`` in every click re
 translation installed for click, not a global one: ``gettext.gettext`` itself and other libraries are
 left alone.
 
-Finding messages are not in this catalog: each finding code carries its Vietnamese and English message
-(:mod:`parxl.findings`); :func:`finding_message` picks the one for the current language.
+Finding messages are in this catalog too: each finding code (:mod:`parxl.findings`) carries its message as
+an English msgid marked :func:`N_` (translated when a finding is worded, not when the catalog is built).  Text
+whose language is fixed — workbooks and documents are Vietnamese whoever runs the command — is translated
+through :func:`translation` ("vi"), not the language the command line speaks; :func:`finding_message` words a
+finding in the command line's language.
 """
 from __future__ import annotations
 
@@ -37,6 +40,7 @@ ENV = "PARXL_LANG"
 
 _translation: gettext.NullTranslations = gettext.NullTranslations()
 _language = "en"   # the source strings, until set_language() is called
+_loaded: dict[str, gettext.NullTranslations] = {}
 
 
 def normalize(lang: str | None) -> str | None:
@@ -56,12 +60,25 @@ def set_language(lang: str) -> None:
     """Speak ``lang`` ("vi" or "en") from now on."""
     global _translation, _language
     lang = normalize(lang) or DEFAULT
-    if lang == "en":
-        _translation = gettext.NullTranslations()
-    else:
-        _translation = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+    _translation = translation(lang)
     _language = lang
     _install_for_click()
+
+
+def translation(lang: str) -> gettext.NullTranslations:
+    """The catalog of ``lang`` ("vi", or "en": the source strings), whatever language the command line speaks:
+    for text whose language is fixed (``translation("vi").gettext`` words a workbook).  Loaded once."""
+    lang = normalize(lang) or DEFAULT
+    if lang not in _loaded:
+        _loaded[lang] = (gettext.NullTranslations() if lang == "en"
+                         else gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang]))
+    return _loaded[lang]
+
+
+def N_(message: str) -> str:
+    """Marks ``message`` (English source) as a msgid to translate later, where it is worded (a finding's
+    message in the catalog of :mod:`parxl.findings`): returned as it is."""
+    return message
 
 
 # click's modules that call gettext (click 8.1-8.5 import ``gettext``/``ngettext`` by name in each)
@@ -127,5 +144,5 @@ def os_reason(e: BaseException) -> str:
 
 
 def finding_message(f) -> str:
-    """A finding's message in the current language (the catalog in parxl.findings holds both)."""
-    return f.message_en if _language == "en" else f.message
+    """A finding's message in the current language (a :class:`parxl.findings.Finding`)."""
+    return f.render(_translation.gettext)
