@@ -23,7 +23,7 @@ from .style import (BOLD_CELL, MET_COLOUR, MET_PROVISIONAL_COLOUR, NOT_RETURNED_
                     RETURNED_COLOUR, SIZE, TITLE_SIZE, UPRIGHT_HEADER, WORKBOOK_OPTIONS, consolidated_formats,
                     figure_format, ok, toned_figure_formats)
 from .tablesheet import TableSheet
-from .textfit import fit_height, font_of, text_points, width_for
+from .textfit import fit_height, font_of, one_line_chars, text_points, width_for
 from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format_time, vietnam_time
 
 # colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
@@ -227,6 +227,7 @@ class _Consolidated:
         held twice); a cell given as (value, format key) overrides the column's format."""
         widths = self.widths.get(ws.name, ())
         nwidths = len(widths)
+        short = [one_line_chars(w) for w in widths]    # a text this short cannot wrap: not measured
         keys = column_formats = None
         body, heights, count, ncols = [], [], 0, 0
         for row in rows:
@@ -239,14 +240,14 @@ class _Consolidated:
                 kind = v.__class__
                 if kind is str:
                     cells.append((v, column_formats[c]))
-                    if c < nwidths:
+                    if c < nwidths and (len(v) > short[c] or "\n" in v):
                         texts.append((widths[c], v))
                 elif v is None:
                     cells.append((None, column_formats[c]))
                 else:
                     cell = self._value(*v) if kind is tuple else self._value(v, keys[c])
                     cells.append(cell)
-                    if cell[0].__class__ is str and c < nwidths:
+                    if cell[0].__class__ is str and c < nwidths and (len(cell[0]) > short[c] or "\n" in cell[0]):
                         texts.append((widths[c], cell[0]))
             body.append(cells)
             heights.append(row_height(texts))

@@ -120,6 +120,13 @@ def width_for(texts: Iterable[str], font: Font = BODY, least: float = 0) -> floa
     return math.ceil(width * 4) / 4
 
 
+def one_line_chars(width: float | Sequence[float], font: Font = BODY) -> int:
+    """How many characters always fit on one line of a cell of Excel width ``width`` (even if each were an em
+    wide): a table skips measuring a shorter text without a line break, which :func:`line_count` counts as 1."""
+    room = max(1.0, column_points(width) - PADDING)
+    return int(room // (WIDEST * font.size * SAFETY / 1000))
+
+
 def line_count(text: str | None, width: float | Sequence[float], font: Font = BODY) -> int:
     """How many lines ``text`` wraps to in a cell of Excel width ``width`` (a merged range: a list of widths)."""
     if not text:
