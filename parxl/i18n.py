@@ -68,11 +68,14 @@ def set_language(lang: str) -> None:
 def translation(lang: str) -> gettext.NullTranslations:
     """The catalog of ``lang`` ("vi", or "en": the source strings), whatever language the command line speaks:
     for text whose language is fixed (``translation("vi").gettext`` words a workbook).  Loaded once."""
-    lang = normalize(lang) or DEFAULT
-    if lang not in _loaded:
-        _loaded[lang] = (gettext.NullTranslations() if lang == "en"
-                         else gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang]))
-    return _loaded[lang]
+    t = _loaded.get(lang)
+    if t is None:
+        code = normalize(lang) or DEFAULT
+        if code not in _loaded:
+            _loaded[code] = (gettext.NullTranslations() if code == "en"
+                             else gettext.translation(DOMAIN, LOCALE_DIR, languages=[code]))
+        t = _loaded[lang] = _loaded[code]
+    return t
 
 
 def N_(message: str) -> str:
