@@ -272,10 +272,22 @@ _SKIP_SHEETS = {COVER_SHEET, LIST_SHEET, IDENTITY_SHEET}
 
 
 def _norm(x) -> str:
+    """A cell's text as compared: NFC, runs of white space as one space, trimmed."""
     s = x if isinstance(x, str) else str(x or "")
+    if len(s) <= _MEMO_TEXT:
+        return _norm_short(s)
+    return _normalized(s)
+
+
+def _normalized(s: str) -> str:
     if not s.isascii() and not unicodedata.is_normalized("NFC", s):
         s = unicodedata.normalize("NFC", s)
     return " ".join(s.split())
+
+
+# titles, labels and codes repeat in every return: their normal forms are memoized (short texts only: a cache
+# must not hold what a hostile file puts in it)
+_norm_short = functools.lru_cache(maxsize=4096)(_normalized)
 
 
 def _header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:

@@ -178,7 +178,8 @@ def comma_readings(text: str) -> tuple[Fraction, Fraction] | None:
 def _range(v: Fraction, whole: bool, note: tuple[str, str] | None) -> Parsed:
     if v.numerator < 0:         # a fraction's sign is its numerator's
         return Parsed(error="value.negative", note=note)
-    if v.numerator > _MAX_WHOLE * v.denominator:      # v > MAX_NUMBER, in ints (a Fraction compares slowly)
+    n = v.numerator
+    if n > _MAX_WHOLE and n > _MAX_WHOLE * v.denominator:   # v > MAX_NUMBER, in ints (a Fraction compares slowly)
         return Parsed(error="value.not-a-number", note=note)
     if whole and v.denominator != 1:
         return Parsed(error="value.not-whole", note=note)
