@@ -273,7 +273,9 @@ class LastPeriod:
     """The period before the one being issued, as the ledger recorded it (plain data: it travels to the
     processes that write workbooks).
 
-    ``values``: agency → indicator → field (:data:`FIELDS`) → the stored text.  What carries over into the
+    ``values``: agency → indicator → field (:data:`FIELDS`) → its value, decoded (:func:`decode`: a number as a
+    ``Fraction``, ``doc_date`` a date, ``status`` a :class:`TaskStatus`, ``verdict`` a :class:`Verdict`, the
+    texts as typed), so that a reader of it never reads the ledger's storage format.  What carries over into the
     new workbooks (``writer.generate(..., ledger=)``): the baseline-year figure, only when the plan's version is
     the same (``same_plan_version``: the same targets, so the same baseline year — a new version may move
     it, even mid-year); within the year (``same_year``), a task reported "Hoàn thành" with its evidence and
@@ -600,7 +602,7 @@ class Ledger:
             if bad:
                 self._unreadable("agency_values", code, run, f"{r['agency']} {r['indicator']}", bad)
                 continue
-            values.setdefault(r["agency"], {})[r["indicator"]] = fields
+            values.setdefault(r["agency"], {})[r["indicator"]] = {f: decode(f, x) for f, x in fields.items()}
         return LastPeriod(code, run, same_year, version == plan_version, values)
 
     def year_figures(self, plan_id: str | None, year: int) -> dict[str, dict[str, ProvinceFigure]]:
@@ -732,7 +734,7 @@ class Ledger:
 def last_period_of(path: str | Path, plan_id: str, plan_version: str, province: str, period: Period,
                    key: bytes | None = None) -> tuple[LastPeriod | None, tuple[str, ...]]:
     """For the workbooks of ``period`` (``generate --ledger``): the period before it as the ledger at ``path``
-    recorded it (:meth:`Ledger.last_period`), and the records left out (unreadable, or not sealed with
+    recorded it (:meth:`Ledger.last_period`, its values decoded), and the records left out (unreadable, or not sealed with
     ``key``), each described.  Raises :class:`LedgerError` when the ledger is missing, cannot be used or holds
     another province's runs."""
     with Ledger.open(path, create=False) as led:

@@ -41,7 +41,6 @@ random inputs and each row must show the merge's verdict word.
 """
 from __future__ import annotations
 
-import datetime as dt
 import math
 import weakref
 from dataclasses import dataclass, field
@@ -463,12 +462,12 @@ class Measure:
     # the year ----------------------------------------------------------------------------------------
     def carried_over(self, ind: Indicator, last: dict, same_year: bool, same_plan_version: bool) -> dict:
         """The inputs prefilled on the row of the next period's workbook from what the agency reported
-        (``last``: the ledger's stored fields of its row): input key → value.  Shared by every kind: the
+        (``last``: its row as the ledger recorded it, decoded): input key → value.  Shared by every kind: the
         baseline-year figure, only under the same plan version (a new version may move the baseline year)."""
         out: dict = {}
         base = last.get("baseline")
-        if "baseline" in self.inputs(ind) and base is not None and Fraction(base) > 0 and same_plan_version:
-            out["baseline"] = Fraction(base)
+        if "baseline" in self.inputs(ind) and base is not None and base > 0 and same_plan_version:
+            out["baseline"] = base
         return out
 
     numeric: ClassVar[bool] = True          # the agency types a figure (a task's completion is a status)
@@ -883,10 +882,10 @@ class Done(Measure):
     def carried_over(self, ind, last, same_year, same_plan_version):
         """A task done earlier in the year, with its evidence, stays done: prefilled as it was reported."""
         out = super().carried_over(ind, last, same_year, same_plan_version)
-        if same_year and last.get("status") == TaskStatus.DONE.value and last.get("evidence"):
+        if same_year and last.get("status") is TaskStatus.DONE and last.get("evidence"):
             out["status"], out["evidence"] = TaskStatus.DONE, last["evidence"]
             if last.get("doc_date"):
-                out["doc_date"] = dt.date.fromisoformat(last["doc_date"])
+                out["doc_date"] = last["doc_date"]
         return out
 
     def reasons(self, ind, verdict, inp):

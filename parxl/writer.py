@@ -496,8 +496,8 @@ REFERENCE_EVIDENCE = 200     # characters of last period's evidence quoted in th
 
 
 def carried_over(previous, ind: Indicator, last: dict | None) -> dict:
-    """The inputs prefilled on an indicator's row from last period's values (``last``: the ledger's stored
-    fields of the agency's row, see :class:`~parxl.ledger.LastPeriod` for the rule): input key → value."""
+    """The inputs prefilled on an indicator's row from last period's values (``last``: the agency's row as the
+    ledger recorded it, decoded, see :class:`~parxl.ledger.LastPeriod` for the rule): input key → value."""
     if previous is None or not last:
         return {}
     return measure_of(ind).carried_over(ind, last, previous.same_year, previous.same_plan_version)
@@ -524,13 +524,13 @@ def reference_text(last: dict | None, ind: Indicator | None = None) -> str:
     the number in the indicator's unit (``ind``), never as a percentage."""
     if not last:
         return "Không có số liệu kỳ trước"
-    verdict = Verdict(last["verdict"])
+    verdict = last["verdict"]
     if verdict is Verdict.NOT_RETURNED:
         return verdict.vi
-    n = lambda k: format_number(Fraction(last[k])) if last.get(k) is not None else None  # noqa: E731
+    n = lambda k: format_number(last[k]) if last.get(k) is not None else None  # noqa: E731
     parts = []
     if last.get("status"):
-        parts.append(f"Tình trạng: {last['status']}")
+        parts.append(f"Tình trạng: {last['status'].vi}")
     if n("numerator") is not None or n("denominator") is not None:
         rate = f" ({n('value')}%)" if n("value") is not None else ""
         parts.append(f"Tử số {n('numerator') or '—'} / Mẫu số {n('denominator') or '—'}{rate}")
@@ -539,13 +539,13 @@ def reference_text(last: dict | None, ind: Indicator | None = None) -> str:
         change = f" ({n('value')}%)" if n("value") is not None else ""
         parts.append(f"Kết quả {n('current') or '—'} / Năm gốc {n('baseline') or '—'}{change}")
     elif n("current") is not None or n("value") is not None:     # a count: in its unit
-        x = Fraction(last["current"] if last.get("current") is not None else last["value"])
+        x = last["current"] if last.get("current") is not None else last["value"]
         parts.append(f"Kết quả {format_number(x, unit=ind.unit if ind is not None else '')}")
     text = f"{'; '.join(parts)} — {verdict.vi}" if parts else verdict.vi
     if last.get("evidence"):
         text += f"; Minh chứng: {_fit(last['evidence'], REFERENCE_EVIDENCE)}"
     if last.get("doc_date"):
-        text += f" (ngày {dt.date.fromisoformat(last['doc_date']):%d/%m/%Y})"
+        text += f" (ngày {last['doc_date']:%d/%m/%Y})"
     return text
 
 

@@ -20,6 +20,7 @@ from parxl.periods import Period
 from parxl.plan import load_plan
 from parxl.reader import read_return
 from parxl.checks import check_return
+from parxl.vocab import Verdict
 from parxl.writer import BLANK, generate, reference_text
 from printed_pages import crossing_rules, low_rows, low_table_rows, overlapping, page_flaws, past_edge
 from test_print import _pages, _reads
@@ -153,13 +154,14 @@ def test_last_period_is_shown_in_each_units_own_format(issued_q4):
     count = next(i for i in plan.indicators if i.measure == "count" and i.unit and i.unit != "%")
     rate = next(i for i in plan.indicators if i.measure == "rate")
     change = next(i for i in plan.indicators if i.measure == "change")
-    shown = reference_text({"current": "5", "value": "5", "verdict": "contributes"}, count)
+    shown = reference_text({"current": Fraction(5), "value": Fraction(5), "verdict": Verdict.CONTRIBUTES}, count)
     assert shown.startswith(f"Kết quả 5 {count.unit} — ") and "%" not in shown and "Năm gốc" not in shown
-    assert "%" not in reference_text({"current": "1", "value": "1", "verdict": "met"})    # without the indicator too
-    assert reference_text({"numerator": "1387", "denominator": "1643", "value": str(Fraction(138700, 1643)),
-                           "verdict": "met"}, rate).startswith("Tử số 1.387 / Mẫu số 1.643 (84,42%)")
-    assert reference_text({"current": "1756", "baseline": "1862", "value": str(Fraction(-5300, 931)),
-                           "verdict": "not_met"}, change).startswith("Kết quả 1.756 / Năm gốc 1.862 (-5,69%)")
+    assert "%" not in reference_text({"current": Fraction(1), "value": Fraction(1), "verdict": Verdict.MET})
+    assert reference_text({"numerator": Fraction(1387), "denominator": Fraction(1643),
+                           "value": Fraction(138700, 1643), "verdict": Verdict.MET}, rate).startswith("Tử số 1.387 / Mẫu số 1.643 (84,42%)")
+    assert reference_text({"current": Fraction(1756), "baseline": Fraction(1862), "value": Fraction(-5300, 931),
+                           "verdict": Verdict.NOT_MET}, change).startswith(
+        "Kết quả 1.756 / Năm gốc 1.862 (-5,69%)")
     # in the workbook: every count row of TAMKY's that has a value last period, without a %
     wb = openpyxl.load_workbook(paths["TAMKY"])
     seen = 0
