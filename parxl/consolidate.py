@@ -23,7 +23,7 @@ from .style import (BOLD_CELL, MET_COLOUR, MET_PROVISIONAL_COLOUR, NOT_RETURNED_
                     RETURNED_COLOUR, SIZE, TITLE_SIZE, UPRIGHT_HEADER, WORKBOOK_OPTIONS, consolidated_formats,
                     figure_format, ok, toned_figure_formats)
 from .tablesheet import TableSheet
-from .textfit import fit_height, font_of, one_line_chars, text_points, width_for
+from .textfit import BODY, fit_height, font_of, line_count, one_line_chars, row_points, text_points, width_for
 from .vocab import ZONE_VI, ProvinceVerdict, ReturnStatus, Role, Verdict, format_time, vietnam_time
 
 # colours of verdicts: good (green), bad (red), warn (amber), part (light green: provisional or a
@@ -83,6 +83,9 @@ SUMMARY_WIDTH = 125   # Tổng hợp's section table: printed at 80%, 11 pt at 8
 PAGE_WIDTH = 100      # column-width units that fit across A4 landscape at 100% (LibreOffice, measured)
 MIN_PRINT_SCALE = 75  # 11 pt prints at 8.25 pt at least
 
+
+_MEMO_TEXT = 200          # a table's texts up to this long have their line counts remembered ...
+_MEMO_CELLS = 100_000     # ... this many of them, at most
 
 class _Consolidated:
     def __init__(self, wb, report: Report):
@@ -228,6 +231,7 @@ class _Consolidated:
         widths = self.widths.get(ws.name, ())
         nwidths = len(widths)
         short = [one_line_chars(w) for w in widths]    # a text this short cannot wrap: not measured
+        lines: dict[tuple[int, str], int] = {}         # (column, text) → lines: a table repeats its texts
         keys = column_formats = None
         body, heights, count, ncols = [], [], 0, 0
         for row in rows:
@@ -235,22 +239,31 @@ class _Consolidated:
                 keys = fmts or ["t"] * len(row)
                 column_formats = [self.f[k] for k in keys]
                 ncols = len(row)
-            cells, texts = [], []
+            cells, most = [], 1
             for c, v in enumerate(row):
                 kind = v.__class__
                 if kind is str:
                     cells.append((v, column_formats[c]))
-                    if c < nwidths and (len(v) > short[c] or "\n" in v):
-                        texts.append((widths[c], v))
+                    text = v
                 elif v is None:
                     cells.append((None, column_formats[c]))
+                    continue
                 else:
                     cell = self._value(*v) if kind is tuple else self._value(v, keys[c])
                     cells.append(cell)
-                    if cell[0].__class__ is str and c < nwidths and (len(cell[0]) > short[c] or "\n" in cell[0]):
-                        texts.append((widths[c], cell[0]))
+                    text = cell[0]
+                    if text.__class__ is not str:
+                        continue
+                if c < nwidths and (len(text) > short[c] or "\n" in text):
+                    n = lines.get((c, text))
+                    if n is None:
+                        n = line_count(text, widths[c])
+                        if len(text) <= _MEMO_TEXT and len(lines) < _MEMO_CELLS:
+                            lines[(c, text)] = n
+                    if n > most:
+                        most = n
             body.append(cells)
-            heights.append(row_height(texts))
+            heights.append(row_points(most, BODY.size))   # layout.row_height of the row's texts, all in the body font
             if len(body) == chunk:
                 ws.write_rows(start + count, body, heights)
                 count += len(body)

@@ -88,8 +88,8 @@ class Report:
         """How many days late the agency reported, counted in Vietnam calendar days past the due date from its
         first valid return (:meth:`first_dated`), when the merge found it late (a ``return.late*`` finding);
         None when it came on time or none was accepted."""
-        if not any(e.status is ACCEPTED and e.agency == agency for e in self.returns) or not any(
-                f.code.startswith("return.late") and f.agency == agency for f in self.findings):
+        accepted, late, _first = self._timeliness()
+        if agency not in accepted or agency not in late:
             return None
         at = self.first_dated(agency)
         if at is None:
@@ -99,9 +99,25 @@ class Report:
     def first_dated(self, agency: str) -> dt.datetime | None:
         """When the agency's first valid return came (the receipt log's time, else its save time): what its
         timeliness is judged by, a correction sent later notwithstanding; None when none is dated."""
-        times = [e.received_at or e.saved_at for e in self.returns
-                 if e.agency == agency and e.status in (ACCEPTED, SUPERSEDED) and (e.received_at or e.saved_at)]
-        return min(times, default=None)
+        return self._timeliness()[2].get(agency)
+
+    def _timeliness(self) -> tuple[set[str], set[str], dict[str, dt.datetime]]:
+        """(agencies with an accepted return, agencies with a ``return.late*`` finding, each agency's first
+        dated valid return), worked out once for the report as it stands (again if returns or findings were
+        added since): asked for every agency, a scan of every return each time grows with their square."""
+        stamp = (len(self.returns), len(self.findings))
+        got = self.__dict__.get("_timeliness_index")
+        if got is not None and got[0] == stamp:
+            return got[1]
+        accepted = {e.agency for e in self.returns if e.status is ACCEPTED}
+        late = {f.agency for f in self.findings if f.code.startswith("return.late")}
+        first: dict[str, dt.datetime] = {}
+        for e in self.returns:
+            at = e.received_at or e.saved_at
+            if at and e.status in (ACCEPTED, SUPERSEDED) and (e.agency not in first or at < first[e.agency]):
+                first[e.agency] = at
+        self.__dict__["_timeliness_index"] = (stamp, (accepted, late, first))
+        return accepted, late, first
 
     def by_section(self) -> list[dict]:
         """Province-wide figures counted by plan section (every indicator counted, whatever its verdict)."""
