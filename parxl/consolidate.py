@@ -85,7 +85,7 @@ MIN_PRINT_SCALE = 75  # 11 pt prints at 8.25 pt at least
 
 
 _MEMO_TEXT = 200          # a table's texts up to this long have their line counts remembered ...
-_MEMO_CELLS = 100_000     # ... this many of them, at most
+_MEMO_CELLS = 8_192       # ... this many of them at a time
 
 class _Consolidated:
     def __init__(self, wb, report: Report):
@@ -258,7 +258,9 @@ class _Consolidated:
                     n = lines.get((c, text))
                     if n is None:
                         n = line_count(text, widths[c])
-                        if len(text) <= _MEMO_TEXT and len(lines) < _MEMO_CELLS:
+                        if len(text) <= _MEMO_TEXT:
+                            if len(lines) >= _MEMO_CELLS:     # bounded: begin again (evidence texts rarely repeat)
+                                lines.clear()
                             lines[(c, text)] = n
                     if n > most:
                         most = n
