@@ -128,3 +128,45 @@ def test_the_same_workbook_read_once_serves_every_case(plan, period, issued):
     check(plan, period, issued, {RATE: {"numerator": 120, "denominator": 100}})
     c = check(plan, period, issued, {COUNT: {"value": 3}})
     assert c.results[RATE].verdict is Verdict.MISSING_DATA and c.results[COUNT].verdict is Verdict.CONTRIBUTES
+
+
+# -- the layout: rows and sheets as a person moves, copies and adds them (each check held by its own test) ------
+
+def _sheet_and_row(plan, wb, code):
+    s, r = next((s, r) for s in agency_layout(plan, AGENCY) for r in s.rows if r.indicator.code == code)
+    return wb.sheets[s.name], r.excel_row
+
+
+def test_a_document_dated_before_the_window_is_reported(plan, period, issued):
+    start, _end = period.evidence_window
+    c = check(plan, period, issued, {TASK: {"status": "Hoàn thành", "evidence": "Quyết định số 5/QĐ-UBND",
+                                            "doc_date": dt.datetime.combine(start, dt.time()) - dt.timedelta(days=1)}})
+    assert codes(c, TASK) == [("value.date-outside-window", *where(plan, TASK, "doc_date"))]
+
+
+def test_a_row_pasted_twice_is_used_neither_time(plan, period, issued):
+    wb = returned(issued, plan, AGENCY, {RATE: {"numerator": 96, "denominator": 100}, COUNT: {"value": 3}})
+    sheet, r = _sheet_and_row(plan, wb, RATE)
+    sheet.rows.append(list(sheet.rows[r]))              # the row copied below the table
+    c = check_return(wb, plan, period, KEY)
+    assert [x for x, *_ in codes(c, RATE)] == ["row.duplicate"]
+    assert c.results[RATE].verdict is Verdict.MISSING_DATA and c.results[COUNT].value == 3
+
+
+def test_a_row_moved_is_read_by_its_code_and_said_so(plan, period, issued):
+    wb = returned(issued, plan, AGENCY, {RATE: {"numerator": 96, "denominator": 100}})
+    sheet, r = _sheet_and_row(plan, wb, RATE)
+    sheet.rows.append(sheet.rows[r])                    # cut and pasted below the table
+    sheet.rows[r] = [None] * len(sheet.rows[r])
+    c = check_return(wb, plan, period, KEY)
+    assert [x for x, *_ in codes(c, RATE)] == ["row.moved"]
+    assert c.results[RATE].verdict is Verdict.MET and c.results[RATE].numerator == 96
+
+
+def test_a_sheet_the_template_lacks_is_named_and_not_read(plan, period, issued):
+    from parxl.reader.model import Sheet
+    wb = returned(issued, plan, AGENCY, {RATE: {"numerator": 96, "denominator": 100}})
+    wb.sheets["Nháp"] = Sheet("Nháp", True, [["III.4.2/1", None, 1, 1]])
+    c = check_return(wb, plan, period, KEY)
+    assert [(f.code, f.sheet) for f in c.findings if f.code.startswith("layout.")] == [("layout.sheet-unknown", "Nháp")]
+    assert c.results[RATE].numerator == 96
