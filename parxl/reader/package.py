@@ -228,7 +228,7 @@ class Parts:
             seen += len(piece)
             if _declares(tail + piece) or seen > MAX_PART:
                 return _declares(tail + piece)
-            tail = piece[-_DTD_OVERLAP:]
+            tail = (tail + piece)[-_DTD_OVERLAP:]     # a short or empty piece keeps what came before
         return False
 
     def _pieces(self, info: zipfile.ZipInfo):
