@@ -72,8 +72,12 @@ def translation(lang: str) -> gettext.NullTranslations:
     if t is None:
         code = normalize(lang) or DEFAULT
         if code not in _loaded:
-            _loaded[code] = (gettext.NullTranslations() if code == "en"
-                             else gettext.translation(DOMAIN, LOCALE_DIR, languages=[code]))
+            try:
+                _loaded[code] = (gettext.NullTranslations() if code == "en"
+                                 else gettext.translation(DOMAIN, LOCALE_DIR, languages=[code]))
+            except OSError as e:      # never English instead: workbooks and documents must stay Vietnamese
+                raise RuntimeError(f"parxl is installed without its {code} message catalog "
+                                   f"({LOCALE_DIR / code / 'LC_MESSAGES' / (DOMAIN + '.mo')}): reinstall parxl") from e
         t = _loaded[lang] = _loaded[code]
     return t
 

@@ -154,3 +154,13 @@ def test_check_in_english_prints_english_and_its_json_stays_vietnamese(tmp_path)
     [got] = json.loads(cli("--lang", "en", "check", "--json", empty).stdout)
     assert [(f["code"], f["message"]) for f in got["findings"]] == [("file.empty", "Tệp rỗng (0 byte).")]
     assert "Tệp rỗng (0 byte)." in cli("check", empty).stdout                  # Vietnamese by default
+
+
+def test_a_package_without_its_vietnamese_catalog_says_so_rather_than_speak_english(tmp_path, monkeypatch):
+    """A broken install (no parxl.mo) must not word workbooks in English: it stops, saying to reinstall."""
+    from parxl import i18n
+    from parxl.findings import Finding
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n, "_loaded", {})
+    with pytest.raises(RuntimeError, match="reinstall parxl"):
+        Finding("file.empty", file="a.xlsx").message
