@@ -314,7 +314,8 @@ class _Consolidated:
             rows.append(row)
         fmts = ["t", "t", "n"] + ["n"] * len(order) + ["r", "r", "r"] + (["r", "dr"] if prev else [])
         self._rows(ws, rows, fmts, autofilter=False)
-        late = [a for a in plan.reporting_agencies() if r.late_days(a)]
+        times = r.return_times()
+        late = [a for a in plan.reporting_agencies() if times.late_days(a)]
         c = r.counts()
         n_agencies = len(plan.reporting_agencies())
         got = n_agencies - c["missing"]
@@ -345,7 +346,7 @@ class _Consolidated:
                                         zip(spans, facts)]))
         at = end + 4
         if late:
-            days = {a: r.late_days(a) for a in late}
+            days = {a: times.late_days(a) for a in late}
             note = "Nộp muộn: " + "; ".join(f"{plan.registry.name(a)} ({days[a]} ngày)" for a in late) + \
                 f" — hạn nộp {r.period.due:%d/%m/%Y}, tính theo ngày giờ Việt Nam."
             ws.merge_range(at, 1, at, len(heads) - 1, note, self.f["note"])
@@ -444,12 +445,13 @@ class _Consolidated:
                          [self.code_width, 26.5, 16.5, 10, 14, 7, 6, 7, 9, 9, 8.5, 6], key_cols=2)
         errors = Counter(f.agency for f in self.r.findings if f.severity.value == "error")
         rows = []
+        times = self.r.return_times()
         for a in plan.reporting_agencies():
             st = Counter(Verdict.NOT_MET if x.verdict.failed else x.verdict for x in self.res_by_agency[a])
             e = self.ret_by_agency.get(a)
             total = sum(st.values())
             done = st[Verdict.MET] + st[Verdict.NOT_MET] + st[Verdict.CONTRIBUTES] + st[Verdict.NOT_APPLICABLE]
-            late = self.r.late_days(a)
+            late = times.late_days(a)
             when = ("Chưa nộp", "bad") if not e else ("Đúng hạn", "good") if not late else (f"Muộn {late} ngày", "warn")
             rows.append([a, plan.registry.name(a), plan.registry.group_of(a).name, when, e.saved_at if e else None, total, st[Verdict.MET], st[Verdict.NOT_MET], st[Verdict.CONTRIBUTES],
                          st[Verdict.NOT_APPLICABLE], total - done, errors.get(a, 0)])

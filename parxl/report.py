@@ -54,6 +54,31 @@ class Change:
     old_run: int | None = None  # the ledger run the old value was recorded in (None: the same folder)
 
 
+@dataclass(frozen=True)
+class ReturnTimes:
+    """When each agency's returns came, as a report stands (:meth:`Report.return_times`)."""
+    due: dt.date
+    accepted: set[str]                    # agencies with an accepted return
+    late: set[str]                        # agencies the merge found late (a ``return.late*`` finding)
+    first: dict[str, dt.datetime]         # each agency's first dated valid return (accepted or superseded)
+
+    def late_days(self, agency: str) -> int | None:
+        """How many days late the agency reported, counted in Vietnam calendar days past the due date from its
+        first valid return (:meth:`first_dated`), when the merge found it late (a ``return.late*`` finding);
+        None when it came on time or none was accepted."""
+        if agency not in self.accepted or agency not in self.late:
+            return None
+        at = self.first.get(agency)
+        if at is None:
+            return 1
+        return max(1, (vietnam_time(at).date() - self.due).days)
+
+    def first_dated(self, agency: str) -> dt.datetime | None:
+        """When the agency's first valid return came (the receipt log's time, else its save time): what its
+        timeliness is judged by, a correction sent later notwithstanding; None when none is dated."""
+        return self.first.get(agency)
+
+
 @dataclass
 class Report:
     plan: Plan
@@ -85,30 +110,17 @@ class Report:
         return out
 
     def late_days(self, agency: str) -> int | None:
-        """How many days late the agency reported, counted in Vietnam calendar days past the due date from its
-        first valid return (:meth:`first_dated`), when the merge found it late (a ``return.late*`` finding);
-        None when it came on time or none was accepted."""
-        accepted, late, _first = self._timeliness()
-        if agency not in accepted or agency not in late:
-            return None
-        at = self.first_dated(agency)
-        if at is None:
-            return 1
-        return max(1, (vietnam_time(at).date() - self.period.due).days)
+        """How many days late the agency reported (:meth:`ReturnTimes.late_days`).  For every agency, take
+        :meth:`return_times` once: this works it out again each call."""
+        return self.return_times().late_days(agency)
 
     def first_dated(self, agency: str) -> dt.datetime | None:
-        """When the agency's first valid return came (the receipt log's time, else its save time): what its
-        timeliness is judged by, a correction sent later notwithstanding; None when none is dated."""
-        return self._timeliness()[2].get(agency)
+        """When the agency's first valid return came (:meth:`ReturnTimes.first_dated`; see :meth:`late_days`)."""
+        return self.return_times().first_dated(agency)
 
-    def _timeliness(self) -> tuple[set[str], set[str], dict[str, dt.datetime]]:
-        """(agencies with an accepted return, agencies with a ``return.late*`` finding, each agency's first
-        dated valid return), worked out once for the report as it stands (again if returns or findings were
-        added since): asked for every agency, a scan of every return each time grows with their square."""
-        stamp = (len(self.returns), len(self.findings))
-        got = self.__dict__.get("_timeliness_index")
-        if got is not None and got[0] == stamp:
-            return got[1]
+    def return_times(self) -> "ReturnTimes":
+        """When each agency's returns came and whether late, worked out from the report as it stands now, in one
+        pass over its returns and findings (asked agency by agency, a scan each time grows with their square)."""
         accepted = {e.agency for e in self.returns if e.status is ACCEPTED}
         late = {f.agency for f in self.findings if f.code.startswith("return.late")}
         first: dict[str, dt.datetime] = {}
@@ -116,8 +128,7 @@ class Report:
             at = e.received_at or e.saved_at
             if at and e.status in (ACCEPTED, SUPERSEDED) and (e.agency not in first or at < first[e.agency]):
                 first[e.agency] = at
-        self.__dict__["_timeliness_index"] = (stamp, (accepted, late, first))
-        return accepted, late, first
+        return ReturnTimes(self.period.due, accepted, late, first)
 
     def by_section(self) -> list[dict]:
         """Province-wide figures counted by plan section (every indicator counted, whatever its verdict)."""

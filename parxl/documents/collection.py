@@ -84,11 +84,12 @@ def collection(report: Report, as_of: dt.date | None = None) -> list[AgencyRetur
         elif r.status is ReturnStatus.REJECTED and (a := agency_by_name(r.file, agencies)):
             named.setdefault(a, []).append(r.file)
     out = []
+    times = report.return_times()
     for a in agencies:
         e = accepted.get(a)
         # dated as the merge dates it: its first valid return (a correction sent later does not make it late),
         # by the receipt log's day when the return is in it, else its save time
-        out.append(standing(report.period.due, report.first_dated(a) if e else None, e is not None,
+        out.append(standing(report.period.due, times.first_dated(a) if e else None, e is not None,
                             refused.get(a) or named.get(a, []), a,
                             as_of))
         if out[-1].standing is Standing.REFUSED and a not in refused:
