@@ -4,9 +4,11 @@ one, it hands over to the two-byte searches)."""
 from __future__ import annotations
 
 import io
+import re
 import struct
 import zipfile
 import zlib
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -68,3 +70,49 @@ def test_a_declaration_cut_by_empty_deflate_blocks_is_found(word, cuts):
     info = zf.infolist()[0]
     assert _DTD_ANYWHERE.search(zf.read(info)) is not None
     assert Parts(zf, data).declares_dtd(info)
+
+
+def test_a_return_whose_styles_carry_a_dtd_cut_by_empty_blocks_is_refused(monkeypatch, tmp_path):
+    """End to end (the red team's file): a sample return whose xl/styles.xml — parsed by calamine, never by the
+    reader's own parsers — carries entity declarations behind 4.3 MB of white space (so it is streamed, not kept
+    whole), each "<!" cut from its keyword by 150 KB of empty deflate blocks.  Before the fix it was accepted."""
+    from parxl.checks import check_return
+    from parxl.identity import load_key
+    from parxl.periods import Period
+    from parxl.plan import load_plan
+    from parxl.reader import read_return
+    root = Path(__file__).resolve().parent.parent
+    src = root / "samples" / "returns" / "2024-Q3_TAMKY_da-dien.xlsx"
+    styles = zipfile.ZipFile(src).read("xl/styles.xml")
+    decl, rest = (styles.split(b"?>", 1) if styles.startswith(b"<?xml")
+                  else (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"', styles))
+    dtd = b'<!DOCTYPE styleSheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    content = decl + b"?>" + b" \n" * 2_150_000 + dtd + rest
+    blocks = []
+    for chunk in re.split(rb"(?<=<!)", content):                 # each "<!" ends a chunk
+        blocks += [_stored(chunk[i:i + 65535]) for i in range(0, len(chunk), 65535)]
+        blocks.append(_stored(b"") * 30_000)
+    raw = b"".join(blocks[:-1]) + _stored(b"", final=True)
+    assert zlib.decompress(raw, -15) == content
+
+    class Crafted:                                              # zipfile's deflater, replaced for that one part
+        def compress(self, data):
+            return raw
+
+        def flush(self):
+            return b""
+
+    dst = tmp_path / src.name
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info in zin.infolist():
+            if info.filename == "xl/styles.xml":
+                with monkeypatch.context() as m:
+                    m.setattr(zipfile, "_get_compressor", lambda *a, **k: Crafted())
+                    zout.writestr(info.filename, content)
+            else:
+                zout.writestr(info, zin.read(info.filename))
+    assert zipfile.ZipFile(dst).read("xl/styles.xml") == content
+    plan, period = load_plan(root / "templates" / "quangnam-2024" / "plan.toml"), Period.parse("2024-Q3")
+    checked = check_return(read_return(dst, dst.name), plan, period, load_key(root / "samples" / "sample.key"))
+    assert not checked.accepted
+    assert [f.code for f in checked.findings] == ["file.xml-entities"]
