@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import site
 import subprocess
 import sys
 import sysconfig
@@ -53,7 +54,10 @@ def wheel_parxl(tmp_path_factory) -> Path:
               ROOT], tmp))
     wheel = next((tmp / "dist").glob("parxl-*.whl"))
     venv = tmp / "venv"
-    _ok(_run([sys.executable, "-m", "venv", "--system-site-packages", venv], tmp))
+    # not --system-site-packages: this interpreter's site-packages may hold an editable install of parxl whose
+    # import hook (a .pth) would answer "import parxl" with the checkout; the dependencies come through
+    # PYTHONPATH instead (_installed), where no .pth is read
+    _ok(_run([sys.executable, "-m", "venv", venv], tmp))
     scripts = Path(sysconfig.get_path("scripts", vars={"base": str(venv), "platbase": str(venv)}))
     python = scripts / ("python.exe" if os.name == "nt" else "python")
     _ok(_run([python, "-m", "pip", "install", "-q", "--no-deps", "--ignore-installed",
@@ -63,7 +67,8 @@ def wheel_parxl(tmp_path_factory) -> Path:
 
 def _installed(cmd: Path, *args, cwd: Path, **env) -> subprocess.CompletedProcess:
     e = cli_env(**env)
-    e.pop("PYTHONPATH")                      # the installed package only, never this checkout
+    # the installed package only, never this checkout: parxl from the wheel, its dependencies from here
+    e["PYTHONPATH"] = os.pathsep.join(site.getsitepackages())
     return subprocess.run([str(cmd), *map(str, args)], capture_output=True, text=True, cwd=cwd, env=e, timeout=300)
 
 
@@ -72,7 +77,8 @@ def test_the_wheel_carries_the_bundled_plan_and_its_catalog(wheel_parxl, tmp_pat
                        "print(parxl.__file__); print(b.bundled_plans()['quangnam-2024'])", cwd=tmp_path)
     _ok(where)
     module, plan = where.stdout.split()
-    assert not Path(module).is_relative_to(ROOT) and Path(plan).is_file() and not Path(plan).is_relative_to(ROOT)
+    venv = wheel_parxl.parent.parent
+    assert Path(module).is_relative_to(venv) and Path(plan).is_file() and Path(plan).is_relative_to(venv)
     assert (Path(plan).parent / "agencies.toml").is_file()
     r = _ok(_installed(wheel_parxl, "plan", "check", cwd=tmp_path))
     assert "quangnam-par-2024 v1.1" in r.stdout and "46 cơ quan" in r.stdout
