@@ -413,7 +413,7 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
         return Result(agency, ind.code, Verdict.MISSING_DATA, file=file)
     loc = dict(file=file, agency=agency, sheet=fr.sheet.name, indicator=ind.code)
     keys = rule.inputs
-    whole = dict(rule.numeric)
+    whole = rule.numeric
     inp = Inputs()
     got: dict[str, Any] = {}
     formulas = fr.sheet.formulas

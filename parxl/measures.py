@@ -119,7 +119,7 @@ class Rule:
     measure: Measure
     period: object
     inputs: tuple[str, ...]
-    numeric: tuple[tuple[str, bool], ...]     # (input key, whole number?) of every number typed
+    numeric: dict[str, bool]                   # input key → whole number?, of every number typed
     bound: Fraction | None                     # the largest plausible number (None: nothing numeric)
     due: Due                                   # where the period stands against the deadline
 
@@ -127,7 +127,7 @@ class Rule:
     def of(cls, ind: Indicator, period) -> "Rule":
         m = MEASURES[ind.measure]
         keys = m.inputs(ind)
-        return cls(ind, m, period, keys, tuple((k, m.whole(k)) for k in keys if k in NUMERIC_KEYS),
+        return cls(ind, m, period, keys, {k: m.whole(k) for k in keys if k in NUMERIC_KEYS},
                    ind.bound, ind.due.at(period))
 
     # the merge ----------------------------------------------------------------------------------------
@@ -261,7 +261,7 @@ def _self_check(rule: Rule, cell: Callable[[str], str]) -> str:
     m, ind = rule.measure, rule.indicator
     x = Excel(cell)
     refused = ([f"ISERROR({cell(k)})" for k in rule.inputs if k not in NUMERIC_KEYS] + [x.status_refused()]
-               + [x.refused(k, whole) for k, whole in rule.numeric])
+               + [x.refused(k, whole) for k, whole in rule.numeric.items()])
     kind_refused, kind_na = m.refuse_formula(ind, x)
     missing = m.missing_formula(ind, x)
     body = m.verdict_formula(ind, x, rule.due)

@@ -405,7 +405,7 @@ class _Book:
             ws.write_string(r, self.place[key], text, self.fmt["locked"])
         inputs = set(row.inputs)
         rule = self.rules[ind.code]
-        whole = dict(rule.numeric)
+        whole = rule.numeric
         R = lambda k: cell_name(r, COL[k])  # noqa: E731
         computed = rule.computed(R)
         last = None if self.previous is None else self.previous.of(self.agency).get(ind.code)
