@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Mapping
 
 from .a1 import cell_name, col_letter  # noqa: F401 (re-exported: the checks name cells without xlsxwriter)
 from .measures import measure_of
@@ -79,10 +81,22 @@ class Row:
         """The cells the agency fills on this row (the measure decides)."""
         return measure_of(self.indicator).inputs(self.indicator)
 
-    def locked_text(self) -> dict[str, str]:
+    def locked_text(self) -> Mapping[str, str]:
+        """What the agency may not change on the row, by column key (the same for every agency given the
+        indicator in this role: worked out once, kept on the indicator)."""
+        return self._locked()[0]
+
+    def _locked(self) -> tuple[Mapping[str, str], str]:
+        """(locked text, the row's entry in the layout hash as JSON), kept on the indicator by role."""
         i = self.indicator
-        return {"code": i.code, "task": f"{i.task.code}. {i.task.title}", "label": i.label,
-                "target": i.target_vi(), "role": self.role}
+        kept = i.__dict__.setdefault("_locked_by_role", {})
+        got = kept.get(self.role)
+        if got is None:
+            text = {"code": i.code, "task": f"{i.task.code}. {i.task.title}", "label": i.label,
+                    "target": i.target_vi(), "role": self.role}
+            entry = json.dumps([i.code, text, list(self.inputs), i.task.section], ensure_ascii=False, sort_keys=True)
+            got = kept[self.role] = (MappingProxyType(text), entry)
+        return got
 
 
 @dataclass(frozen=True)
@@ -125,11 +139,11 @@ def layout_hash(sheets) -> str:
     Sheet names and row and column positions are left out: a renamed sheet or a moved
     column is reported, but does not make the return unreadable.
     """
-    rows = sorted(
-        (r.indicator.code, r.locked_text(), list(r.inputs), s.section)
-        for s in sheets for r in s.rows)
-    blob = json.dumps({"format": FORMAT, "headers": list(REQUIRED_HEADERS), "rows": rows},
-                      ensure_ascii=False, sort_keys=True)
+    rows = sorted((r.indicator.code, r._locked()[1]) for s in sheets for r in s.rows)
+    # json.dumps({"format": ..., "headers": ..., "rows": [[code, locked text, inputs, section], ...]},
+    # ensure_ascii=False, sort_keys=True), each row's entry dumped once per indicator and role
+    head = json.dumps({"format": FORMAT, "headers": list(REQUIRED_HEADERS)}, ensure_ascii=False, sort_keys=True)
+    blob = f'{head[:-1]}, "rows": [{", ".join(entry for _, entry in rows)}]}}'
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Callable, ClassVar, NamedTuple
 from .deadlines import Due
 from .i18n import _
 from .sheetnames import LIST_SHEET, MAX_TEXT
-from .target import Target, exact
+from .target import Target, exact, exact_sum
 from .vocab import ProvinceVerdict, TaskStatus, Verdict
 
 if TYPE_CHECKING:       # the plan model imports the measures (to validate its indicators), not the other way
@@ -634,8 +634,8 @@ class Rate(Measure):
         if ind.aggregation != "ratio":
             return super().aggregate(ind, results, returned, period)
         used = [r for r in results if r.verdict.assessed]
-        num = sum((r.numerator for r in used), Fraction(0))
-        den = sum((r.denominator for r in used), Fraction(0))
+        num = exact_sum(r.numerator for r in used)
+        den = exact_sum(r.denominator for r in used)
         value = num * 100 / den if den else None
         return _figure(ind, results, returned, value, num, den, None, False)
 
@@ -727,7 +727,7 @@ class Count(Measure):
         if ind.aggregation != "sum":
             return super().aggregate(ind, results, returned, period)
         used = _counted(results)
-        value = sum((r.value for r in used), Fraction(0)) if used else None
+        value = exact_sum(r.value for r in used) if used else None
         pending = self._not_yet(ind, period) and value is not None and self.pending(ind, value)
         return _figure(ind, results, returned, value, None, None, "increasing", pending)
 
@@ -842,8 +842,8 @@ class Change(Measure):
         if ind.aggregation != "sum":
             return super().aggregate(ind, results, returned, period)
         used = _counted(results)
-        cur = sum((r.current for r in used), Fraction(0))
-        base = sum((r.baseline for r in used), Fraction(0))
+        cur = exact_sum(r.current for r in used)
+        base = exact_sum(r.baseline for r in used)
         value = (cur - base) * 100 / base if base else None
         pending = self._not_yet(ind, period) and value is not None and self.pending(ind, value)
         return _figure(ind, results, returned, value, cur, base, None, pending)
