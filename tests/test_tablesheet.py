@@ -72,6 +72,25 @@ def test_table_rows_are_byte_identical_to_xlsxwriter_cell_by_cell(tmp_path, monk
     assert ws["C4"].value == 61      # a date without a format: its serial number, as xlsxwriter writes it
 
 
+def test_rows_of_one_height_share_their_row_properties_and_are_written_as_set_row_writes_them(tmp_path, monkeypatch):
+    """xlsxwriter keeps a RowInfo and a size list for each row given a height; a table's rows of one height
+    share one of each (214,000 rows in the consolidated workbook at 4,200 returns: 27 MB), same file."""
+    def book(path):
+        wb = xlsxwriter.Workbook(str(path))
+        wb.set_properties({"created": dt.datetime(2024, 9, 30)})
+        ws = wb.add_worksheet("x", worksheet_class=TableSheet)
+        ws.write_rows(1, [[(f"r{k}", None)] for k in range(6)], [15, 30, 15, 30, 15.1, 0])
+        wb.close()
+        return ws
+    ws = book(tmp_path / "fast.xlsx")
+    assert ws.row_info[1] is ws.row_info[3] is ws.row_info[5] and ws.row_sizes[2] is ws.row_sizes[4]
+    assert ws.row_info[1] is not ws.row_info[2] and ws.row_info[6].hidden      # height 0: set_row's hidden row
+    monkeypatch.setattr(TableSheet, "streamed", False)
+    slow = book(tmp_path / "slow.xlsx")
+    assert ws.row_info == slow.row_info and ws.row_sizes == slow.row_sizes
+    assert (tmp_path / "fast.xlsx").read_bytes() == (tmp_path / "slow.xlsx").read_bytes()
+
+
 def test_table_rows_come_in_order(tmp_path):
     wb = xlsxwriter.Workbook(str(tmp_path / "x.xlsx"))
     ws = wb.add_worksheet("x", worksheet_class=TableSheet)
