@@ -85,7 +85,8 @@ MIN_PRINT_SCALE = 75  # 11 pt prints at 8.25 pt at least
 
 
 _MEMO_TEXT = 200          # a table's texts up to this long have their line counts remembered ...
-_MEMO_CELLS = 8_192       # ... this many of them at a time
+_MEMO_CELLS = 8_192       # ... the first this many of each column (a column of texts that never repeat, such as
+                          # the evidence, fills its own share; the agencies' names, 4,200 of them, keep theirs)
 
 class _Consolidated:
     def __init__(self, wb, report: Report):
@@ -231,7 +232,7 @@ class _Consolidated:
         widths = self.widths.get(ws.name, ())
         nwidths = len(widths)
         short = [one_line_chars(w) for w in widths]    # a text this short cannot wrap: not measured
-        lines: dict[tuple[int, str], int] = {}         # (column, text) → lines: a table repeats its texts
+        lines: list[dict[str, int]] = [{} for _ in widths]     # per column, text → lines: a table repeats its texts
         keys = column_formats = None
         body, heights, count, ncols = [], [], 0, 0
         for row in rows:
@@ -255,13 +256,12 @@ class _Consolidated:
                     if text.__class__ is not str:
                         continue
                 if c < nwidths and (len(text) > short[c] or "\n" in text):
-                    n = lines.get((c, text))
+                    memo = lines[c]
+                    n = memo.get(text)
                     if n is None:
                         n = line_count(text, widths[c])
-                        if len(text) <= _MEMO_TEXT:
-                            if len(lines) >= _MEMO_CELLS:     # bounded: begin again (evidence texts rarely repeat)
-                                lines.clear()
-                            lines[(c, text)] = n
+                        if len(text) <= _MEMO_TEXT and len(memo) < _MEMO_CELLS:
+                            memo[text] = n
                     if n > most:
                         most = n
             body.append(cells)
