@@ -63,6 +63,20 @@ def test_check_of_one_return_loads_no_writer(tmp_path):
     assert top(names, WRITERS | OTHERS | {"urllib.request"}) == set()
 
 
+def test_merge_loads_no_document_writer(tmp_path):
+    """The consolidated workbook's timeliness sheet comes from parxl.documents.timeliness, which drafts .docx
+    tables too: python-docx (30 ms of a merge's start) is loaded only to write a document."""
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    (returns / SAMPLE.name).write_bytes(SAMPLE.read_bytes())
+    key = tmp_path / "parxl.key"              # the merge keeps its ledger beside its key: not in samples/
+    key.write_bytes((ROOT / "samples" / "sample.key").read_bytes())
+    names = imported("-m", "parxl", "--lang", "en", "merge", "--period", "2024-Q3", "--returns", str(returns), "--key",
+                     str(key), "--out", str(tmp_path / "th.xlsx"), cwd=tmp_path)
+    assert {"parxl.consolidate", "parxl.documents.timeliness", "xlsxwriter"} <= names   # it did write the workbook
+    assert top(names, {"docx", "parxl.documents.form", "lxml"}) == set()
+
+
 @given(st.text(alphabet="ab&<>\"'\n\r\t\u1ec7", max_size=12))
 def test_the_readers_xml_escaping_is_the_standard_librarys(text):
     assert esc(text) == escape(text)

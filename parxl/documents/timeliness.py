@@ -14,7 +14,6 @@ from pathlib import Path
 
 from ..periods import Period
 from ..plan import Plan
-from . import form
 from .collection import AgencyReturn, Standing, standing
 
 @dataclass(frozen=True)
@@ -94,6 +93,7 @@ def timeliness_table(t: Timeliness, plan: Plan) -> tuple[list[str], list[list[st
 
 def add_table(doc, t: Timeliness, plan: Plan, number: str, title: str) -> None:
     """The table as an appendix of a .docx (after a page break)."""
+    from . import form      # python-docx: the consolidated workbook's timeliness sheet does without it
     doc.add_page_break()
     form.para(doc, number, bold=True, align="center", after=0)
     form.para(doc, f"{title} {t.year}", bold=True, align="center", after=6)
