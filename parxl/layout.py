@@ -84,9 +84,9 @@ class Row:
     def locked_text(self) -> Mapping[str, str]:
         """What the agency may not change on the row, by column key (the same for every agency given the
         indicator in this role: worked out once, kept on the indicator)."""
-        return self._locked()[0]
+        return MappingProxyType(self._locked()[0])
 
-    def _locked(self) -> tuple[Mapping[str, str], str]:
+    def _locked(self) -> tuple[dict[str, str], str]:
         """(locked text, the row's entry in the layout hash as JSON), kept on the indicator by role."""
         i = self.indicator
         kept = i.__dict__.setdefault("_locked_by_role", {})
@@ -95,7 +95,7 @@ class Row:
             text = {"code": i.code, "task": f"{i.task.code}. {i.task.title}", "label": i.label,
                     "target": i.target_vi(), "role": self.role}
             entry = json.dumps([i.code, text, list(self.inputs), i.task.section], ensure_ascii=False, sort_keys=True)
-            got = kept[self.role] = (MappingProxyType(text), entry)
+            got = kept[self.role] = (text, entry)      # plain values: a plan is pickled for spawned workers
         return got
 
 
