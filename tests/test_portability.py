@@ -691,3 +691,20 @@ def test_the_cli_prints_the_rollback_journal_notice(quarter, tmp_path):
                        capture_output=True, text=True, cwd=ROOT, env=env, timeout=300)
     assert r.returncode == 0, r.stderr
     assert "không cho dùng nhật ký WAL" in r.stderr
+
+
+def test_a_plan_that_has_worked_out_its_layouts_still_goes_to_spawned_workers():
+    """A plan keeps what it works out once (each agency's layout and its hash, each row's locked text): it goes
+    pickled to the workers where they are spawned (Windows, macOS), so what it keeps must pickle (a read-only
+    mapping kept there did not, and every spawned merge after a generate in the same process failed)."""
+    import pickle
+
+    from parxl.layout import agency_layout, agency_layout_hash
+    from parxl.plan import load_plan
+    plan = load_plan(PLAN)
+    agencies = plan.reporting_agencies()
+    hashes = {a: agency_layout_hash(plan, a) for a in agencies}
+    texts = {a: [dict(r.locked_text()) for s in agency_layout(plan, a) for r in s.rows] for a in agencies}
+    again = pickle.loads(pickle.dumps(plan))
+    assert {a: agency_layout_hash(again, a) for a in agencies} == hashes
+    assert {a: [dict(r.locked_text()) for s in agency_layout(again, a) for r in s.rows] for a in agencies} == texts

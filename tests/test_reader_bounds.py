@@ -86,18 +86,23 @@ def with_scratch_sheet(src: Path, dst: Path) -> Path:
     return dst
 
 
-def with_shared_amplification(src: Path, dst: Path, cells: int, first_row: int) -> Path:
-    """`cells` cells, 64 to a row from `first_row`, all pointing at one 32,000-character shared string."""
+def with_shared_amplification(src: Path, dst: Path, cells: int, first_row: int, shared: str = 't="s"',
+                              between: bytes | None = None) -> Path:
+    """`cells` cells, 64 to a row from `first_row`, all pointing at one 32,000-character shared string; the cells'
+    type written as ``shared``; the string one <t>, or 1,000 runs of 32 characters with ``between`` between them
+    (which calamine skips, joining the runs)."""
     sst = zipfile.ZipFile(src).read("xl/sharedStrings.xml")
     n = sst.count(b"<si>")
     rows, r, left = [], first_row, cells
     while left:
         k = min(64, left)
-        rows.append(f'<row r="{r}">' + "".join(f'<c r="{xl_rowcol_to_cell(r - 1, c)}" t="s"><v>{n}</v></c>'
+        rows.append(f'<row r="{r}">' + "".join(f'<c r="{xl_rowcol_to_cell(r - 1, c)}" {shared}><v>{n}</v></c>'
                                                for c in range(k)) + "</row>")
         r, left = r + 1, left - k
+    text = (b"<t>" + b"y" * 32000 + b"</t>" if between is None
+            else between.join([b"<r><t>" + b"y" * 32 + b"</t></r>"] * 1000))
     return rewrite(src, dst, {
-        "xl/sharedStrings.xml": lambda x: x.replace(b"</sst>", b"<si><t>" + b"y" * 32000 + b"</t></si></sst>"),
+        "xl/sharedStrings.xml": lambda x: x.replace(b"</sst>", b"<si>" + text + b"</si></sst>"),
         part_of(src, INPUT): append_rows("".join(rows).encode())})
 
 
@@ -150,9 +155,26 @@ def test_far_cells_are_counted_not_read(issued, tmp_path, case):
     assert INPUT in got["sheets"]
 
 
-def test_shared_string_amplification_within_the_bounds_is_refused(issued, tmp_path):
+# How a hostile table may hide how much text its cells show (each got past the fast path's bound before a
+# red-team review): the cells' type written with other quotes or spaces, which calamine reads alike; one string
+# of many runs with what a split at "<si" (the old bound on a string's length) took for the start of another
+# string between them: an unknown element, a CDATA section, a comment or processing instruction holding "</si>".
+AMPLIFIED = {
+    "plain": {},
+    "type_in_single_quotes": {"shared": "t='s'"},
+    "type_with_spaces": {"shared": 't = "s"'},
+    "runs_between_unknown_elements": {"between": b"<six/>"},
+    "runs_between_cdata_holding_si": {"between": b"<t><![CDATA[<si]]></t>"},
+    "runs_between_comments_holding_the_end_of_a_string": {"between": b"<!-- </si> -->"},
+    "runs_between_processing_instructions_holding_it": {"between": b"<?x </si>?>"},
+}
+
+
+@pytest.mark.parametrize("case", list(AMPLIFIED))
+def test_shared_string_amplification_within_the_bounds_is_refused(issued, tmp_path, case):
     """64,000 cells × a 32,000-character string is 2 G characters: too much text, refused, cheaply."""
-    path = with_shared_amplification(issued[AGENCY], tmp_path / "return_shared_amplification.xlsx", 64_000, 1001)
+    path = with_shared_amplification(issued[AGENCY], tmp_path / "return_shared_amplification.xlsx", 64_000, 1001,
+                                     **AMPLIFIED[case])
     got = probe(path)
     check_bounded(got)
     assert [f[0] for f in got["findings"]] == ["file.too-large"]
