@@ -26,7 +26,7 @@ from .layout import (COLUMNS, COVER_SHEET, HEADER_ROW, IDENTITY_SHEET, LIST_SHEE
 from .measures import Inputs, Rule, rules as compiled_rules
 from .periods import Period
 from .plan import Plan
-from .reader import Sheet, Workbook
+from .reader import CellError, Sheet, Workbook
 from .vocab import TaskStatus, Verdict, format_number
 
 # the codes this module adds, by the check that adds them
@@ -416,24 +416,20 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
     whole = rule.numeric
     inp = Inputs()
     got: dict[str, Any] = {}
-    sheet, r, cols, where = fr.sheet, fr.row, fr.cols, fr.where
-    formulas, errors = sheet.formulas, sheet.errors
-    line = sheet.rows[r] if r < len(sheet.rows) else ()
+    formulas = fr.sheet.formulas
     for key in keys:
-        c = cols.get(key)
-        if c is None:
-            continue
-        if formulas and (r, c) in formulas:    # its cached result is not what the agency reported: refused
-            formula = sheet.formula(r, c)
-            findings.add("value.formula", cell=where(key), seen=f"={formula}" if formula else "=…", **loc)
+        c = fr.cols.get(key)
+        if formulas and (fr.row, c) in formulas:    # its cached result is not what the agency reported: refused
+            formula = fr.sheet.formula(fr.row, c)
+            findings.add("value.formula", cell=fr.where(key), seen=f"={formula}" if formula else "=…", **loc)
             inp.invalid.add(key)
             continue
-        if errors and (r, c) in errors:
-            findings.add("value.error-cell", cell=where(key), seen=errors[(r, c)], **loc)
-            inp.invalid.add(key)
-            continue
-        raw = line[c] if c < len(line) else None
+        raw = fr.raw(key)
         if raw is None or raw == "":    # an empty cell: every parser reads it as blank
+            continue
+        if isinstance(raw, CellError):
+            findings.add("value.error-cell", cell=fr.where(key), seen=raw.code, **loc)
+            inp.invalid.add(key)
             continue
         if key in whole:
             p = V.number(raw, whole=whole[key])
@@ -441,15 +437,15 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
             p = _PARSE[key](raw)
         if p.note:
             typed, read = p.note
-            findings.add("value.coerced", cell=where(key), seen=typed, expected=read, **loc)
+            findings.add("value.coerced", cell=fr.where(key), seen=typed, expected=read, **loc)
         if p.error:
             extra = _error_detail(p, raw)
-            findings.add(p.error, cell=where(key), seen=raw, **loc, **extra)
+            findings.add(p.error, cell=fr.where(key), seen=raw, **loc, **extra)
             if key in whole or key == "status":
                 inp.invalid.add(key)
             continue
         if p.warning:
-            findings.add(p.warning, cell=where(key), **loc, **_warning_detail(p, raw))
+            findings.add(p.warning, cell=fr.where(key), **loc, **_warning_detail(p, raw))
         if p.value is not None:
             got[key] = p.value
     inp.status = got.get("status")
