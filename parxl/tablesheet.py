@@ -135,9 +135,9 @@ class TableSheet(Worksheet):
         """``set_row(row, points)``, the row's properties shared by every row of the same height: xlsxwriter
         keeps a RowInfo and a list for each row it is told the height of (some 130 bytes a row: 27 MB at
         4,200 returns, whose consolidated workbook has 214,000 such rows), and never changes either."""
-        px = int(points * 4.0 / 3.0 + 0.5)             # as set_row turns points into pixels
-        if not self.streamed or px <= 0:
-            return self.set_row(row, points)
+        px = None if points is None else int(points * 4.0 / 3.0 + 0.5)     # as set_row turns points into pixels
+        if not self.streamed or px is None or px <= 0:
+            return self.set_row(row, points)           # the default height, or a hidden row: set_row's way
         if self._check_dimensions(row, self.dim_colmin if self.dim_colmin is not None else 0):
             return -1
         shared = self._heights.get(px)
