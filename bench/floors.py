@@ -1,0 +1,157 @@
+"""Where one return's time goes: each stage of reading and checking it, against the native floors.
+
+    python bench/floors.py                          # 280 returns (built in a temporary folder, ~30 s)
+    python bench/floors.py --reuse DIR              # keep / reuse the built returns (bench/run.py's --reuse)
+    python bench/floors.py -n 280 --rounds 7
+
+Each stage runs over every return, in one process, round after round (the order of the stages reversed every
+other round, after one untimed warm-up round); each gives CPU milliseconds a return (``time.process_time``:
+what a stage costs, not what the machine's other work adds), reported as median [min-max] over the rounds.
+
+Stages (what parxl does to a return, in order, and the floors it cannot go below):
+  bare calamine read       python-calamine reading the sheets parxl reads, from the file (bench/run.py's floor)
+  open                     the file read once, its SHA-256, the zip directory (zipfile)
+  inflate every part       zlib inflating each part whole: the DTD search looks at every byte of every part
+  calamine, inflated       python-calamine reading the same sheets from the package with its parts inflated
+                           (what parxl hands it: see parxl.reader.package.stored_package)
+  read_return              parxl's whole reader (the three above, the DTD search, metadata, bounds, formula and
+                           error scans, the identity sheet)
+  check_return             the checks of parxl.checks on the workbook read
+  pack, unpack             a checked return pickled in the worker and unpickled in the merge's process
+
+The "beyond its floor" line is read_return less open, inflate and calamine-inflated: the reader's own Python.
+The last lines say what bench/run.py's "read + check (pool of 2) ≤ 2×" asks of the CPU a return: on a machine of
+two cores the pool's wall time is at best the CPU of the workers and the merge's process shared by two, so the
+goal needs (read + check + pack + unpack) ≤ 4 × the bare read, at best.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import pickle
+import statistics
+import struct
+import sys
+import tempfile
+import time
+import zipfile
+import zlib
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import run as B  # noqa: E402
+
+import python_calamine as pc  # noqa: E402
+
+from parxl.checks import check_return  # noqa: E402
+from parxl.merge import _packed  # noqa: E402
+from parxl.reader import read_return  # noqa: E402
+from parxl.reader.package import Parts, stored_package  # noqa: E402
+from parxl.reader.sheets import NOT_READ, SHOWN  # noqa: E402
+
+
+def _calamine(source) -> int:
+    wb = pc.CalamineWorkbook.from_filelike(io.BytesIO(source)) if isinstance(source, bytes) \
+        else pc.CalamineWorkbook.from_path(str(source))
+    cells = 0
+    for name in wb.sheet_names:
+        if name not in NOT_READ or name == SHOWN:
+            cells += sum(len(r) for r in wb.get_sheet_by_name(name).to_python())
+    return cells
+
+
+def _open(data_of: dict) -> None:
+    for f in data_of:
+        data = f.read_bytes()
+        hashlib.sha256(data).hexdigest()
+        zipfile.ZipFile(io.BytesIO(data)).infolist()
+
+
+def _raw(data: bytes, info: zipfile.ZipInfo) -> bytes:
+    """A deflated part's bytes as they lie in the package (after its local header)."""
+    name_len, extra_len = struct.unpack("<HH", data[info.header_offset + 26:info.header_offset + 30])
+    start = info.header_offset + 30 + name_len + extra_len
+    return data[start:start + info.compress_size]
+
+
+def stages(files: list[Path], plan, period, key) -> dict:
+    data_of = {f: f.read_bytes() for f in files}
+    inflated = []
+    for data in data_of.values():
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        parts = Parts(zf, data)
+        for info in zf.infolist():
+            parts.head(info)
+        inflated.append(stored_package(parts))
+    raw_of = {f: [_raw(d, i) for i in zipfile.ZipFile(io.BytesIO(d)).infolist()
+                  if i.compress_type == zipfile.ZIP_DEFLATED] for f, d in data_of.items()}
+    books = [read_return(f) for f in files]
+    checked = [check_return(read_return(f), plan, period, key) for f in files]
+    for c in checked:               # as a worker sends it: the cells dropped once checked
+        c.workbook.sheets, c.workbook.cover = {}, None
+    packed = [_packed(c) for c in checked]
+
+    def inflate_all():
+        for parts in raw_of.values():
+            for raw in parts:
+                zlib.decompressobj(-zlib.MAX_WBITS).decompress(raw)
+
+    def check_all():
+        for wb in books:
+            check_return(wb, plan, period, key)
+
+    return {
+        "bare calamine read": lambda: [_calamine(f) for f in files],
+        "open": lambda: _open(data_of),
+        "inflate every part": inflate_all,
+        "calamine, inflated": lambda: [_calamine(s) for s in inflated],
+        "read_return": lambda: [read_return(f) for f in files],
+        "check_return": check_all,
+        "pack": lambda: [_packed(c) for c in checked],
+        "unpack": lambda: [pickle.loads(b) for b in packed],
+    }
+
+
+def measure(methods: dict, rounds: int, n: int) -> dict[str, list[float]]:
+    names = list(methods)
+    out = {k: [] for k in names}
+    for k in names:
+        methods[k]()
+    for i in range(rounds):
+        for k in (names if i % 2 == 0 else names[::-1]):
+            c = time.process_time()
+            methods[k]()
+            out[k].append((time.process_time() - c) * 1000 / n)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("-n", type=int, default=280, help="returns of distinct agencies (default 280)")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--reuse", type=Path, help="keep / reuse the built returns in this folder (as bench/run.py)")
+    a = ap.parse_args()
+    period = B.Period.parse(B.PERIOD)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        reg = B.synthetic_registry(work / f"agencies{a.n}.toml", a.n)
+        returns, kp = B.built_returns(reg, period, B.keygen(work / "parxl.key"), a.reuse)
+        plan = B.load_plan(B.PLAN, reg)
+        files = sorted(returns.values())
+        t = measure(stages(files, plan, period, B.load_key(kp)), a.rounds, len(files))
+    med = {k: statistics.median(v) for k, v in t.items()}
+    print(f"CPU ms a return, {len(files)} returns, median [min-max] of {a.rounds} rounds")
+    for k, v in t.items():
+        print(f"  {k:24s} {med[k]:6.3f} [{min(v):.3f}-{max(v):.3f}]")
+    floor = med["open"] + med["inflate every part"] + med["calamine, inflated"]
+    per_return = med["read_return"] + med["check_return"] + med["pack"] + med["unpack"]
+    print(f"  {'reader beyond its floor':24s} {med['read_return'] - floor:6.3f}  (read_return - open - inflate - "
+          f"calamine, inflated)")
+    print(f"  {'read + check + pack + unpack':24s} {per_return:6.3f}  = {per_return / med['bare calamine read']:.2f}"
+          f" × the bare read; 'read + check (pool of 2) ≤ 2×' needs ≤ 4× at best, on two cores")
+    print(f"  {'native floor of the read':24s} {floor:6.3f}  = {floor / med['bare calamine read']:.2f} × the bare read")
+
+
+if __name__ == "__main__":
+    main()
