@@ -114,8 +114,8 @@ def check_return(wb: Workbook, plan: Plan, period: Period, key: bytes | None) ->
             found = rows.get(row.indicator.code)
             res = evaluate(rules[row.indicator.code], found, agency, wb.name, values, manifest.get(row.indicator.code))
             out.results[row.indicator.code] = res
-            if found is not None and _holds_input(row, found, skip=res.carried):
-                filled = True
+            if not filled and found is not None and _holds_input(row, found, skip=res.carried):
+                filled = True       # one input held is enough: the other rows need not be looked at again
             carried = carried or bool(res.carried)
     complete = all(r.carried and r.verdict is not Verdict.MISSING_DATA for r in out.results.values())
     refill = bool(out.identity.get("refill"))
@@ -415,16 +415,17 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
     keys = rule.inputs
     whole = rule.numeric
     inp = Inputs()
-    got: dict[str, Any] = {}
-    formulas = fr.sheet.formulas
+    got: dict[str, Any] = {}      # filled in the order of ``keys``, each key once
+    sheet, r, cols = fr.sheet, fr.row, fr.cols
+    formulas = sheet.formulas
     for key in keys:
-        c = fr.cols.get(key)
-        if formulas and (fr.row, c) in formulas:    # its cached result is not what the agency reported: refused
-            formula = fr.sheet.formula(fr.row, c)
+        c = cols.get(key)
+        if formulas and (r, c) in formulas:    # its cached result is not what the agency reported: refused
+            formula = sheet.formula(r, c)
             findings.add("value.formula", cell=fr.where(key), seen=f"={formula}" if formula else "=…", **loc)
             inp.invalid.add(key)
             continue
-        raw = fr.raw(key)
+        raw = None if c is None else sheet.cell(r, c)      # FoundRow.raw
         if raw is None or raw == "":    # an empty cell: every parser reads it as blank
             continue
         if isinstance(raw, CellError):
@@ -472,8 +473,7 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
     kept = carried[0] if carried and carryover.unchanged(carried, got) else ()
     return Result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
                   inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
-                  fr.where("code"), file, tuple((k, fr.where(k)) for k in keys if k in got), kept,
-                  tuple((k, got[k]) for k in keys if k in got))
+                  fr.where("code"), file, tuple([(k, fr.where(k)) for k in got]), kept, tuple(got.items()))
 
 
 def _error_detail(p: V.Parsed, raw) -> dict:
