@@ -230,7 +230,7 @@ def _check_shown_templates(wb: Workbook, sheets: list[tuple[Sheet, int]], templa
     for where, label, rows, hr in places:
         F = lambda code, **kw: findings.add(code, file=wb.name, agency=agency, sheet=where.name, **kw)  # noqa: E731
         found = next(((r, c + 1) for r, row in enumerate(rows) for c, v in enumerate(row[:4])
-                      if isinstance(v, str) and _norm(v) == label), None)
+                      if isinstance(v, str) and v and _norm(v) == label), None)
         if found is None:           # the line was deleted or its label edited
             F("layout.locked-cell-edited", cell=None if hr is None else cell_name(hr - 1, 0), seen="",
               expected=f"{label} {template_id}")
@@ -291,26 +291,38 @@ _norm_short = functools.lru_cache(maxsize=4096)(_normalized)
 
 
 def _header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
+    """The header row (the first of the first 15 rows to name the code column) and where each column is."""
+    h = _header_row(sheet)
+    return None if h is None else h[:2]
+
+
+def _header_row(sheet: Sheet) -> tuple[int, dict[str, int], bool] | None:
+    """:func:`_header`, and whether the header row has the "Kỳ trước" column (a workbook issued with a ledger)."""
     for r, row in enumerate(sheet.rows[:15]):
         keys = {}
+        reference = False
         for c, v in enumerate(row):
             if not isinstance(v, str) or not v:
                 continue
-            k = _header_key(v) if len(v) <= _MEMO_TEXT else _HEADER_KEY.get(_norm(v).casefold())
+            k, ref = _header_cell(v) if len(v) <= _MEMO_TEXT else _header_text(v)
+            reference = reference or ref
             if k and k not in keys:
                 keys[k] = c
         if "code" in keys:
-            return r, keys
+            return r, keys, reference
     return None
 
 
 _MEMO_TEXT = 200      # longer texts are not memoized: a cache must not hold what a hostile file puts in it
 
 
-@functools.lru_cache(maxsize=1024)
-def _header_key(text: str) -> str | None:
-    """The column a header or title cell names, if any: every return repeats the same few."""
-    return _HEADER_KEY.get(_norm(text).casefold())
+def _header_text(text: str) -> tuple[str | None, bool]:
+    """The column a header or title cell names, if any, and whether it is the "Kỳ trước" column's header."""
+    n = _norm(text)
+    return _HEADER_KEY.get(n.casefold()), n.startswith(REFERENCE_PREFIX)
+
+
+_header_cell = functools.lru_cache(maxsize=1024)(_header_text)   # every return repeats the same few
 
 
 def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings: Findings,
@@ -340,18 +352,17 @@ def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings:
                 F("row.missing", sheet=name, indicator=r.indicator.code)
             continue
         claimed.add(sheet.name)
-        h = _header(sheet)
+        h = _header_row(sheet)
         if h is None:
             F("layout.header-missing", sheet=sheet.name, expected="Mã chỉ tiêu")
             for r in s.rows:
                 F("row.missing", sheet=sheet.name, indicator=r.indicator.code)
             continue
-        hr, cols = h
+        hr, cols, reference = h
         if shown is not None:
             shown.append((sheet, hr))
         # a workbook issued with a ledger has the "Kỳ trước" column after the inputs: task and role one further
-        places = column_places(any(isinstance(v, str) and _norm(v).startswith(REFERENCE_PREFIX)
-                                   for v in sheet.rows[hr]))
+        places = column_places(reference)
         for c in COLUMNS:
             if c.key not in cols:
                 F("layout.header-missing", sheet=sheet.name, expected=c.header)
@@ -389,10 +400,12 @@ def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings:
 
 
 def _compare_locked(row: Row, fr: FoundRow, F) -> None:
+    sheet, r, cols = fr.sheet, fr.row, fr.cols
     for key, text in row.locked_text().items():
-        if key not in fr.cols:
+        c = cols.get(key)
+        if c is None:
             continue
-        raw = fr.raw(key)
+        raw = sheet.cell(r, c)      # FoundRow.raw
         if raw == text:
             continue
         seen = _norm(raw)
