@@ -226,6 +226,14 @@ def date(raw) -> Parsed:
 def status(raw) -> Parsed:
     """One of the list (TaskStatus), as the self-check compares it: TRIM'd, case-insensitive, exact
     otherwise (no alias, no accent folding: what the workbook cannot recognise, the merge does not either)."""
+    if raw.__class__ is str:
+        exact = _STATUS_EXACT.get(raw)      # a word of the list as the list writes it: the common cell
+        if exact is not None:
+            return exact
+    return _status(raw)
+
+
+def _status(raw) -> Parsed:
     if _blank(raw):
         return BLANK
     s = trim(_str(raw, nfc=False))
@@ -236,6 +244,7 @@ def status(raw) -> Parsed:
 
 
 _STATUS_BY_LOWER = {st.value.lower(): st for st in TaskStatus}   # the list's words differ in more than case
+_STATUS_EXACT = {st.value: _status(st.value) for st in TaskStatus}   # each word's reading, by the rule above
 
 
 FORMULA_LEADS = ("=", "+", "-", "@")
