@@ -109,6 +109,33 @@ def test_returns_of_one_layout_share_the_cells_of_their_results(plan, period, qu
     assert a.cells is b.cells
 
 
+def test_the_merge_keeps_what_it_holds_from_the_collector_and_gives_it_back(plan, period, quarter, tmp_path):
+    """Results that have arrived are frozen out of the garbage collector's full collections while the merge runs
+    (at 4,200 returns they cost 1.25 s of the merge process's CPU), and nothing stays frozen after it."""
+    import gc
+    assert gc.get_freeze_count() == 0
+    during = []
+    merge(plan, period, quarter, KEY, progress=lambda _p: during.append(gc.get_freeze_count()), workers=2)
+    assert len(during) > 2 and during[-1] > 0          # the results that arrived are frozen
+    assert gc.get_freeze_count() == 0
+    during.clear()
+    merge_to_files(plan, period, quarter, tmp_path / "th.xlsx", KEY, tmp_path / "r.json",
+                   progress=lambda _p: during.append(gc.get_freeze_count()))
+    assert during[-1] > 0 and gc.get_freeze_count() == 0
+
+
+def test_the_merge_leaves_what_its_caller_froze_alone(plan, period, quarter):
+    import gc
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        during = []
+        merge(plan, period, quarter, KEY, progress=lambda _p: during.append(gc.get_freeze_count()), workers=1)
+        assert set(during) == {frozen} and gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
+
+
 def test_outputs_atomic_reproducible_and_originals_untouched(plan, period, quarter, tmp_path):
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in quarter.rglob("*.xlsx")}
     a = merge_to_files(plan, period, quarter, tmp_path / "a" / "th.xlsx", KEY, tmp_path / "a" / "r.json")
