@@ -163,6 +163,7 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     signatures: Counter = Counter()     # (verified?, period claimed) of every identity checked
     log, log_findings = receipts.read_log(returns_dir)
     with _kept_from_collection() as keep:
+        keep()          # the plan too, before the workers fork: their collections then skip what they inherit
         read = _kept(check_files(to_read, plan, period, key, progress, workers, timeout), keep)
         checked = _tallied(_in_name_order(read, listed, extra), signatures)
         report = build_report(plan, period, checked, now, received=log)
