@@ -519,7 +519,9 @@ def _target(ind: Indicator) -> str:
 
 
 def _met(t: Target, value: Fraction) -> Judgement:
-    return Judgement(Verdict.MET if t.holds(value) else Verdict.NOT_MET, value=value, gap=t.gap(value))
+    if t.holds(value):
+        return Judgement(Verdict.MET, value=value, gap=Fraction(0))     # what t.gap(value) is when met
+    return Judgement(Verdict.NOT_MET, value=value, gap=t.gap(value))
 
 
 def _short(due: Due, status: TaskStatus | None) -> Verdict:
@@ -612,7 +614,7 @@ class Rate(Measure):
 
     def verdict(self, ind, inp, due):
         n, d = inp.n("numerator"), inp.n("denominator")
-        j = _met(ind.target, n * 100 / d)
+        j = _met(ind.target, Fraction(n.numerator * 100 * d.denominator, n.denominator * d.numerator))  # n * 100 / d
         return Judgement(j.verdict, j.value, n, d, gap=j.gap)
 
     def refuse_formula(self, ind, x):
