@@ -14,7 +14,7 @@ import re
 from .limits import FAST_AMPLIFY, FAST_PART, FAST_TOTAL, Budget
 from .package import Parts, stored_package
 from .refs import col_number
-from .scan import REF_TAG, error_scan, formula_scan
+from .scan import F_NAME, REF_TAG, error_scan, formula_scan
 from .sheets import NOT_READ, SHOWN, shared_string_parts, sheet_parts
 from .stream import rebuild_xlsx
 
@@ -24,12 +24,6 @@ _ROW_WITHOUT_R = re.compile(rb'<row(?=[\s/>])(?! r=")')
 _BAD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]{1,7}")')     # an r that is no cell reference
 _PREFIXED = re.compile(rb"<[^\s<>/!?:]{1,64}:(?:c|row|sheetData|v|is|t|f)[\s/>]")
 _WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
-
-
-def _fast_ok(xml: bytes, max_rows: int, max_cols: int) -> bool:
-    """True when every cell and row is provably within bounds: all carry an explicit, well-formed
-    ``r`` as their first attribute, none is namespace-prefixed, none lies beyond the bounds."""
-    return plainly_within(xml, max_rows, max_cols) or provably_within(xml, max_rows, max_cols)
 
 
 def provably_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
@@ -48,22 +42,36 @@ def plainly_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
     and fewer digits than ``max_rows`` has, every row's as many digits, nothing namespace-prefixed.  A
     sheet that is not (columns past Z, a cell without ``r``...) is left to provably_within, which
     accepts whatever this accepts."""
+    return plain_formulas(xml, max_rows, max_cols) is not None
+
+
+def plain_formulas(xml: bytes, max_rows: int, max_cols: int) -> list[int] | None:
+    """Where each formula element of a sheet begins, in order, as parxl.reader.scan finds them, when the sheet
+    is plainly within bounds (:func:`plainly_within`); None when it is not.  The search that proves the cells
+    and rows plain finds the formula elements as it goes ("<f" is one more name after the "<" it stops at), so
+    the fast path reads each sheet's XML one time fewer (a regex reads ~0.3 ns a byte wherever it stops:
+    ~0.05 ms of a return's 160 KB of sheets)."""
     if max_cols < 26 or max_rows < 10:
-        return False
-    if _not_plain(len(str(max_rows)) - 1).search(xml):
-        return False
-    return not (_PREFIXED_END.search(xml) and _PREFIXED.search(xml))
+        return None
+    at = []
+    for m in _not_plain(len(str(max_rows)) - 1).finditer(xml):
+        if m.lastindex is None:                 # a cell or row that is not plain
+            return None
+        at.append(m.start())
+    if _PREFIXED_END.search(xml) and _PREFIXED.search(xml):
+        return None
+    return at
 
 
 @functools.lru_cache(maxsize=8)
 def _not_plain(digits: int) -> re.Pattern:
-    return re.compile(rb'<(?:c(?=[\s/>])(?! r="[A-Z][0-9]{1,%d}")|row(?=[\s/>])(?! r="[0-9]{1,%d}"))'
-                      % (digits, digits))
+    """A cell or row that is not plain, or (group 1) a formula element: the formula element matches only
+    "<f", so no cell or row is passed over."""
+    return re.compile(rb'<(?:c(?=[\s/>])(?! r="[A-Z][0-9]{1,%d}")|row(?=[\s/>])(?! r="[0-9]{1,%d}")|(%s))'
+                      % (digits, digits, F_NAME))
 
 
 _PREFIXED_END = re.compile(rb":(?:c|row|sheetData|v|is|t|f)[\s/>]")   # how a _PREFIXED tag ends: rare, found fast
-
-
 def bounded_xlsx(parts: Parts, names, max_rows: int, max_cols: int, fast: bool = True,
                   budget: Budget | None = None, skip: frozenset = NOT_READ):
     """(bytes for calamine, {sheet: (error cells, formula cells)}, {sheet: (first outside cell, count)}): on
@@ -75,7 +83,7 @@ def bounded_xlsx(parts: Parts, names, max_rows: int, max_cols: int, fast: bool =
     extra = sorted(n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")
                    and n not in {p for _, p in sheets})
     shared_tables = shared_string_parts(names)
-    total, checked = 0, []
+    total, checked, formulas_at = 0, [], {}
     for name, part in read + [(None, p) for p in extra]:
         if not fast or part is None or parts.zf.getinfo(part).file_size > FAST_PART or total > FAST_TOTAL:
             fast = False
@@ -83,7 +91,10 @@ def bounded_xlsx(parts: Parts, names, max_rows: int, max_cols: int, fast: bool =
         xml = parts.read(part)
         total += len(xml)
         checked.append(part)
-        if not _fast_ok(xml, max_rows, max_cols):
+        at = plain_formulas(xml, max_rows, max_cols)
+        if at is not None:
+            formulas_at[part] = at
+        elif not provably_within(xml, max_rows, max_cols):
             fast = False
             break
     if fast and shared_tables:
@@ -97,7 +108,7 @@ def bounded_xlsx(parts: Parts, names, max_rows: int, max_cols: int, fast: bool =
         cells = {}
         for n, p in read:
             xml = parts.read(p)
-            cells[n] = (error_scan(xml), formula_scan(xml))
+            cells[n] = (error_scan(xml), formula_scan(xml, formulas_at.get(p)))
         return stored_package(parts), cells, {}
     return rebuild_xlsx(parts, names, sheets, max_rows, max_cols, budget or Budget(), skip)
 

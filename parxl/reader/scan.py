@@ -10,13 +10,15 @@ from .refs import col_index, col_number
 
 REF_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _OPEN_C = re.compile(rb"<c [^<>]*>")
+# A search of the compiled pattern, not ``in``: the bytes search stops at every '"' (about half the time again).
+_ERROR_TYPE = re.compile(rb't="e"')
 
 
 def error_scan(xml: bytes) -> dict[tuple[int, int], str]:
     """Cells holding Excel errors (#DIV/0!, #N/A...) in a fast-path sheet: calamine reads them as
     blank.  Linear: each cell's value is looked for only between its tag and the next cell's."""
     out: dict[tuple[int, int], str] = {}
-    if b't="e"' not in xml:
+    if not _ERROR_TYPE.search(xml):
         return out
     tags = [(m.start(), m.end(), m.group()) for m in _OPEN_C.finditer(xml)]
     for i, (start, end, tag) in enumerate(tags):
@@ -38,45 +40,62 @@ def error_scan(xml: bytes) -> dict[tuple[int, int], str]:
 
 
 # A formula element: <f>, <f t="shared" si="0"/> (a namespace-prefixed one, <x:f>, sends its sheet to the
-# safe path, as a prefixed cell or value does: see _PREFIXED).
-_F_TAG = re.compile(rb"<f(?=[\s/>])")
+# safe path, as a prefixed cell or value does: see _PREFIXED).  F_NAME is what follows its "<" (parxl.reader.bounds
+# finds formula elements in the same search that proves a sheet within bounds).
+F_NAME = rb"f(?=[\s/>])"
+_F_TAG = re.compile(b"<" + F_NAME)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 
 
-def formula_scan(xml: bytes) -> dict[tuple[int, int], bytes]:
+# The usual layout, matched from the "<" just before a formula element: its cell's tag, then the element's
+# (group 3 its attributes).
+_CELL_THEN_F = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^<>]*>(?<!/>)<f([^<>]*)>')
+
+
+def formula_scan(xml: bytes, at: list[int] | None = None) -> dict[tuple[int, int], bytes]:
     """Cells holding a formula in a fast-path sheet (every cell there opens with ``<c r="..."``), each with
     the formula's text as it stands in the XML (escaped; :meth:`Sheet.formula` decodes it when asked); a
     shared formula's follower gets its master's.  Linear: a formula's cell is the tag just before it (as
     the schema orders a cell's children), else it is looked for back only as far as the previous formula;
-    its text runs to the next tag."""
+    its text runs to the next tag.  ``at``: where each formula element begins, in order, exactly as
+    ``_F_TAG`` finds them, when the caller has found them already."""
     out: dict[tuple[int, int], bytes] = {}
     shared: dict[bytes, bytes] = {}
     lo, cell = 0, None
     find, rfind = xml.find, xml.rfind
-    for m in _F_TAG.finditer(xml):
-        pos = m.start()
+    for pos in (at if at is not None else [m.start() for m in _F_TAG.finditer(xml)]):
         start = rfind(b"<", lo, pos)
-        if start < 0 or xml[start + 1:start + 2] != b"c" or xml[pos - 2] == 0x2F:
-            start = rfind(b'<c r="', lo, pos)      # not right after its cell's tag: an odd order, or none
-        if start >= 0:             # the cell this formula stands in, unless that cell closed before it
-            ref, end = REF_TAG.match(xml, start), find(b">", start, pos)
-            cell = None
-            if ref and end > 0 and xml[end - 1] != 0x2F and find(b"</c>", end, pos) < 0:
-                cell = (int(ref.group(2)) - 1, col_index(ref.group(1)))
-        elif cell is not None and find(b"</c>", lo, pos) >= 0:
-            cell = None            # a second formula element, after its cell closed
+        usual = _CELL_THEN_F.match(xml, start) if start >= 0 else None
+        if usual is not None:      # the element right after its cell's tag (the tag's "<" is the last before it)
+            col, row, attrs = usual.groups()
+            cell = (int(row) - 1, col_index(col))
+            text = b""
+            if attrs[-1:] != b"/":
+                close = usual.end()
+                stop = find(b"<", close)
+                text = xml[close:stop if stop >= 0 else len(xml)][:8 * FORMULA_TEXT]
+        else:
+            if start < 0 or xml[start + 1:start + 2] != b"c" or xml[pos - 2] == 0x2F:
+                start = rfind(b'<c r="', lo, pos)      # not right after its cell's tag: an odd order, or none
+            if start >= 0:         # the cell this formula stands in, unless that cell closed before it
+                ref, end = REF_TAG.match(xml, start), find(b">", start, pos)
+                cell = None
+                if ref and end > 0 and xml[end - 1] != 0x2F and find(b"</c>", end, pos) < 0:
+                    cell = (int(ref.group(2)) - 1, col_index(ref.group(1)))
+            elif cell is not None and find(b"</c>", lo, pos) >= 0:
+                cell = None        # a second formula element, after its cell closed
+            close = find(b">", pos + 2)
+            if close < 0:
+                break
+            attrs, text = xml[pos + 2:close], b""
+            if xml[close - 1] != 0x2F:
+                stop = find(b"<", close)
+                text = xml[close + 1:stop if stop >= 0 else len(xml)][:8 * FORMULA_TEXT]
         lo = pos
-        close = find(b">", m.end())
-        if close < 0:
-            break
-        text = b""
-        if xml[close - 1] != 0x2F:
-            stop = find(b"<", close)
-            text = xml[close + 1:stop if stop >= 0 else len(xml)][:8 * FORMULA_TEXT]
-        if find(b"shared", m.end(), close) >= 0:
-            attrs = dict(_ATTR.findall(xml[m.end():close]))
-            if attrs.get(b"t") == b"shared":
-                si = attrs.get(b"si", b"")
+        if b"shared" in attrs:
+            parsed = dict(_ATTR.findall(attrs))
+            if parsed.get(b"t") == b"shared":
+                si = parsed.get(b"si", b"")
                 text = shared.setdefault(si, text) if text else shared.get(si, b"")
         if cell is not None and cell not in out:
             out[cell] = text
