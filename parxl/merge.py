@@ -13,7 +13,6 @@ import gc
 import io
 import os
 import pickle
-import threading
 from collections import Counter, deque
 from contextlib import contextmanager
 from fractions import Fraction
@@ -153,6 +152,13 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     """Merge every return under ``returns_dir``.  Raises :class:`UsageError` when the folder holds no
     spreadsheet or when every signed return is for another period (unless ``allow_empty``), and
     :class:`KeyFileError` when no signed return verifies with the key."""
+    with _kept_from_collection() as keep:
+        return _merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty, now, timeout, keep)
+
+
+def _merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None, progress, workers, entries,
+           allow_empty: bool, now, timeout: float, keep: Callable[[], None]) -> Report:
+    """:func:`merge`, freezing what it builds with ``keep`` (see _kept_from_collection)."""
     entries = find_returns(returns_dir) if entries is None else entries
     to_read = [e for e in entries if e.readable]
     if not to_read and not allow_empty:
@@ -162,11 +168,10 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     extra = {e.name: e.findings for e in to_read if e.findings}
     signatures: Counter = Counter()     # (verified?, period claimed) of every identity checked
     log, log_findings = receipts.read_log(returns_dir)
-    with _kept_from_collection() as keep:
-        keep()          # the plan too, before the workers fork: their collections then skip what they inherit
-        read = _kept(check_files(to_read, plan, period, key, progress, workers, timeout), keep)
-        checked = _tallied(_in_name_order(read, listed, extra), signatures)
-        report = build_report(plan, period, checked, now, received=log)
+    keep()          # the plan too, before the workers fork: their collections then skip what they inherit
+    read = _kept(check_files(to_read, plan, period, key, progress, workers, timeout), keep)
+    checked = _tallied(_in_name_order(read, listed, extra), signatures)
+    report = build_report(plan, period, checked, now, received=log)
     report.findings.extend([*log_findings, *receipts.unknown(log, (e.name for e in entries))])
     if key is not None:
         _check_key(signatures)
@@ -175,36 +180,34 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     return report
 
 
-_kept_lock = threading.Lock()
-_kept_depth = 0
-
-
 @contextmanager
 def _kept_from_collection():
     """A block in which what the merge has built so far can be kept out of the garbage collector's way: the
-    function it yields moves every object tracked so far into the collector's permanent generation
-    (``gc.freeze``), which collections skip, and leaving the outermost such block moves them all back
+    function it yields collects what is garbage and moves every other object tracked so far into the collector's
+    permanent generation (``gc.freeze``), which collections skip; leaving the block moves them all back
     (``gc.unfreeze``).
 
     A merge holds every return's results (some 40 KB of small objects a return) until its outputs are written,
-    and the collector's full collections walk all of them, again and again as they grow: at 4,200 returns 1.25 s
-    of the merge process's CPU, while the workers want both cores of a two-core machine.  Nothing but the
-    objects' place in the collector changes: reference counting frees them as before, a reference cycle made
-    meanwhile is collected once unfrozen.  When the process had frozen objects of its own before, nothing is
-    frozen or unfrozen here (that is its caller's to manage)."""
-    global _kept_depth
-    with _kept_lock:
-        mine = _kept_depth > 0 or gc.get_freeze_count() == 0
-        if mine:
-            _kept_depth += 1
+    and the collector's full collections walked all of them, again and again as they grew: at 4,200 returns
+    about 1 s of the merge process's CPU, while the workers want both cores of a two-core machine.  Nothing but
+    the objects' place in the collector changes: reference counting frees them as before, and garbage is not
+    frozen (each freeze follows a collection of the young objects, those made since the last freeze but for
+    the rare few a collection promoted meanwhile), so a reference cycle the process drops is held until the
+    block ends only if it was still in use when frozen.  When the process has frozen objects of its own (or
+    another thread's merge has), nothing is frozen or unfrozen here: that is theirs to manage; a freeze made by
+    another thread while the block runs is undone with the block's."""
+    if gc.get_freeze_count():
+        yield _nothing
+        return
     try:
-        yield gc.freeze if mine else _nothing
+        yield _keep
     finally:
-        if mine:
-            with _kept_lock:
-                _kept_depth -= 1
-                if _kept_depth == 0:
-                    gc.unfreeze()
+        gc.unfreeze()
+
+
+def _keep() -> None:
+    gc.collect(1)       # the young objects: those made since the last freeze, but for a rare few
+    gc.freeze()
 
 
 def _nothing() -> None:
@@ -451,7 +454,8 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
         return c.results if c.accepted else None
 
     with OutputLock(out), _kept_from_collection() as keep:
-        report = merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty)
+        report = _merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty, None, READ_TIMEOUT,
+                        keep)
         keep()                    # the report, held until the outputs are written and the run recorded
         led = merge_ledger.prepare(report, Path(ledger) if ledger is not None else None, reread)
         if led is not None:       # the agencies' figures against their own year so far, before this run is recorded

@@ -124,6 +124,24 @@ def test_the_merge_keeps_what_it_holds_from_the_collector_and_gives_it_back(plan
     assert during[-1] > 0 and gc.get_freeze_count() == 0
 
 
+def test_the_merge_freezes_no_garbage(plan, period, quarter):
+    """What is frozen follows a collection: a reference cycle dropped while the merge runs (here by the progress
+    callback, once a return) is not held until it ends."""
+    import gc
+    import weakref
+
+    class Node:
+        pass
+    dropped = []
+
+    def progress(_p):
+        a, b = Node(), Node()
+        a.other, b.other = b, a
+        dropped.append(weakref.ref(a))
+    merge(plan, period, quarter, KEY, progress=progress, workers=1)
+    assert len(dropped) > 2 and sum(r() is not None for r in dropped) <= 1     # the last may await a collection
+
+
 def test_the_merge_leaves_what_its_caller_froze_alone(plan, period, quarter):
     import gc
     gc.freeze()
