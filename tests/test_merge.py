@@ -127,7 +127,6 @@ def test_the_merge_keeps_what_it_holds_from_the_collector_and_gives_it_back(plan
 def test_the_merge_freezes_no_garbage(plan, period, quarter):
     """What is frozen follows a collection: a reference cycle dropped while the merge runs (here by the progress
     callback, once a return) is not held until it ends."""
-    import gc
     import weakref
 
     class Node:
