@@ -204,3 +204,26 @@ def test_the_formula_scan_finds_what_it_found_before(tags):
     assert scan.formula_scan(xml) == _formula_scan_as_before(xml)
     if b't="e"' not in xml:
         assert scan.error_scan(xml) == {}
+
+
+def _scan_time(xml: bytes) -> float:
+    import time
+    best = float("inf")
+    for _ in range(3):
+        t = time.process_time()
+        scan.formula_scan(xml)
+        best = min(best, time.process_time() - t)
+    return best
+
+
+def test_the_formula_scan_takes_time_in_proportion_to_a_sheet_that_is_no_xml():
+    """Formula elements that never close, one ">" after them all ("<f <f <f ... >"): calamine reads such a
+    sheet, and a scan in which each element searched ahead to the same far ">" took quadratic time (80,000 of
+    them in a return: 5.5 s). Eight times the elements must cost about eight times the time, not 64."""
+    def sheet(n: int) -> bytes:
+        return (b'<sheetData><row r="1"><c r="A1"><f ' + b"<f " * n + b'>1</f></c></row>'
+                + b'<row r="2"><c r="B2"><f t="shared" ' + b"<f shared " * n + b'si="0">A1</f></c></row></sheetData>')
+    small, large = sheet(4_000), sheet(32_000)
+    assert scan.formula_scan(small) == _formula_scan_as_before(small)
+    _scan_time(small)                                           # warm
+    assert _scan_time(large) < 24 * max(_scan_time(small), 1e-4)

@@ -47,6 +47,10 @@ _F_TAG = re.compile(b"<" + F_NAME)
 _ATTR = re.compile(rb'([\w:]+)\s*=\s*"([^"]*)"')
 
 
+# How much of a formula element's attributes is read: t, ref, si... take a few dozen bytes; more is no XML.
+_ATTRS = 256
+
+
 # The usual layout, matched from the "<" just before a formula element: its cell's tag, then the element's
 # (group 3 its attributes).
 _CELL_THEN_F = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"[^<>]*>(?<!/>)<f([^<>]*)>')
@@ -63,6 +67,20 @@ def formula_scan(xml: bytes, at: list[int] | None = None) -> dict[tuple[int, int
     shared: dict[bytes, bytes] = {}
     lo, cell = 0, None
     find, rfind = xml.find, xml.rfind
+    # Where ">", "<" and "shared" next stand, kept between formula elements: in a sheet that is no XML (a
+    # hostile "<f <f <f ... >" with one ">" after them all) every element would search ahead to the same far
+    # places, and the scan would take time quadratic in the sheet's size (80,000 of them: 5.5 s).
+    seen: dict[bytes, tuple[int, int]] = {}
+
+    def first(what: bytes, at: int) -> int:
+        """``xml.find(what, at)``, len(xml) for -1, remembered: no occurrence lies between where the last
+        search began and what it found."""
+        began, got = seen.get(what, (-1, -1))
+        if not began <= at <= got:
+            got = find(what, at)
+            got = len(xml) if got < 0 else got
+            seen[what] = (at, got)
+        return got
     for pos in (at if at is not None else [m.start() for m in _F_TAG.finditer(xml)]):
         start = rfind(b"<", lo, pos)
         usual = _CELL_THEN_F.match(xml, start) if start >= 0 else None
@@ -84,13 +102,14 @@ def formula_scan(xml: bytes, at: list[int] | None = None) -> dict[tuple[int, int
                     cell = (int(ref.group(2)) - 1, col_index(ref.group(1)))
             elif cell is not None and find(b"</c>", lo, pos) >= 0:
                 cell = None        # a second formula element, after its cell closed
-            close = find(b">", pos + 2)
-            if close < 0:
+            close = first(b">", pos + 2)
+            if close == len(xml):
                 break
-            attrs, text = xml[pos + 2:close], b""
+            attrs, text = xml[pos + 2:min(close, pos + 2 + _ATTRS)], b""
             if xml[close - 1] != 0x2F:
-                stop = find(b"<", close)
-                text = xml[close + 1:stop if stop >= 0 else len(xml)][:8 * FORMULA_TEXT]
+                text = xml[close + 1:min(first(b"<", close), close + 1 + 8 * FORMULA_TEXT)]
+            if first(b"shared", pos + 2) + 6 > close:
+                attrs = b""
         lo = pos
         if b"shared" in attrs:
             parsed = dict(_ATTR.findall(attrs))
