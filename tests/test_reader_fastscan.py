@@ -14,6 +14,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from parxl.reader import MAX_COLS, MAX_ROWS, bounds, read_return, scan
@@ -66,7 +67,7 @@ def with_rows(src: Path, dst: Path, rows: str) -> Path:
 def test_generated_workbook_formulas_read_the_same_through_both_paths(issued):
     fast = same_through_both_paths(issued[AGENCY])
     assert sum(map(len, formulas(fast).values())) > 10       # xlsxwriter writes the layout's checks as formulas
-    assert bounds.plain_formulas(sheet_xml(issued[AGENCY]), MAX_ROWS, MAX_COLS)
+    assert bounds.plain_formulas(sheet_xml(issued[AGENCY]), MAX_ROWS, MAX_COLS)[1]
 
 
 def test_formulas_typed_in_openpyxl_read_the_same_through_both_paths(issued, tmp_path):
@@ -77,7 +78,7 @@ def test_formulas_typed_in_openpyxl_read_the_same_through_both_paths(issued, tmp
     ws["G6"] = "=1/0"
     path = tmp_path / "return_openpyxl_formulas.xlsx"
     wb.save(path)
-    assert bounds.plain_formulas(sheet_xml(path), MAX_ROWS, MAX_COLS)      # the fast scan reads this sheet
+    assert bounds.plain_formulas(sheet_xml(path), MAX_ROWS, MAX_COLS)[1]   # the fast scan reads this sheet
     sheet = same_through_both_paths(path).sheets[INPUT]
     assert sheet.formula(4, 5) == 'IF(1<2,"a&b","c")' and sheet.formula(4, 6) == "SUM(F5:F9)"
     assert sheet.formula(5, 6) == "1/0" and sheet.formula(6, 6) is None
@@ -103,7 +104,7 @@ def test_formulas_however_written_read_the_same_through_both_paths(issued, tmp_p
     the safe path keeps; as before this scan.)"""
     path = with_rows(issued[AGENCY], tmp_path / "return_odd_formulas.xlsx", ODD_CELLS)
     xml = sheet_xml(path)
-    assert bounds.plain_formulas(xml, MAX_ROWS, MAX_COLS) == [m.start() for m in re.finditer(rb"<f[\s/>]", xml)]
+    assert bounds.plain_formulas(xml, MAX_ROWS, MAX_COLS) == (True, [m.start() for m in re.finditer(rb"<f[\s/>]", xml)])
     sheet = same_through_both_paths(path, rows=False).sheets[INPUT]
     master = 'SUM(A100:A101)&"x"'
     assert [sheet.formula(r, 1) for r in range(99, 105)] == [master, master, master, master, "1/0", ""]
@@ -118,7 +119,7 @@ def test_a_sheet_only_provably_within_bounds_has_its_formulas_scanned_too(issued
     path = with_rows(issued[AGENCY], tmp_path / "return_wide_formulas.xlsx", ODD_CELLS.replace(
         '<c r="D105">', '<c r="AD105">'))
     xml = sheet_xml(path)
-    assert bounds.plain_formulas(xml, MAX_ROWS, MAX_COLS) is None and bounds.provably_within(xml, MAX_ROWS, MAX_COLS)
+    assert not bounds.plain_formulas(xml, MAX_ROWS, MAX_COLS)[0] and bounds.provably_within(xml, MAX_ROWS, MAX_COLS)
     sheet = same_through_both_paths(path, rows=False).sheets[INPUT]
     assert sheet.formula(104, 29) == "A1+1" and sheet.formula(100, 1) == 'SUM(A100:A101)&"x"'
 
@@ -190,9 +191,15 @@ def _formula_scan_as_before(xml: bytes) -> dict:
 @given(st.lists(st.sampled_from(_TAGS), max_size=14), st.sampled_from(_BOUNDS))
 def test_one_search_proves_what_the_two_proved_and_finds_every_formula_element(tags, where):
     xml = "".join(tags).encode()
-    at = bounds.plain_formulas(xml, *where)
-    assert (at is not None) == _plainly_within_as_before(xml, *where) == bounds.plainly_within(xml, *where)
-    if at is not None:
+    plain, at = bounds.plain_formulas(xml, *where)
+    assert plain == bounds.plainly_within(xml, *where)
+    # never plainer than before; stricter only where a cell's or row's tag does not end as a plain one does
+    # (another r, an attribute in single quotes, a tag left open): the safe path reads those
+    before = _plainly_within_as_before(xml, *where)
+    assert plain <= before
+    if before and not plain:
+        assert re.search(rb"<(?:c|row)\s[^>]*(?:'|<|$|[\s\"']r\s*=)", xml) is not None
+    if plain:
         assert at == [m.start() for m in _F_TAG.finditer(xml)]
         assert scan.formula_scan(xml, at) == _formula_scan_as_before(xml)
 
@@ -227,3 +234,35 @@ def test_the_formula_scan_takes_time_in_proportion_to_a_sheet_that_is_no_xml():
     assert scan.formula_scan(small) == _formula_scan_as_before(small)
     _scan_time(small)                                           # warm
     assert _scan_time(large) < 24 * max(_scan_time(small), 1e-4)
+
+
+# -- what a red-team review of the fast path found (each read the same as the safe path now) ---------------
+@pytest.mark.parametrize("row", [
+    '<row r="108"><c r="D108" r="CZ108"><v>7</v></c></row>',          # a second r: calamine takes the last
+    '<row r="108"><c r="A108"r="XFD1048576"><v>7</v></c></row>',      # ... written without a space: 512 GiB
+    "<row r=\"108\"><c r=\"A108\" s='1' r = 'XFD1048576'><v>7</v></c></row>",
+    '<row r="108" r="1048576"><c r="A108"><v>7</v></c></row>',
+])
+def test_a_cell_or_row_with_a_second_reference_goes_to_the_safe_path(issued, tmp_path, row):
+    path = with_rows(issued[AGENCY], tmp_path / "return_second_r.xlsx", row)
+    xml = sheet_xml(path)
+    assert not bounds.plainly_within(xml, MAX_ROWS, MAX_COLS) and not bounds.provably_within(xml, MAX_ROWS, MAX_COLS)
+    wb = read_return(path)          # the safe path: expat refuses the duplicate attribute (no 512 GiB grid)
+    assert [f.code for f in wb.findings] == ["file.not-xlsx"]
+
+
+def test_a_namespace_prefix_of_any_length_goes_to_the_safe_path(issued, tmp_path):
+    prefix = "tiền_tố_" * 12                                           # 120 bytes of UTF-8
+    path = with_rows(issued[AGENCY], tmp_path / "return_long_prefix.xlsx",
+                     f'<row r="108"><{prefix}:c r="CZ108"><v>7</v></{prefix}:c></row>')
+    assert not bounds.plainly_within(sheet_xml(path), MAX_ROWS, MAX_COLS)
+    assert not bounds.provably_within(sheet_xml(path), MAX_ROWS, MAX_COLS)
+
+
+@pytest.mark.parametrize("cell", ["<c r=\"B108\" t='e'><v>#N/A</v></c>", '<c r="B108" t = "e"><v>#N/A</v></c>',
+                                  '<c r="B108" s="1" t="e"><v xml:space="preserve">#N/A</v></c>',
+                                  '<c r="B108" t="e"><v >#N/A</v></c>'])
+def test_an_error_cell_however_written_is_found(issued, tmp_path, cell):
+    path = with_rows(issued[AGENCY], tmp_path / "return_error_cell.xlsx", f'<row r="108">{cell}</row>')
+    fast, safe = read_return(path), read_return(path, fast=False)
+    assert fast.sheets[INPUT].errors == safe.sheets[INPUT].errors == {(107, 1): "#N/A"}

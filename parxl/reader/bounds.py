@@ -22,13 +22,20 @@ from .stream import rebuild_xlsx
 _CELL_WITHOUT_R = re.compile(rb'<c(?=[\s/>])(?! r=")')      # a cell whose first attribute is not r
 _ROW_WITHOUT_R = re.compile(rb'<row(?=[\s/>])(?! r=")')
 _BAD_REF = re.compile(rb'<c r="(?![A-Z]{1,3}[0-9]{1,7}")')     # an r that is no cell reference
-_PREFIXED = re.compile(rb"<[^\s<>/!?:]{1,64}:(?:c|row|sheetData|v|is|t|f)[\s/>]")
+# any prefix, however long ({1,64} let a longer one through: a red-team review); linear, as a run of the
+# class never holds a "<"
+_PREFIXED = re.compile(rb"<[^\s<>/!?:]+:(?:c|row|sheetData|v|is|t|f)[\s/>]")
 _WIDE = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+
+
+# A cell or row with a second r attribute: the tests here read the first, calamine the last (a red-team review:
+# <c r="A8" r="XFD1048576"> passed as A8 and made calamine allocate 512 GiB); expat refuses it on the safe path.
+_SECOND_R = re.compile(rb"""<(?:c|row)(?=[\s/>])[^<>]*?[\s"']r\s*=[^<>]*?[\s"']r\s*=""")
 
 
 def provably_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
     """The exact tests, for any sheet: each search stops at the first offender."""
-    if any(p.search(xml) for p in (_CELL_WITHOUT_R, _ROW_WITHOUT_R, _BAD_REF, _PREFIXED)):
+    if any(p.search(xml) for p in (_CELL_WITHOUT_R, _ROW_WITHOUT_R, _BAD_REF, _PREFIXED, _SECOND_R)):
         return False
     letters = set(_WIDE.findall(xml)) if max_cols >= 26 else {c for c, _ in REF_TAG.findall(xml)}
     if any(col_number(c.decode()) > max_cols for c in letters):
@@ -42,33 +49,46 @@ def plainly_within(xml: bytes, max_rows: int, max_cols: int) -> bool:
     and fewer digits than ``max_rows`` has, every row's as many digits, nothing namespace-prefixed.  A
     sheet that is not (columns past Z, a cell without ``r``...) is left to provably_within, which
     accepts whatever this accepts."""
-    return plain_formulas(xml, max_rows, max_cols) is not None
+    return plain_formulas(xml, max_rows, max_cols)[0]
 
 
-def plain_formulas(xml: bytes, max_rows: int, max_cols: int) -> list[int] | None:
-    """Where each formula element of a sheet begins, in order, as parxl.reader.scan finds them, when the sheet
-    is plainly within bounds (:func:`plainly_within`); None when it is not.  The search that proves the cells
-    and rows plain finds the formula elements as it goes ("<f" is one more name after the "<" it stops at), so
-    the fast path reads each sheet's XML one time fewer (a regex reads ~0.3 ns a byte wherever it stops:
-    ~0.05 ms of a return's 160 KB of sheets)."""
+def plain_formulas(xml: bytes, max_rows: int, max_cols: int) -> tuple[bool, list[int] | None]:
+    """Whether the sheet is plainly within bounds (:func:`plainly_within`), and if it is, where each of its
+    formula elements begins, in order, as parxl.reader.scan finds them (None past ``_KEPT`` of them: the scan
+    finds them again).  The search that proves the cells and rows plain finds the formula elements as it goes
+    ("<f" is one more name after the "<" it stops at), so the fast path reads each sheet's XML one time fewer
+    (a regex reads ~0.3 ns a byte wherever it stops: ~0.05 ms of a return's 160 KB of sheets)."""
     if max_cols < 26 or max_rows < 10:
-        return None
-    at = []
+        return False, None
+    at: list[int] | None = []
     for m in _not_plain(len(str(max_rows)) - 1).finditer(xml):
         if m.lastindex is None:                 # a cell or row that is not plain
-            return None
-        at.append(m.start())
+            return False, None
+        if at is not None:
+            at.append(m.start())
+            if len(at) > _KEPT:                 # a sheet of many formulas: their places not held (a red team's find)
+                at = None
     if _PREFIXED_END.search(xml) and _PREFIXED.search(xml):
-        return None
-    return at
+        return False, None
+    return True, at
+
+
+_KEPT = 4096          # formula places kept of one sheet (a return's sheet holds up to ~150)
 
 
 @functools.lru_cache(maxsize=8)
 def _not_plain(digits: int) -> re.Pattern:
-    """A cell or row that is not plain, or (group 1) a formula element: the formula element matches only
+    """A cell or row that is not plain (its first attribute no plain r, or the rest of its tag not plain: another r
+    would be read by calamine, see _SECOND_R), or (group 1) a formula element: the formula element matches only
     "<f", so no cell or row is passed over."""
-    return re.compile(rb'<(?:c(?=[\s/>])(?! r="[A-Z][0-9]{1,%d}")|row(?=[\s/>])(?! r="[0-9]{1,%d}")|(%s))'
-                      % (digits, digits, F_NAME))
+    return re.compile(rb'<(?:c(?=[\s/>])(?! r="[A-Z][0-9]{1,%d}"%s)|row(?=[\s/>])(?! r="[0-9]{1,%d}"%s)|(%s))'
+                      % (digits, _PLAIN_REST, digits, _PLAIN_REST, F_NAME))
+
+
+# The rest of a plain cell's or row's tag: attributes in double quotes, none named r or anything else beginning
+# with r (a cell's are s, t, cm, vm, ph; a row's spans, ht, customHeight...), then its end.  (A lookahead that
+# looked for a second r anywhere in the tag cost twice the search; this one 1.7 times.)
+_PLAIN_REST = rb"""(?:\s+[^\sr<>=/"'][^\s<>=/"']*="[^"<>]*")*\s*/?>"""
 
 
 _PREFIXED_END = re.compile(rb":(?:c|row|sheetData|v|is|t|f)[\s/>]")   # how a _PREFIXED tag ends: rare, found fast
@@ -91,9 +111,10 @@ def bounded_xlsx(parts: Parts, names, max_rows: int, max_cols: int, fast: bool =
         xml = parts.read(part)
         total += len(xml)
         checked.append(part)
-        at = plain_formulas(xml, max_rows, max_cols)
-        if at is not None:
-            formulas_at[part] = at
+        plain, at = plain_formulas(xml, max_rows, max_cols)
+        if plain:
+            if at is not None and name is not None:     # a part no sheet reads: its formulas are never scanned
+                formulas_at[part] = at
         elif not provably_within(xml, max_rows, max_cols):
             fast = False
             break

@@ -11,32 +11,39 @@ from .refs import col_index, col_number
 REF_TAG = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 _OPEN_C = re.compile(rb"<c [^<>]*>")
 # A search of the compiled pattern, not ``in``: the bytes search stops at every '"' (about half the time again).
-_ERROR_TYPE = re.compile(rb't="e"')
+# A cell's type "e" however XML lets it be written (t="e", t='e', t = "e": a red-team review found the last two
+# read as blank cells), looked for in a sheet first by its quoted value alone (a compiled search of a literal:
+# bytes' 'in' stops at every '"').
+_ERROR_TYPE = re.compile(rb"""\st\s*=\s*(?:"e"|'e')""")
+_ERROR_VALUE = (re.compile(rb'"e"'), re.compile(rb"'e'"))
 
 
 def error_scan(xml: bytes) -> dict[tuple[int, int], str]:
     """Cells holding Excel errors (#DIV/0!, #N/A...) in a fast-path sheet: calamine reads them as
     blank.  Linear: each cell's value is looked for only between its tag and the next cell's."""
     out: dict[tuple[int, int], str] = {}
-    if not _ERROR_TYPE.search(xml):
+    if not any(p.search(xml) for p in _ERROR_VALUE) or not _ERROR_TYPE.search(xml):
         return out
     tags = [(m.start(), m.end(), m.group()) for m in _OPEN_C.finditer(xml)]
     for i, (start, end, tag) in enumerate(tags):
-        if b't="e"' not in tag or tag.endswith(b"/>"):
+        if tag.endswith(b"/>") or not _ERROR_TYPE.search(tag):
             continue
         limit = tags[i + 1][0] if i + 1 < len(tags) else len(xml)
         close = xml.find(b"</c>", end, limit)
         limit = close if close >= 0 else limit
-        v = xml.find(b"<v>", end, limit)
-        if v < 0:
+        v = _V_OPEN.search(xml, end, limit)          # <v>, or <v xml:space="preserve">
+        if v is None:
             continue
-        v_end = xml.find(b"</v>", v, limit)
+        v_end = xml.find(b"</v>", v.end(), limit)
         m = REF_TAG.match(tag)
         if v_end < 0 or not m:
             continue
         out[(int(m.group(2)) - 1, col_number(m.group(1).decode()) - 1)] = \
-            xml[v + 3:v_end].decode("utf-8", "replace")
+            xml[v.end():v_end].decode("utf-8", "replace")
     return out
+
+
+_V_OPEN = re.compile(rb"<v(?:\s[^<>]*)?>")
 
 
 # A formula element: <f>, <f t="shared" si="0"/> (a namespace-prefixed one, <x:f>, sends its sheet to the
@@ -81,7 +88,7 @@ def formula_scan(xml: bytes, at: list[int] | None = None) -> dict[tuple[int, int
             got = len(xml) if got < 0 else got
             seen[what] = (at, got)
         return got
-    for pos in (at if at is not None else [m.start() for m in _F_TAG.finditer(xml)]):
+    for pos in (at if at is not None else (m.start() for m in _F_TAG.finditer(xml))):
         start = rfind(b"<", lo, pos)
         usual = _CELL_THEN_F.match(xml, start) if start >= 0 else None
         if usual is not None:      # the element right after its cell's tag (the tag's "<" is the last before it)
