@@ -101,15 +101,21 @@ def stages(files: list[Path], plan, period, key) -> dict:
         for wb in books:
             check_return(wb, plan, period, key)
 
+    def each(fn, items):            # nothing kept: what a stage costs, not the collector's walks of what it made
+        def stage():
+            for x in items:
+                fn(x)
+        return stage
+
     return {
-        "bare calamine read": lambda: [_calamine(f) for f in files],
+        "bare calamine read": each(_calamine, files),
         "open": lambda: _open(data_of),
         "inflate every part": inflate_all,
-        "calamine, inflated": lambda: [_calamine(s) for s in inflated],
-        "read_return": lambda: [read_return(f) for f in files],
+        "calamine, inflated": each(_calamine, inflated),
+        "read_return": each(read_return, files),
         "check_return": check_all,
-        "pack": lambda: [_packed(c) for c in checked],
-        "unpack": lambda: [pickle.loads(b) for b in packed],
+        "pack": each(_packed, checked),
+        "unpack": each(pickle.loads, packed),
     }
 
 
