@@ -212,6 +212,21 @@ def test_round_trip(fmt, bundled, registry, tmp_path):
     assert len(e.value.problems) == 1 + len(plan.reviews)
 
 
+def test_a_merge_right_of_the_appendix_changes_nothing(bundled, registry, tmp_path):
+    """A merged range right of every value (Z1:AA2, as a stray selection merged in Excel leaves it) is read as
+    nothing to spread, not an IndexError (a red-team review)."""
+    import openpyxl
+    path = tmp_path / "appendix.xlsx"
+    render_xlsx(bundled, path)
+    expected, _ = import_plan(path, registry, agencies_ref=str(AGENCIES))
+    wb = openpyxl.load_workbook(path)
+    wb.active.merge_cells("Z1:AA2")
+    (tmp_path / "stray").mkdir()
+    wb.save(tmp_path / "stray" / "appendix.xlsx")
+    got, _ = import_plan(tmp_path / "stray" / "appendix.xlsx", registry, agencies_ref=str(AGENCIES))
+    assert got == expected
+
+
 def test_a_plan_without_review_lines_is_no_draft(bundled, registry, tmp_path):
     path = tmp_path / "appendix.docx"
     render_docx(bundled, path)

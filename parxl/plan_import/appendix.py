@@ -139,7 +139,7 @@ def _sheet_tables(path: Path) -> list[tuple[list[list[str]], list[str], list[int
         width = max((len(r) for r in rows), default=0)
         rows = [r + [""] * (width - len(r)) for r in rows]
         for (r1, c1), (r2, c2) in sheet.merged:
-            if r1 >= len(rows):
+            if r1 >= len(rows) or c1 >= width:       # a merge below or right of every value: nothing to spread
                 continue
             top = rows[r1][c1]
             for r in range(r1, min(r2, len(rows) - 1) + 1):
