@@ -235,23 +235,21 @@ class _Consolidated:
         lines: list[dict[str, int]] = [{} for _ in widths]     # per column, text → lines: a table repeats its texts
         keys = column_formats = None
         body, heights, count, ncols = [], [], 0, 0
+        value = self._value
         for row in rows:
             if keys is None:
                 keys = fmts or ["t"] * len(row)
                 column_formats = [self.f[k] for k in keys]
                 ncols = len(row)
-            cells, most = [], 1
-            for c, v in enumerate(row):
+            cells, most = list(row), 1          # a str, None or number as it is (its column's format), else a pair
+            for c, v in enumerate(cells):
                 kind = v.__class__
                 if kind is str:
-                    cells.append((v, column_formats[c]))
                     text = v
-                elif v is None:
-                    cells.append((None, column_formats[c]))
+                elif v is None or kind is int or kind is float:
                     continue
                 else:
-                    cell = self._value(*v) if kind is tuple else self._value(v, keys[c])
-                    cells.append(cell)
+                    cell = cells[c] = value(*v) if kind is tuple else value(v, keys[c])
                     text = cell[0]
                     if text.__class__ is not str:
                         continue
@@ -267,10 +265,10 @@ class _Consolidated:
             body.append(cells)
             heights.append(row_points(most, BODY.size))   # layout.row_height of the row's texts, all in the body font
             if len(body) == chunk:
-                ws.write_rows(start + count, body, heights)
+                ws.write_rows(start + count, body, heights, column_formats)
                 count += len(body)
                 body, heights = [], []
-        ws.write_rows(start + count, body, heights)
+        ws.write_rows(start + count, body, heights, column_formats or ())
         count += len(body)
         if count and autofilter:
             ws.autofilter(3, 0, start + count - 1, ncols - 1)
@@ -610,8 +608,8 @@ class _Consolidated:
         agency = {a: (a, plan.registry.name(a), plan.registry.group_of(a).name) for a in plan.reporting_agencies()}
         verdict = {v: (v.vi, AGENCY_TONE.get(v, "warn")) for v in Verdict}
         rows = ([*agency[x.agency], *indicator[x.indicator], role[(x.agency, x.indicator)],
-                 x.reported_status.vi if x.reported_status else None, x.numerator, x.denominator,
-                 x.current, x.baseline, x.value, x.gap, verdict[x.verdict], x.evidence,
+                 x.reported_status.vi if x.reported_status else None, _n(x.numerator), _n(x.denominator),
+                 _n(x.current), _n(x.baseline), _n(x.value), _n(x.gap), verdict[x.verdict], x.evidence,
                  (x.doc_date, "day") if x.doc_date else None, x.issues, x.proposals, x.file,
                  x.sheet, x.cell, *([carried_vi(x.carried)] if carried else [])] for x in self.r.results)
         self._rows(ws, rows, ["t"] * 10 + ["x", "x", "x", "x", "p", "p"] + ["t"] * (8 + int(carried)))

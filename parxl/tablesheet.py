@@ -35,7 +35,6 @@ from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name
 from xlsxwriter import worksheet as _xlsxwriter_worksheet
 from xlsxwriter.worksheet import Worksheet
 
-Cell = tuple  # (value, Format | None); value: str, int, float, naive datetime, or None (a blank)
 
 MAX_TEXT = 32_767         # UTF-16 units a cell may hold (Excel's limit)
 _SHORT = MAX_TEXT // 2    # a string of at most this many characters fits whatever they are
@@ -47,6 +46,7 @@ _PRIVATE = {"worksheet": ("_write_row", "_write_rows", "_write_cell", "_write_em
                                     "tmpdir", "dim_colmin"),
             "worksheet module": ("RowInfo",),
             "shared strings": ("_get_shared_string_index", "_get_shared_string"),
+            "shared strings attribute": ("string_table", "count"),
             "format": ("_get_xf_index",)}
 _RENDERED = re.compile(r'<c r="([A-Z]+)\d+"(?: s="\d+")?( t="s")?(?:/>|><v>([^<]*)</v></c>)')
 
@@ -67,11 +67,12 @@ class TableSheet(Worksheet):
         self._letters: list[str] = []         # column letters, A, B, ...
         self._heights: dict = {}              # pixels -> (RowInfo, row size) shared by the rows of that height
 
-    def write_rows(self, first_row: int, rows: Sequence[Sequence[Cell]],
-                   heights: Sequence[float] | None = None) -> None:
-        """Write ``rows`` (each a sequence of ``(value, format)`` from column A) from ``first_row`` on,
-        with ``heights`` (points) if given.  Calls must come in increasing row order, below any row a
-        previous call wrote; a row must not also be written cell by cell.
+    def write_rows(self, first_row: int, rows: Sequence[Sequence], heights: Sequence[float] | None = None,
+                   formats: Sequence[Format | None] = ()) -> None:
+        """Write ``rows`` (each a sequence of cells from column A) from ``first_row`` on, with ``heights``
+        (points) if given.  A cell is a value (a string, a number, a naive datetime, or None for a blank) in its
+        column's format from ``formats`` (none past its end), or a ``(value, format)`` pair.  Calls must come in
+        increasing row order, below any row a previous call wrote; a row must not also be written cell by cell.
 
         A string longer than a cell may hold is cut to :data:`MAX_TEXT` UTF-16 units ending in "…"
         (only the workbook's copy; the JSON report keeps the whole text).  A cell without a format
@@ -82,54 +83,89 @@ class TableSheet(Worksheet):
                     raise ValueError(f"row {r + 1} of {self.name} is outside the worksheet")
         if not self.streamed:
             for r, row in enumerate(rows, first_row):
-                for c, (value, fmt) in enumerate(row):
-                    self.write_cell(r, c, value, fmt)
+                for c, cell in enumerate(row):
+                    if cell.__class__ is tuple:
+                        self.write_cell(r, c, *cell)
+                    else:
+                        self.write_cell(r, c, cell, formats[c] if c < len(formats) else None)
             return
         if self._row and first_row <= self._row[-1]:
             raise ValueError(f"rows of {self.name} written out of order: row {first_row + 1} after "
                              f"row {self._row[-1] + 1}")
         if self._spill is None:
             self._spill = tempfile.TemporaryFile(dir=self.tmpdir)
-        sst = self.str_table._get_shared_string_index
+        strings = self.str_table
+        table, add = strings.string_table, strings._get_shared_string_index
         date = self._convert_date_time
         styles, letters = self._styles, self._letters
-        for r, row in enumerate(rows, first_row):
-            n, parts, lo, hi = r + 1, [], -1, -1
-            for c, (value, fmt) in enumerate(row):
-                if fmt is None:
-                    if value is None:
-                        continue
-                    fmt = self._format_without(r, c, value)
-                s = styles.get(fmt)
-                if s is None:
-                    s = styles[fmt] = f' s="{fmt._get_xf_index()}"' if fmt is not None else ""
-                if c >= len(letters):
-                    letters.extend(xl_col_to_name(k) for k in range(len(letters), c + 1))
-                kind = value.__class__
-                if kind is str:
-                    index = sst(value if len(value) <= _SHORT else _fit(value))
-                    parts.append(f'<c r="{letters[c]}{n}"{s} t="s"><v>{index}</v></c>')
-                elif value is None:
-                    parts.append(f'<c r="{letters[c]}{n}"{s}/>')
-                elif kind is dt.datetime:
-                    parts.append(f'<c r="{letters[c]}{n}"{s}><v>{date(value):.16G}</v></c>')
-                else:
-                    parts.append(f'<c r="{letters[c]}{n}"{s}><v>{_number(value):.16G}</v></c>')
+        spill, offsets, rows_at, lengths, los, his = self._spill, self._at, self._row, self._len, self._lo, self._hi
+        column = list(formats)
+        column_style = [None] * len(column)      # a column's format as ' s="N"', known once a cell took it
+        counted = 0                              # strings found in the table (a new one is counted by add)
+        try:
+            for r, row in enumerate(rows, first_row):
+                n, parts, lo, hi = r + 1, [], -1, -1
+                if len(row) > len(letters):
+                    letters.extend(xl_col_to_name(k) for k in range(len(letters), len(row)))
+                if len(row) > len(column):
+                    column.extend([None] * (len(row) - len(column)))
+                    column_style.extend([None] * (len(row) - len(column_style)))
+                put = parts.append
+                for c, value in enumerate(row):
+                    kind = value.__class__
+                    if kind is not tuple:
+                        s = column_style[c]
+                        if s is None:
+                            fmt = column[c]
+                            if fmt is not None:
+                                s = column_style[c] = styles.get(fmt) or self._style(fmt)
+                    else:
+                        value, fmt = value
+                        kind = value.__class__
+                        s = None if fmt is None else styles.get(fmt) or self._style(fmt)
+                    if s is None:                # no format given: the row's, the column's, a date's, or none
+                        if value is None:
+                            continue
+                        fmt = self._format_without(r, c, value)
+                        s = "" if fmt is None else styles.get(fmt) or self._style(fmt)
+                    if kind is str:
+                        index = table.get(value)
+                        if index is None:
+                            index = add(value if len(value) <= _SHORT else _fit(value))
+                        else:
+                            counted += 1
+                        put(f'<c r="{letters[c]}{n}"{s} t="s"><v>{index}</v></c>')
+                    elif value is None:
+                        put(f'<c r="{letters[c]}{n}"{s}/>')
+                    elif kind is dt.datetime:
+                        put(f'<c r="{letters[c]}{n}"{s}><v>{date(value):.16G}</v></c>')
+                    else:
+                        put(f'<c r="{letters[c]}{n}"{s}><v>{_number(value):.16G}</v></c>')
+                    if lo < 0:
+                        lo = c
+                    hi = c
                 if lo < 0:
-                    lo = c
-                hi = c
-            if lo < 0:
-                continue
-            if self.table.get(r):
-                raise ValueError(f"row {n} of {self.name} is written both cell by cell and as a table row")
-            if self._check_dimensions(r, lo) or self._check_dimensions(r, hi):
-                raise ValueError(f"row {n} of {self.name} is outside the worksheet")
-            data = "".join(parts).encode("utf-8")
-            self._spill.write(data)
-            for a, v in ((self._row, r), (self._at, self._spilled), (self._len, len(data)), (self._lo, lo),
-                         (self._hi, hi)):
-                a.append(v)
-            self._spilled += len(data)
+                    continue
+                if self.table.get(r):
+                    raise ValueError(f"row {n} of {self.name} is written both cell by cell and as a table row")
+                if self._check_dimensions(r, lo) or self._check_dimensions(r, hi):
+                    raise ValueError(f"row {n} of {self.name} is outside the worksheet")
+                data = "".join(parts).encode("utf-8")
+                spill.write(data)
+                rows_at.append(r)
+                offsets.append(self._spilled)
+                lengths.append(len(data))
+                los.append(lo)
+                his.append(hi)
+                self._spilled += len(data)
+        finally:
+            strings.count += counted
+
+    def _style(self, fmt: Format) -> str:
+        """A format's ' s="N"' attribute; its index taken now, when the first cell of it is written (as xlsxwriter
+        takes it), so that the formats are numbered in the same order either way."""
+        s = self._styles[fmt] = f' s="{fmt._get_xf_index()}"'
+        return s
 
     def _set_height(self, row: int, points: float) -> int:
         """``set_row(row, points)``, the row's properties shared by every row of the same height: xlsxwriter
@@ -248,6 +284,7 @@ def _require_private_members(ws: Worksheet) -> None:
     """Refuse an xlsxwriter whose private members are not those :class:`TableSheet` was written against."""
     from xlsxwriter.sharedstrings import SharedStringTable
     owners = {"worksheet": type(ws), "worksheet attribute": ws, "shared strings": SharedStringTable,
+              "shared strings attribute": SharedStringTable(),
               "format": Format, "worksheet module": _xlsxwriter_worksheet}
     missing = [f"{where} {name}" for where, names in _PRIVATE.items() for name in names
                if not hasattr(owners[where], name)]

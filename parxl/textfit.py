@@ -142,13 +142,19 @@ def _lines(text: str, room: float, font: Font) -> int:
     """``line_count`` for a text that may not fit on one line (cached: a table repeats its texts; a few
     thousand, as the consolidated workbook's tables keep their own memo: 65,536 held 14 MB at 4,200 returns)."""
     w = _widths(font.family, font.style)
+    words = _word_widths(font.family, font.style)
     scale = font.size * SAFETY / 1000
     space = w.get(" ", 250.0) * scale
     total = 0
     for para in str(text).split("\n"):
         lines, used = 1, 0.0
         for word in para.split(" "):
-            ww = sum(w.get(c, UNKNOWN) for c in word) * scale
+            ww = words.get(word)
+            if ww is None:
+                ww = sum(w.get(c, UNKNOWN) for c in word)
+                if len(words) < _WORDS:
+                    words[word] = ww
+            ww *= scale
             need = ww if used == 0 else used + space + ww
             if need <= room:
                 used = need
@@ -167,6 +173,16 @@ def _lines(text: str, room: float, font: Font) -> int:
                 used += cw
         total += lines
     return total
+
+
+_WORDS = 1 << 16       # words whose widths are remembered, per font: a plan's texts and a return's answers repeat
+                       # their words (Vietnamese writes a syllable a word), a few thousand of them
+
+
+@lru_cache(maxsize=64)
+def _word_widths(family: str, style: str) -> dict[str, float]:
+    """Word → its width in thousandths of an em (the sum :func:`_lines` would add up again), for one font."""
+    return {}
 
 
 def row_points(lines: int, size: float = 11, stacked: bool = False) -> float:

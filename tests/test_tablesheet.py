@@ -26,7 +26,7 @@ def one_by_one(monkeypatch):
     monkeypatch.setattr(TableSheet, "streamed", False)
 
 
-def _book(path, rows, header=True, chart=False):
+def _book(path, rows, header=True, chart=False, columns=None):
     wb = xlsxwriter.Workbook(str(path))
     wb.set_properties({"created": dt.datetime(2024, 9, 30)})    # the zip entries' time: same file twice
     bold = wb.add_format({"bold": True, "border": 1})
@@ -40,7 +40,11 @@ def _book(path, rows, header=True, chart=False):
         ws.write_string(0, 1, "Giá trị", bold)
         ws.set_row(0, 30)
     ws.set_row(3, 45)
-    ws.write_rows(1, [[(v, fmts[f]) for v, f in row] for row in rows])
+    if columns is None:
+        ws.write_rows(1, [[(v, fmts[f]) for v, f in row] for row in rows])
+    else:       # a value in its column's format as it is, a pair where the cell has a format of its own
+        ws.write_rows(1, [[v if f == columns[c] else (v, fmts[f]) for c, (v, f) in enumerate(row)] for row in rows],
+                      formats=[fmts[f] for f in columns])
     if chart:
         c = wb.add_chart({"type": "bar"})
         c.add_series({"categories": ["Bảng", 1, 0, len(rows), 0], "values": ["Bảng", 1, 1, len(rows), 1]})
@@ -70,6 +74,15 @@ def test_table_rows_are_byte_identical_to_xlsxwriter_cell_by_cell(tmp_path, monk
     assert ws.row_dimensions[4].height == 45
     assert ws["D4"].font.i and not ws["D2"].font.i            # the column's format, unless the cell has one
     assert ws["C4"].value == 61      # a date without a format: its serial number, as xlsxwriter writes it
+
+
+def test_values_in_their_columns_formats_are_written_as_their_pairs(tmp_path, monkeypatch):
+    """A table gives each column's format once and a cell its own only where it differs: the same file."""
+    columns = [None, "money", "day", None]      # A and D: none from the table (D's cells take set_column's)
+    fast = _book(tmp_path / "fast.xlsx", ROWS, chart=True, columns=columns)
+    monkeypatch.setattr(TableSheet, "streamed", False)
+    assert fast.read_bytes() == _book(tmp_path / "slow.xlsx", ROWS, chart=True).read_bytes()
+    assert _book(tmp_path / "slow2.xlsx", ROWS, chart=True, columns=columns).read_bytes() == fast.read_bytes()
 
 
 def test_rows_of_one_height_share_their_row_properties_and_are_written_as_set_row_writes_them(tmp_path, monkeypatch):
