@@ -28,7 +28,6 @@ report said, to the last digit.  Times are UTC, ISO 8601.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import hmac
 import json
 import sqlite3
@@ -240,9 +239,12 @@ def result_fields(r: Result) -> dict[str, str | None]:
 def seal(key: bytes, plan_id: str, period: str, agency: str, indicator: str, fields: dict) -> str:
     """The seal of one agency value: HMAC-SHA256 with the secretariat's key over where it belongs and every
     field of :data:`FIELDS` as stored."""
-    msg = json.dumps([plan_id, period, agency, indicator, [fields.get(f) for f, _ in FIELDS]],
-                     ensure_ascii=False, separators=(",", ":"))
-    return hmac.new(key, msg.encode("utf-8"), hashlib.sha256).hexdigest()
+    msg = _SEAL_JSON([plan_id, period, agency, indicator, [fields.get(f) for f, _ in FIELDS]])
+    return hmac.digest(key, msg.encode("utf-8"), "sha256").hex()
+
+
+# json.dumps(..., ensure_ascii=False, separators=(",", ":")) without building an encoder for each of a merge's values
+_SEAL_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def _same_province(a: str, b: str) -> bool:
