@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import io
 import math
 import re
 import tempfile
@@ -66,6 +67,7 @@ class TableSheet(Worksheet):
         self._styles: dict = {}               # format (or None) -> ' s="N"' (or "")
         self._letters: list[str] = []         # column letters, A, B, ...
         self._heights: dict = {}              # pixels -> (RowInfo, row size) shared by the rows of that height
+        self._row_tags: dict = {}             # a row's properties -> its start tag's attributes after r
 
     def write_rows(self, first_row: int, rows: Sequence[Sequence], heights: Sequence[float] | None = None,
                    formats: Sequence[Format | None] = ()) -> None:
@@ -256,14 +258,32 @@ class TableSheet(Worksheet):
                 if self.table.get(row_num):
                     raise ValueError(f"row {row_num + 1} of {self.name} is written both cell by cell and as a "
                                      f"table row")
-                self._write_row(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
-                write(spill.read(self._len[k]).decode("utf-8"))
-                self._xml_end_tag("row")
+                start = self._row_start(row_num, self.row_spans.get(row_num // 16), self.row_info.get(row_num))
+                write(f'{start}{spill.read(self._len[k]).decode("utf-8")}</row>')
                 k += 1
             else:
                 self._write_row_as_xlsxwriter(row_num)
         spill.close()
         self._spill = None
+
+    def _row_start(self, row_num: int, span: str | None, info) -> str:
+        """A table row's start tag as xlsxwriter's ``_write_row`` writes it: written by it once for each set of
+        row properties (a table's rows share a few), then its attributes after ``r`` reused."""
+        key = (span, None if info is None else (info.height, id(info.row_format), info.hidden, info.level,
+                                                 info.collapsed))
+        rest = self._row_tags.get(key)
+        if rest is not None:
+            return f'<row r="{row_num + 1}"{rest}'
+        fh, self.fh = self.fh, io.StringIO()
+        try:
+            self._write_row(row_num, span, info)
+            tag = self.fh.getvalue()
+        finally:
+            self.fh = fh
+        head = f'<row r="{row_num + 1}"'
+        if tag.startswith(head):
+            self._row_tags[key] = tag[len(head):]      # a row format's index is taken by the first row's tag
+        return tag
 
     def _write_row_as_xlsxwriter(self, row_num: int) -> None:
         """One row of xlsxwriter's own ``_write_rows`` loop (cells written one by one)."""
