@@ -15,7 +15,8 @@ from typing import Callable
 import xlsxwriter
 
 from .layout import row_height
-from .outputs import atomic_path, gc_paused
+from .collector import gc_paused
+from .outputs import atomic_path
 from .periods import Period
 from .measures import measure_of
 from .report import ACCEPTED, Report, tally

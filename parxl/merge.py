@@ -9,12 +9,10 @@ from __future__ import annotations
 import copyreg
 import datetime as dt
 import enum
-import gc
 import io
 import os
 import pickle
 from collections import Counter, deque
-from contextlib import contextmanager
 from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -25,7 +23,8 @@ from . import receipts
 from .findings import Finding, Findings, Severity
 from .i18n import _
 from .intake import Entry, find_returns, safe_name
-from .outputs import OutputLock, atomic_paths, check_output_paths, gc_paused
+from .collector import gc_paused, kept_from_collection
+from .outputs import OutputLock, atomic_paths, check_output_paths
 from .periods import Period
 from .measures import measure_of
 from .plan import Plan
@@ -152,13 +151,13 @@ def merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None
     """Merge every return under ``returns_dir``.  Raises :class:`UsageError` when the folder holds no
     spreadsheet or when every signed return is for another period (unless ``allow_empty``), and
     :class:`KeyFileError` when no signed return verifies with the key."""
-    with _kept_from_collection() as keep:
+    with kept_from_collection() as keep:
         return _merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty, now, timeout, keep)
 
 
 def _merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | None, progress, workers, entries,
            allow_empty: bool, now, timeout: float, keep: Callable[[], None]) -> Report:
-    """:func:`merge`, freezing what it builds with ``keep`` (see _kept_from_collection)."""
+    """:func:`merge`, freezing what it builds with ``keep`` (see parxl.collector.kept_from_collection)."""
     entries = find_returns(returns_dir) if entries is None else entries
     to_read = [e for e in entries if e.readable]
     if not to_read and not allow_empty:
@@ -180,42 +179,8 @@ def _merge(plan: Plan, period: Period, returns_dir: str | Path, key: bytes | Non
     return report
 
 
-@contextmanager
-def _kept_from_collection():
-    """A block in which what the merge has built so far can be kept out of the garbage collector's way: the
-    function it yields collects what is garbage and moves every other object tracked so far into the collector's
-    permanent generation (``gc.freeze``), which collections skip; leaving the block moves them all back
-    (``gc.unfreeze``).
-
-    A merge holds every return's results (some 40 KB of small objects a return) until its outputs are written,
-    and the collector's full collections walked all of them, again and again as they grew: at 4,200 returns
-    about 1 s of the merge process's CPU, while the workers want both cores of a two-core machine.  Nothing but
-    the objects' place in the collector changes: reference counting frees them as before, and garbage is not
-    frozen (each freeze follows a collection of the young objects, those made since the last freeze but for
-    the rare few a collection promoted meanwhile), so a reference cycle the process drops is held until the
-    block ends only if it was still in use when frozen.  When the process has frozen objects of its own (or
-    another thread's merge has), nothing is frozen or unfrozen here: that is theirs to manage; a freeze made by
-    another thread while the block runs is undone with the block's."""
-    if gc.get_freeze_count():
-        yield _nothing
-        return
-    try:
-        yield _keep
-    finally:
-        gc.unfreeze()
-
-
-def _keep() -> None:
-    gc.collect(1)       # the young objects: those made since the last freeze, but for a rare few
-    gc.freeze()
-
-
-def _nothing() -> None:
-    pass
-
-
 def _kept(checked: Iterator[Checked], keep: Callable[[], None]) -> Iterator[Checked]:
-    """Each checked return, kept from the collector (see _kept_from_collection) once it has arrived."""
+    """Each checked return, kept from the collector (see parxl.collector.kept_from_collection) once it has arrived."""
     for c in checked:
         keep()
         yield c
@@ -453,7 +418,7 @@ def merge_to_files(plan: Plan, period: Period, returns_dir: str | Path, out: str
         c = check_paths([paths[name]], plan, period, key)[0]
         return c.results if c.accepted else None
 
-    with OutputLock(out), _kept_from_collection() as keep:
+    with OutputLock(out), kept_from_collection() as keep:
         report = _merge(plan, period, returns_dir, key, progress, workers, entries, allow_empty, None, READ_TIMEOUT,
                         keep)
         keep()                    # the report, held until the outputs are written and the run recorded

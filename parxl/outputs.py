@@ -14,12 +14,10 @@
   Excel), none is: the new files are kept beside their destinations under a name that says so
   (``tong-hop-2024-Q3 (mới 2026-12-03 0915).xlsx``) and :class:`~parxl.errors.OutputInUseError` says
   where, and to close the file and run again.
-* :func:`gc_paused` keeps the cyclic garbage collector off while an output is built.
 """
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import itertools
 import ntpath
 import os
@@ -334,21 +332,3 @@ def _kept_beside(pairs: list[tuple[Path, Path]], failed: Path, error: OSError) -
         message = _("{path} could not be replaced ({error}). Nothing is lost: the new files are kept as "
                     "{kept}").format(path=failed, error=os_reason(error), kept=names)
     return OutputInUseError(message, where)
-
-
-@contextmanager
-def gc_paused():
-    """No cyclic garbage collection inside the block (restored after, as it was).
-
-    Building the consolidated workbook or the report allocates hundreds of thousands of small
-    tuples and lists, none in reference cycles; each collection then walks every live object,
-    the whole report included, and costs as much as the work itself (with collections kept off:
-    0.8 s → 0.3 s for the 150,000 cells of "Dữ liệu" at 280 returns).  Memory is unchanged:
-    reference counting frees all of it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()

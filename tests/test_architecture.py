@@ -32,7 +32,7 @@ PLACE = {
     "parxl.report": 35,                                       # one period's results
     "parxl.checks": 30,                                       # checking one return
     "parxl.reader": 25, "parxl.values": 25, "parxl.carryover": 25, "parxl.intake": 25, "parxl.pool": 25,
-    "parxl.receipts": 25, "parxl.tablesheet": 25, "parxl.outputs": 25,
+    "parxl.receipts": 25, "parxl.tablesheet": 25, "parxl.outputs": 25, "parxl.collector": 25,
     "parxl.layout": 20,                                       # the workbook's rows, from the plan
     "parxl.plan": 18,                                         # the plan model
     "parxl.measures": 15,                                     # each kind's rules
