@@ -15,14 +15,16 @@ _OPEN_C = re.compile(rb"<c [^<>]*>")
 # read as blank cells), looked for in a sheet first by its quoted value alone (a compiled search of a literal:
 # bytes' 'in' stops at every '"').
 _ERROR_TYPE = re.compile(rb"""\st\s*=\s*(?:"e"|'e')""")
-_ERROR_VALUE = (re.compile(rb'"e"'), re.compile(rb"'e'"))
+_ERROR_VALUE = (re.compile(rb'"e"'), re.compile(rb"'e'"))    # 'e' looked for only in a sheet with a "'" (a memchr:
+                                                              # a sheet usually has none; 0.06 ms a return less)
 
 
 def error_scan(xml: bytes) -> dict[tuple[int, int], str]:
     """Cells holding Excel errors (#DIV/0!, #N/A...) in a fast-path sheet: calamine reads them as
     blank.  Linear: each cell's value is looked for only between its tag and the next cell's."""
     out: dict[tuple[int, int], str] = {}
-    if not any(p.search(xml) for p in _ERROR_VALUE) or not _ERROR_TYPE.search(xml):
+    if not (_ERROR_VALUE[0].search(xml) or (b"'" in xml and _ERROR_VALUE[1].search(xml))) \
+            or not _ERROR_TYPE.search(xml):
         return out
     tags = [(m.start(), m.end(), m.group()) for m in _OPEN_C.finditer(xml)]
     for i, (start, end, tag) in enumerate(tags):
