@@ -228,3 +228,15 @@ def test_a_resubmission_named_in_nfd_beside_its_nfc_twin_is_recorded_and_its_cha
     assert (change.old, change.new) == ("1", "9") and change.old_file != change.new_file
     with Ledger.open(ledger) as led:
         assert sorted(f["path"] for f in led.files(1)) == names
+
+
+def test_a_seal_is_what_every_earlier_parxl_wrote():
+    """Ledgers outlive parxl releases: a value sealed by an earlier release must verify with this one.  The seal is
+    HMAC-SHA256 with the key over the compact JSON (UTF-8, not ASCII-escaped) of the plan, the period, the agency,
+    the indicator and the stored fields in their order; this vector was computed that way, independently of
+    parxl.ledger's code."""
+    fields = {"status": None, "numerator": "9/10", "denominator": None, "current": None, "baseline": None,
+              "value": None, "evidence": 'QĐ 12/QĐ-UBND "mật"', "doc_date": "2024-03-10", "issues": None,
+              "proposals": None, "verdict": "met"}
+    assert seal(b"\x11" * 32, "quangnam-2024", "2024-Q1", "TAMKY", DONE, fields) == \
+        "6b4445681c8b8d73af459b268f9f25e35b98d7cc6ceecc665932a96a335c06c4"
