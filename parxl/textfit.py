@@ -175,7 +175,7 @@ def _lines(text: str, room: float, font: Font) -> int:
     return total
 
 
-_WORDS = 1 << 16       # words whose widths are remembered, per font: a plan's texts and a return's answers repeat
+_WORDS = 1 << 13       # words whose widths are remembered, per font: a plan's texts and a return's answers repeat
                        # their words (Vietnamese writes a syllable a word), a few thousand of them
 
 
