@@ -152,7 +152,7 @@ def _lines(text: str, room: float, font: Font) -> int:
             ww = words.get(word)
             if ww is None:
                 ww = sum(w.get(c, UNKNOWN) for c in word)
-                if len(words) < _WORDS:
+                if len(word) <= _WORD_CHARS and len(words) < _WORDS:
                     words[word] = ww
             ww *= scale
             need = ww if used == 0 else used + space + ww
@@ -176,7 +176,8 @@ def _lines(text: str, room: float, font: Font) -> int:
 
 
 _WORDS = 1 << 13       # words whose widths are remembered, per font: a plan's texts and a return's answers repeat
-                       # their words (Vietnamese writes a syllable a word), a few thousand of them
+                       # their words (Vietnamese writes a syllable a word), a few thousand of them ...
+_WORD_CHARS = 32       # ... each at most this long (a memo must not hold what a hostile file puts in it)
 
 
 @lru_cache(maxsize=64)

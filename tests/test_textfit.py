@@ -67,3 +67,17 @@ def test_width_for_is_the_narrowest_column_that_keeps_each_text_on_one_line():
     assert all(line_count(c, w) == 1 for c in codes)
     assert line_count("DONGGIANG", w - 0.5) == 2         # the widest of them
     assert width_for(["a"], least=9) == 9
+
+
+def test_words_remembered_are_short_and_measure_as_before():
+    """Each word's width is remembered per font (a table repeats its words), but never a long one: a hostile
+    return's 32,767-character words must not be held; a text measures the same with its words remembered."""
+    from parxl import textfit
+    textfit._lines.cache_clear()
+    textfit._word_widths.cache_clear()
+    text = "Kết quả thực hiện " + "Đ" * 5000 + " nhiệm vụ cải cách hành chính năm 2024"
+    first = line_count(text, 30)
+    textfit._lines.cache_clear()        # measured again from the remembered words
+    assert line_count(text, 30) == first > 100
+    words = textfit._word_widths(BODY.family, BODY.style)
+    assert "cải" in words and max(map(len, words)) <= textfit._WORD_CHARS
