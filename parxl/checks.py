@@ -13,7 +13,7 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from fractions import Fraction
 from typing import Any
 
@@ -261,10 +261,13 @@ class FoundRow:
 
     def where(self, key: str) -> str | None:
         c = self.cols.get(key)
-        return None if c is None else f"{_col_letter(c)}{self.row + 1}"
+        return None if c is None else _a1(self.row, c)
 
 
-_col_letter = functools.lru_cache(maxsize=1024)(col_letter)   # columns are few, their cells many
+@functools.lru_cache(maxsize=8192)
+def _a1(r: int, c: int) -> str:
+    """A cell's A1 name (zero-based row and column): every return names the same few hundred input cells."""
+    return f"{col_letter(c)}{r + 1}"
 
 
 _HEADER_KEY = {unicodedata.normalize("NFC", c.header).casefold(): c.key for c in COLUMNS}
@@ -401,11 +404,15 @@ def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings:
 
 def _compare_locked(row: Row, fr: FoundRow, F) -> None:
     sheet, r, cols = fr.sheet, fr.row, fr.cols
+    cells = sheet.rows[r] if not sheet.errors and r < len(sheet.rows) else None    # the row, when no cell is an error
     for key, text in row.locked_text().items():
         c = cols.get(key)
         if c is None:
             continue
-        raw = sheet.cell(r, c)      # FoundRow.raw
+        if cells is not None:
+            raw = cells[c] if c < len(cells) else None
+        else:
+            raw = sheet.cell(r, c)      # FoundRow.raw
         if raw == text:
             continue
         seen = _norm(raw)
@@ -484,9 +491,22 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
     if inp.status is TaskStatus.DONE and inp.evidence and doc_date is None and "doc_date" not in inp.invalid:
         findings.add("value.missing", cell=fr.where("doc_date"), expected=_COLUMN_HEADER["doc_date"], **loc)
     kept = carried[0] if carried and carryover.unchanged(carried, got) else ()
-    return Result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
-                  inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
-                  fr.where("code"), file, tuple([(k, fr.where(k)) for k in got]), kept, tuple(got.items()))
+    return make_result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
+                       inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
+                       _a1(r, cols["code"]), file, tuple([(k, _a1(r, cols[k])) for k in got]), kept, tuple(got.items()))
+
+
+RESULT_FIELDS = tuple(f.name for f in fields(Result))
+_new = object.__new__
+
+
+def make_result(*values) -> Result:
+    """``Result(*values)``, every field given, made at half the cost: a frozen dataclass's ``__init__`` sets each
+    of its 20 fields through ``object.__setattr__`` (1 µs a row of every return); Result has no ``__post_init__``,
+    so its instance is its fields' dict (tests/test_checks_speed_same.py holds the two equal)."""
+    r = _new(Result)
+    r.__dict__.update(zip(RESULT_FIELDS, values, strict=True))
+    return r
 
 
 def _error_detail(p: V.Parsed, raw) -> dict:

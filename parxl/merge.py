@@ -10,6 +10,7 @@ import copyreg
 import datetime as dt
 import enum
 import io
+import operator
 import os
 import pickle
 from collections import Counter, deque
@@ -17,7 +18,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
-from .checks import Checked, Result, check_return
+from .checks import RESULT_FIELDS, Checked, Result, check_return, make_result
 from .errors import KeyFileError, UsageError
 from . import receipts
 from .findings import Finding, Findings, Severity
@@ -118,8 +119,17 @@ def _by_name(e: enum.Enum):
     return getattr, (type(e), e.name)
 
 
+_result_values = operator.attrgetter(*RESULT_FIELDS)
+
+
+def _result(r: Result):
+    """A result as its fields' values in order (no field names, no instance dict to fill: the merge unpacks some
+    18 results a return), made again by :func:`parxl.checks.make_result`."""
+    return make_result, _result_values(r)
+
+
 _PACKING = {**copyreg.dispatch_table, Fraction: _fraction, Verdict: _by_name, TaskStatus: _by_name,
-            Severity: _by_name}
+            Severity: _by_name, Result: _result}
 
 
 def _failed(path: Path, name: str, failure: Failure, timeout: float) -> Checked:

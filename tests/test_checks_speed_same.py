@@ -63,3 +63,41 @@ def test_a_return_holding_one_input_on_its_last_row_is_a_return(plan, period, is
         c = check_return(returned(issued, plan, AGENCY, {code: {"issues": "Thiếu nhân lực."}}), plan, period, KEY)
         assert "return.blank" not in {f.code for f in c.findings}
         assert len(c.results) == len(rows) and c.results[code].verdict is Verdict.MISSING_DATA
+
+
+def test_a_result_made_the_short_way_equals_one_made_by_its_init(plan, period, issued):
+    from dataclasses import fields
+
+    from parxl.checks import Result, make_result as _result
+    rows = [r for s in agency_layout(plan, AGENCY) for r in s.rows]
+    typed = {r.indicator.code: {"status": "Hoàn thành", "evidence": "Báo cáo số 1/BC", "doc_date": "10/09/2024",
+                                "numerator": 9, "denominator": 10, "value": 3, "baseline": 2} for r in rows[::2]}
+    c = check_return(returned(issued, plan, AGENCY, typed), plan, period, KEY)
+    assert len(c.results) == len(rows) and any(r.cells for r in c.results.values())
+    for r in c.results.values():
+        values = [getattr(r, f.name) for f in fields(Result)]
+        made = Result(*values)
+        assert made == r and vars(made) == vars(r) and type(made) is type(r)
+        assert _result(*values) == made
+    try:
+        _result(*values[:-1])               # a field left out is refused, not left unset
+    except ValueError:
+        pass
+    else:
+        raise AssertionError("a Result made with a field missing")
+
+
+def test_text_reads_a_plain_str_as_it_reads_any_other_text():
+    """V.text's short way for a plain str (an NFC check, no copy) against the general way, which a str subclass
+    still takes: the same value, note and warning for texts blank, spaced, decomposed, long and formula-like."""
+    from hypothesis import given, settings, strategies as st
+    words = st.sampled_from(["", " ", "  ", "Báo cáo", unicodedata.normalize("NFD", "Quyết định số 12"), "=SUM(A1)",
+                             "- gạch đầu dòng", "-1", "+84", "@x", "\t", "\n", "é", "e\u0301", "x" * 40])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(words, max_size=6).map("".join), st.sampled_from([V.MAX_TEXT, 5, 12]))
+    def same(s, limit):
+        assert V.text(s, limit) == V.text(Word(s), limit)
+    same()
+    assert V.text(unicodedata.normalize("NFD", " Hoàn ")).note is not None
+    assert V.text("x" * 20, 12).warning == "value.text-too-long"
