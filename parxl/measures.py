@@ -86,8 +86,9 @@ class Reason(NamedTuple):
     expected: Fraction | None = None
 
 
-@dataclass(frozen=True)
-class Judgement:
+class Judgement(NamedTuple):
+    """A row's verdict and the figures behind it (a named tuple: one or two are made for every row of every
+    return, each in a third of a frozen dataclass's time)."""
     verdict: Verdict
     value: Fraction | None = None        # the rate (%), the count, or the change (%)
     numerator: Fraction | None = None
