@@ -493,7 +493,7 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
     kept = carried[0] if carried and carryover.unchanged(carried, got) else ()
     return make_result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
                        inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
-                       _a1(r, cols["code"]), file, tuple([(k, _a1(r, cols[k])) for k in got]), kept, tuple(got.items()))
+                       fr.where("code"), file, tuple([(k, _a1(r, cols[k])) for k in got]), kept, tuple(got.items()))
 
 
 RESULT_FIELDS = tuple(f.name for f in fields(Result))
