@@ -404,15 +404,11 @@ def _locate_rows(wb: Workbook, sheets: list[SheetLayout], agency: str, findings:
 
 def _compare_locked(row: Row, fr: FoundRow, F) -> None:
     sheet, r, cols = fr.sheet, fr.row, fr.cols
-    cells = sheet.rows[r] if not sheet.errors and r < len(sheet.rows) else None    # the row, when no cell is an error
     for key, text in row.locked_text().items():
         c = cols.get(key)
         if c is None:
             continue
-        if cells is not None:
-            raw = cells[c] if c < len(cells) else None
-        else:
-            raw = sheet.cell(r, c)      # FoundRow.raw
+        raw = sheet.cell(r, c)      # FoundRow.raw
         if raw == text:
             continue
         seen = _norm(raw)
@@ -493,18 +489,17 @@ def evaluate(rule: Rule, fr: FoundRow | None, agency: str, file: str, findings: 
     kept = carried[0] if carried and carryover.unchanged(carried, got) else ()
     return make_result(agency, ind.code, j.verdict, j.numerator, j.denominator, j.value, j.baseline, j.current, j.gap,
                        inp.status, inp.evidence, doc_date, got.get("issues"), got.get("proposals"), fr.sheet.name,
-                       fr.where("code"), file, tuple([(k, _a1(r, cols[k])) for k in got]), kept, tuple(got.items()))
+                       fr.where("code"), file, tuple([(k, fr.where(k)) for k in got]), kept, tuple(got.items()))
 
 
 RESULT_FIELDS = tuple(f.name for f in fields(Result))
-_new = object.__new__
 
 
 def make_result(*values) -> Result:
     """``Result(*values)``, every field given, made at half the cost: a frozen dataclass's ``__init__`` sets each
     of its 20 fields through ``object.__setattr__`` (1 µs a row of every return); Result has no ``__post_init__``,
     so its instance is its fields' dict (tests/test_checks_speed_same.py holds the two equal)."""
-    r = _new(Result)
+    r = object.__new__(Result)
     r.__dict__.update(zip(RESULT_FIELDS, values, strict=True))
     return r
 
