@@ -592,7 +592,9 @@ def markdown(res: dict) -> str:
             f"({acc} of {nret} accepted); the bare calamine read reads the same sheets parxl reads (all but the cover",
             "and the list sheet). The fresh processes (the CLI merge, the bare script) run from bytecode compiled",
             "beforehand, as an installed copy does. Where one return's CPU goes, stage by stage against the native",
-            "floors (opening, inflating every part, calamine on the inflated package): `python3 bench/floors.py`.",
+            "floors (opening, inflating every part, calamine on the inflated package), and the CPU a return of the",
+            "merge as it runs (its workers' and its own, each agency seen once) against the bare read:",
+            "`python3 bench/floors.py`.",
             "", "Peak memory of `python3 -m parxl merge` in a fresh process (GNU `time -f %M`: the largest of the",
             "merge and its pool's workers), one distinct agency per return, each run with a ledger of its own "
             f"(a bare `python3 -c pass` measured the same way: {res['interpreter_mib']:.1f} MiB); wall and CPU are the",
