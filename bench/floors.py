@@ -24,11 +24,12 @@ The last lines say what bench/run.py's "read + check (pool of 2) ≤ 2×" asks o
 two cores the pool's wall time is at best the CPU of the workers and the merge's process shared by two, so the
 goal needs (read + check + pack + unpack) ≤ 4 × the bare read, at best.
 
-The stages run in one process, round after round over the same returns, so they leave out what a merge adds: two
-workers running at once (here each takes ~15% more CPU a return than one alone), a forked worker's first return
-(~10 ms), each job's and result's trip through a pipe, the merge's own process (unpacking, the pool, the figures
-after the last return), and what parxl works out once per agency and keeps (layout, hash: ~0.06 ms an agency),
-which only the warm-up round pays.  The last part therefore also runs the merge as bench/run.py times it
+The stages run in one process, round after round over the same returns, so they leave out what a merge adds: a
+return read, checked and packed in turn rather than each stage over all returns, in a forked worker (its first
+return ~10 ms), each job's and result's trip through a pipe, two workers running at once (each a little slower
+than one alone: they share cache and memory), the merge's own process (unpacking, the pool, the figures after the
+last return), and what parxl works out once per agency and keeps (layout, hash: ~0.06 ms an agency), which only
+the warm-up round pays.  The last part therefore also runs the merge as bench/run.py times it
 (``merge``, its default pool), interleaved with the bare read, each round with the plan loaded afresh (outside the
 timing), and reports its CPU a return as it falls: the workers' (``os.times`` of the reaped children) and the
 merge's own process, and their sum against the bare read, which is what the 2× goal divides by two cores.
