@@ -143,28 +143,29 @@ def measure(methods: dict, rounds: int, n: int) -> dict[str, list[float]]:
     return out
 
 
-def merge_as_run(folder: Path, files: list[Path], registry: Path, period, key, rounds: int) -> dict:
-    """The merge as bench/run.py times it, interleaved with the bare read: per round (wall s, CPU ms a return of
-    the merge's process, of its workers), the plan loaded afresh for each round outside the timing."""
+def merge_as_run(folder: Path, files: list[Path], registry: Path, period, key, rounds: int, scratch: Path):
+    """The merge as bench/run.py times it, interleaved with the bare read (bench/run.py's ``interleaved``): its
+    times, and for each timed call (CPU s of the calling process, of its reaped children), the plan loaded afresh
+    for each call outside the timing."""
     from parxl.merge import merge
-    plans = [B.load_plan(B.PLAN, registry) for _ in range(rounds + 1)]
-    out = {"merge": [], "bare": []}
-    n = len(files)
-    for i in range(rounds + 1):
-        order = ("merge", "bare") if i % 2 == 0 else ("bare", "merge")
-        for k in order:
-            t0, w0 = os.times(), time.perf_counter()
-            if k == "merge":
-                report = merge(plans[i], period, folder, key)
-                assert report.counts()["accepted"] == n, report.counts()
-            else:
-                B.bare_calamine(files)
-            w, t1 = time.perf_counter() - w0, os.times()
-            own = (t1.user + t1.system - t0.user - t0.system) * 1000 / n
-            children = (t1.children_user + t1.children_system - t0.children_user - t0.children_system) * 1000 / n
-            if i:                   # round 0 warms up
-                out[k].append((w, own, children))
-    return out
+    plans = iter([B.load_plan(B.PLAN, registry) for _ in range(rounds + 1)])    # the warm-up call's too
+    split: dict[str, list[tuple[float, float]]] = {"merge": [], "bare": []}
+
+    def merged():
+        report = merge(next(plans), period, folder, key)
+        assert report.counts()["accepted"] == len(files), report.counts()
+
+    def cpu_split(name, fn):
+        def call(_folder):
+            t0 = os.times()
+            fn()
+            t1 = os.times()
+            split[name].append((t1.user + t1.system - t0.user - t0.system,
+                                t1.children_user + t1.children_system - t0.children_user - t0.children_system))
+        return call
+    times = B.interleaved({"merge": cpu_split("merge", merged), "bare": cpu_split("bare", lambda: B.bare_calamine(files))},
+                          rounds, scratch)
+    return times, {k: v[1:] for k, v in split.items()}     # the warm-up calls come first
 
 
 def main():
@@ -182,7 +183,8 @@ def main():
         files = sorted(returns.values())
         t = measure(stages(files, plan, period, B.load_key(kp)), a.rounds, len(files))
         folder = B.link_returns(returns, plan.reporting_agencies(), work / "returns")
-        runs = merge_as_run(folder, files, reg, period, B.load_key(kp), a.rounds)
+        (work / "scratch").mkdir()
+        times, split = merge_as_run(folder, files, reg, period, B.load_key(kp), a.rounds, work / "scratch")
     med = {k: statistics.median(v) for k, v in t.items()}
     print(f"CPU ms a return, {len(files)} returns, median [min-max] of {a.rounds} rounds")
     for k, v in t.items():
@@ -194,16 +196,16 @@ def main():
     print(f"  {'read + check + pack + unpack':24s} {per_return:6.3f}  = {per_return / med['bare calamine read']:.2f}"
           f" × the bare read; 'read + check (pool of 2) ≤ 2×' needs ≤ 4× at best, on two cores")
     print(f"  {'native floor of the read':24s} {floor:6.3f}  = {floor / med['bare calamine read']:.2f} × the bare read")
-    m, b = runs["merge"], runs["bare"]
-    wall = [x[0] / y[0] for x, y in zip(m, b)]
-    bare = statistics.median(y[1] + y[2] for y in b)
-    own, workers = (statistics.median(x[k] for x in m) for k in (1, 2))
+    n = len(files)
+    wall = B.compare(times, "merge", "bare")
+    bare = statistics.median(sum(x) for x in split["bare"]) * 1000 / n
+    own, workers = (statistics.median(x[k] for x in split["merge"]) * 1000 / n for k in (0, 1))
     print(f"the merge as it runs (merge, its default pool; {os.cpu_count()} cores), each agency seen once, "
-          f"median of {len(m)} rounds interleaved with the bare read:")
+          f"median of {wall['n']} rounds interleaved with the bare read:")
     print(f"  {'workers':24s} {workers:6.3f}  CPU ms a return")
     print(f"  {'merge process':24s} {own:6.3f}")
     print(f"  {'all':24s} {own + workers:6.3f}  = {(own + workers) / bare:.2f} × the bare read ({bare:.3f})")
-    print(f"  {'wall / bare read wall':24s} {statistics.median(wall):6.2f}  [{min(wall):.2f}-{max(wall):.2f}]")
+    print(f"  {'wall / bare read wall':24s} {wall['ratio']:6.2f}  [{wall['min']:.2f}-{wall['max']:.2f}]")
 
 
 if __name__ == "__main__":
